@@ -1,0 +1,41 @@
+# fedaudit: `make report` renders the demo audit; `make test` runs the tests. Both start from nothing.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+SAMPLES_ASOF := $(shell sed -n 's/^As-of date: *\([0-9-]*\).*/\1/p' data/samples/README.md 2>/dev/null)
+
+.PHONY: all test report lab bench samples clean help
+
+help:
+	@echo "make report  - render the demo audit report from data/samples into reports/"
+	@echo "make test    - create .venv, install with test extras, run the tests"
+	@echo "make lab     - open JupyterLab on notebooks/explore.ipynb"
+	@echo "make bench   - speed and memory benchmarks against a floor measured in the same run"
+	@echo "make samples - regenerate data/samples from data/samples/make_samples.py"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
+
+report: $(STAMP)
+	$(VENV)/bin/fedaudit report data/samples --out reports --as-of $(SAMPLES_ASOF) --organisation "Contoso Group (demo)" --fail-on none
+
+lab: $(STAMP)
+	FEDAUDIT_INPUTS=$(CURDIR)/data/samples FEDAUDIT_AS_OF=$(SAMPLES_ASOF) $(VENV)/bin/jupyter lab notebooks/explore.ipynb
+
+bench: $(STAMP)
+	$(PY) -m fedaudit._bench
+
+samples: $(STAMP)
+	$(PY) data/samples/make_samples.py
+
+clean:
+	rm -rf $(VENV) reports bench-out .pytest_cache
