@@ -1,0 +1,79 @@
+"""The ``fedaudit`` command. Each sub-command lives in its own module and only parses
+arguments, calls the library and prints. Exit codes (documented in the README):
+
+* 0 - done; for ``check``/``report``/``run``: nothing at or above ``--fail-on``
+* 1 - ``check``/``report``/``run``: findings at or above ``--fail-on``; ``inventory --strict``: load issues
+* 2 - usage error or unreadable input (one line on stderr)
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+from .._version import __version__
+from ..errors import FedauditError
+
+__all__ = ["main"]
+
+#: command name -> module under fedaudit.cli that defines ``register(subparsers)``.
+COMMANDS = {
+    "inventory": "inventory",
+    "fetch": "fetch",
+    "checks": "checks",
+    "check": "check",
+    "report": "report",
+    "run": "run",
+    "diff": "diff",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one clear line, exit 2
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"fedaudit: error: {message}\n")
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="fedaudit",
+        description="Audit AD FS / Entra ID federation token-signing certificates.",
+        epilog="Example: fedaudit check data/samples --as-of 2026-11-27",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"fedaudit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, module in COMMANDS.items():
+        try:
+            mod = importlib.import_module(f"fedaudit.cli.{module}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"fedaudit.cli.{module}":
+                raise
+            continue
+        mod.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except FedauditError as exc:
+        sys.stderr.write(f"fedaudit: error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("fedaudit: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,229 @@
+"""The frame schemas: column names and dtypes of every frame fedaudit returns.
+
+This module is the public contract that notebooks, the report and user scripts rely on.
+Records become frames only here (:func:`make_frame`), so every frame has its declared columns
+in order, tz-aware UTC datetimes, categoricals for enum-like columns, nullable integers and
+booleans, and ``NA`` (never ``""``) for missing values. Extra columns beyond the contract are
+allowed and listed after the contract columns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterable, Mapping
+
+import pandas as pd
+
+from .records import ROLES, SEVERITIES, SLOTS, SOURCES
+
+__all__ = ["SCHEMAS", "empty_frame", "frame_records", "make_frame"]
+
+UTC = "datetime64[ns, UTC]"
+STR = "string"
+INT = "Int64"
+BOOL = "boolean"
+FLOAT = "Float64"
+OBJ = "object"
+
+
+def _cat(values: Iterable[str]) -> pd.CategoricalDtype:
+    return pd.CategoricalDtype(list(values))
+
+
+ACTIONS = (
+    "none",
+    "renew-now",
+    "update-entra",
+    "plan-renewal",
+    "fix-metadata",
+    "enable-rollover",
+    "insufficient-evidence",
+)
+
+#: name -> ordered {column: dtype}. The first columns of each are the issue contracts.
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "certificates": {
+        "source": _cat(SOURCES),
+        "origin": STR,
+        "farm": STR,
+        "domain": STR,
+        "role": _cat(ROLES),
+        "slot": _cat(SLOTS),
+        "thumbprint": STR,
+        "sha256": STR,
+        "subject": STR,
+        "issuer": STR,
+        "serial": STR,
+        "not_before": UTC,
+        "not_after": UTC,
+        "key_type": STR,
+        "key_size": INT,
+        "signature_hash": STR,
+        "self_signed": BOOL,
+        # beyond the contract
+        "text_derived": BOOL,
+        "line": INT,
+    },
+    "farms": {
+        "farm": STR,
+        "host_name": STR,
+        "identifier": STR,
+        "auto_certificate_rollover": BOOL,
+        "certificate_generation_threshold": INT,  # days before NotAfter
+        "certificate_promotion_threshold": INT,  # days after generation
+        "certificate_critical_threshold": INT,  # days before NotAfter
+        "certificate_duration": INT,  # days
+        "certificate_rollover_interval": INT,  # minutes
+        "origin": STR,
+        "line": INT,
+    },
+    "domains": {
+        "domain": STR,
+        "authentication": _cat(["Federated", "Managed"]),
+        "issuer_uri": STR,
+        "passive_sign_in_uri": STR,
+        "metadata_exchange_uri": STR,
+        "preferred_authentication_protocol": STR,
+        "signing_thumbprint": STR,
+        "next_signing_thumbprint": STR,
+        "update_result": STR,
+        "update_last_run": UTC,
+        "origin": STR,
+        # beyond the contract
+        "farm": STR,
+        "status": STR,
+        "has_settings": BOOL,
+        "line": INT,
+    },
+    "issues": {
+        "origin": STR,
+        "line": INT,
+        "field": STR,
+        "severity": _cat(SEVERITIES),
+        "message": STR,
+    },
+    "metadata": {
+        "origin": STR,
+        "url": STR,
+        "entity_id": STR,
+        "fetched_at": UTC,
+        "reachable": BOOL,
+        "http_status": INT,
+        "tls_verified": BOOL,
+        "signature": _cat(["valid", "invalid", "absent", "error"]),
+        "signer_thumbprint": STR,
+        "valid_until": UTC,
+        "error": STR,
+        # beyond the contract
+        "farm": STR,
+        "sha256": STR,
+        "digest_algorithm": STR,
+        "signature_algorithm": STR,
+        "signer_not_after": UTC,
+        "insecure": BOOL,
+    },
+    # -- audit outputs (fedaudit.audit) --
+    "verdicts": {
+        "domain": STR,
+        "farm": STR,
+        "auto_certificate_rollover": BOOL,
+        "in_sync": BOOL,
+        "metadata_public": BOOL,
+        "days_left": FLOAT,
+        "action": _cat(ACTIONS),
+        "reason": STR,
+        # beyond the contract
+        "severity": _cat(SEVERITIES),
+        "primary_thumbprint": STR,
+        "entra_thumbprint": STR,
+        "not_after": UTC,
+        "missing": STR,
+    },
+    "findings": {
+        "id": STR,
+        "severity": _cat(SEVERITIES),
+        "farm": STR,
+        "domain": STR,
+        "title": STR,
+        "detail": STR,
+        "evidence": OBJ,  # list of {"fact", "value", "origin"} dicts
+        "remediation": STR,
+        "reference": STR,
+        # beyond the contract
+        "key": STR,  # stable identity across runs: id|farm|domain|subject
+        "controls": STR,  # compliance controls the check supports, "; "-separated
+        "excepted": BOOL,  # covered by a live accepted exception
+        "exception": STR,  # the exception's justification, owner and expiry (or why it lapsed)
+    },
+    "timeline": {
+        "farm": STR,
+        "domain": STR,
+        "event": STR,
+        "time": UTC,
+        "thumbprint": STR,
+        "source": STR,
+        "detail": STR,
+    },
+}
+
+
+def empty_frame(name: str) -> pd.DataFrame:
+    """An empty frame with the declared columns and dtypes of ``name``."""
+    return make_frame(name, [])
+
+
+def _to_utc(value: Any) -> Any:
+    if value is None or value is pd.NA:
+        return pd.NaT
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: fedaudit frames hold tz-aware UTC only")
+    return value
+
+
+def make_frame(name: str, rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Build frame ``name`` from row mappings. Unknown keys become extra columns (object)."""
+    schema = SCHEMAS[name]
+    rows = list(rows)
+    extra: list[str] = []
+    for row in rows:
+        for key in row:
+            if key not in schema and key not in extra:
+                extra.append(key)
+    columns = list(schema) + extra
+    data: dict[str, list[Any]] = {c: [] for c in columns}
+    for row in rows:
+        for c in columns:
+            v = row.get(c)
+            if isinstance(v, str) and v == "" and schema.get(c) != OBJ:
+                v = None
+            data[c].append(v)
+    out = {}
+    for c in columns:
+        dtype = schema.get(c, OBJ)
+        values = data[c]
+        if dtype == UTC:
+            out[c] = pd.to_datetime(pd.Series([_to_utc(v) for v in values], dtype=object), utc=True)
+            out[c] = out[c].astype(UTC)
+        elif dtype == OBJ:
+            out[c] = pd.Series(values, dtype=object)
+        else:
+            out[c] = pd.Series([pd.NA if v is None else v for v in values], dtype=object).astype(dtype)
+    return pd.DataFrame(out, columns=columns).reset_index(drop=True)
+
+
+def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts: datetimes ISO 8601 with offset, NA as None."""
+    out = []
+    for row in frame.to_dict(orient="records"):
+        clean = {}
+        for k, v in row.items():
+            if isinstance(v, pd.Timestamp):
+                clean[k] = v.isoformat() if not pd.isna(v) else None
+            elif v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
+                clean[k] = None
+            elif hasattr(v, "item") and not isinstance(v, (list, dict, str, bytes)):
+                clean[k] = v.item()
+            else:
+                clean[k] = v
+        out.append(clean)
+    return out

@@ -1,0 +1,165 @@
+"""``fedaudit.load``: files and folders (and metadata URLs) in, :class:`Evidence` out.
+
+IO lives here; parsing is sans-IO in :mod:`fedaudit.parse` (PowerShell exports) and
+:mod:`fedaudit.metadata` (federation metadata and fetch sidecars). Each file is recognised by
+its content, never by its name. A bad file becomes load issues; every other file still loads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable, Iterator, Mapping
+
+from .errors import InputError, UsageError
+from .evidence import Evidence, InputFile
+from .records import LoadIssue, ParseResult
+
+__all__ = ["MAX_FILE_BYTES", "iter_files", "load", "sniff_kind"]
+
+#: Files larger than this are refused as a load issue (federation metadata aggregates of a few
+#: hundred entities are ~10 MB; exports are far smaller).
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+_SKIP_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
+_SKIP_SUFFIXES = {".md", ".py", ".pyc", ".ipynb", ".png", ".jpg", ".html", ".sqlite", ".toml"}
+
+
+def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
+    """Every file under ``paths`` (folders recursively, sorted, hidden entries skipped).
+
+    Documentation, code and images that sit beside exports in an evidence folder (README.md,
+    make_samples.py, screenshots) are not inputs and are skipped by suffix.
+    """
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                rel = child.relative_to(path)
+                if any(part.startswith(".") for part in rel.parts) or any(
+                    part == "__pycache__" for part in rel.parts
+                ):
+                    continue
+                if child.is_file() and child.name not in _SKIP_NAMES and child.suffix.lower() not in _SKIP_SUFFIXES:
+                    yield child
+        elif path.is_file():
+            yield path
+        else:
+            raise UsageError(f"{path}: no such file or folder")
+
+
+def sniff_kind(data: bytes) -> str:
+    """``metadata`` (SAML/WS-Fed XML), ``fetch-sidecar`` (our fetch JSON) or ``export``."""
+    head = data[:65536]
+    if head.startswith(b"\xff\xfe") or head.startswith(b"\xfe\xff"):
+        probe = head.decode("utf-16", "ignore")
+    else:
+        probe = head.decode("utf-8", "ignore")
+    stripped = probe.lstrip("\ufeff \t\r\n")
+    if stripped.startswith("<") and ("EntityDescriptor" in probe or "EntitiesDescriptor" in probe):
+        if "schemas.microsoft.com/powershell" not in probe:
+            return "metadata"
+    if stripped.startswith("{") and '"fedaudit_fetch"' in probe:
+        return "fetch-sidecar"
+    return "export"
+
+
+def _is_url(value: object) -> bool:
+    return isinstance(value, str) and value.lower().startswith(("https://", "http://"))
+
+
+def load(
+    *paths: str | os.PathLike[str],
+    culture: str | None = None,
+    strict: bool = False,
+    domain_map: Mapping[str, str] | None = None,
+    metadata: Iterable[str] = (),
+    ca_bundle: str | os.PathLike[str] | None = None,
+    insecure: bool = False,
+    timeout: float = 10.0,
+    evidence_dir: str | os.PathLike[str] | None = None,
+) -> Evidence:
+    """Load exports, saved metadata and fetch evidence from files and folders.
+
+    ``paths`` may also hold metadata URLs; those and ``metadata`` URLs are fetched into
+    ``evidence_dir`` (a temporary folder when not given) and loaded from there.
+    ``culture`` (``en-US``, ``de-DE``, ``ja-JP``, ``en-GB`` ...) says how console dates were
+    printed; without it a date is read only when its form is unambiguous.
+    ``domain_map`` maps an export file path (as given) to the domain of a
+    Get-MsolDomainFederationSettings capture that does not show its ``-DomainName``.
+    ``strict=True`` raises :class:`InputError` on the first load issue instead of recording it.
+    """
+    files_or_dirs = [p for p in paths if not _is_url(p)]
+    urls = [str(p) for p in paths if _is_url(p)] + [str(u) for u in metadata if _is_url(u)]
+    files_or_dirs += [u for u in metadata if not _is_url(u)]
+    tmp: tempfile.TemporaryDirectory[str] | None = None
+    if urls:
+        from .fetch import fetch_all
+
+        if evidence_dir is None:
+            tmp = tempfile.TemporaryDirectory(prefix="fedaudit-fetch-")
+            evidence_dir = tmp.name
+        fetch_all(urls, evidence_dir, ca_bundle=ca_bundle, insecure=insecure, timeout=timeout, progress=False)
+        files_or_dirs.append(evidence_dir)
+    try:
+        return _load_files(list(iter_files(files_or_dirs)), culture=culture, strict=strict, domain_map=domain_map)
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+
+
+def _load_files(
+    files: list[Path], *, culture: str | None, strict: bool, domain_map: Mapping[str, str] | None
+) -> Evidence:
+    from .evidence import build_evidence
+    from .metadata import read_metadata
+    from .parse import read_export
+
+    results: list[ParseResult] = []
+    inputs: list[InputFile] = []
+    documents: list[tuple[str, bytes]] = []
+    sidecars: list[tuple[str, bytes]] = []
+    for path in files:
+        origin = str(path)
+        try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                results.append(_refused(origin, f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit"))
+                inputs.append(InputFile(origin, size, "", "refused (too large)"))
+                continue
+            data = path.read_bytes()
+        except OSError as exc:
+            results.append(_refused(origin, f"cannot read file: {exc.strerror or exc}"))
+            continue
+        kind = sniff_kind(data)
+        digest = hashlib.sha256(data).hexdigest()
+        if kind == "metadata":
+            documents.append((origin, data))
+            inputs.append(InputFile(origin, size, digest, "federation metadata"))
+        elif kind == "fetch-sidecar":
+            sidecars.append((origin, data))
+            inputs.append(InputFile(origin, size, digest, "fetch evidence sidecar"))
+        else:
+            mapped = (domain_map or {}).get(origin) or (domain_map or {}).get(path.name)
+            result = read_export(data, origin, culture=culture, domain=mapped)
+            results.append(result)
+            inputs.append(InputFile(origin, size, digest, result.kind))
+    if documents or sidecars:
+        results.extend(read_metadata(documents, sidecars))
+    evidence = build_evidence(results, tuple(inputs))
+    if strict and len(evidence.issues):
+        first = evidence.issues.iloc[0]
+        line = first["line"]
+        raise InputError(
+            str(first["message"]),
+            origin=str(first["origin"]),
+            line=None if line is None or line is __import__("pandas").NA else int(line),
+            field=None if first["field"] is __import__("pandas").NA else str(first["field"]),
+        )
+    return evidence
+
+
+def _refused(origin: str, message: str) -> ParseResult:
+    return ParseResult(origin=origin, kind="refused", issues=(LoadIssue(origin, message, severity="high"),))
