@@ -1,0 +1,227 @@
+"""Format-List console text, and whole console captures mixing lists, tables and prompts.
+
+What PowerShell's ListWriter prints (``FormatAndOutput/common/ListWriter.cs``; format notes
+README "Format-List rendering rules"): ``<label padded to the longest label> : <value>``; extra
+lines of a value (embedded newlines, console wrapping) padded with label width + 3 spaces; one
+blank line between objects. Real captures bend every rule, and each bend is handled here:
+
+* **any label width** - the colon column is not assumed; a property line is
+  ``Key<spaces>:<space>value`` at column 0 (``IsPrimary : False`` in collapsed blog pastes too);
+* **continuation lines** indented (the normal case) or flush left (docs copied from a console
+  whose buffer was wider than its window: ``urn:oasis:...X509...}``). ``c:[Type ==``,
+  ``urn:...`` and ``https://...`` never start a property: a space must precede the colon.
+  With ``known`` property names a flush-left ``Key : value`` line whose key is unknown and
+  whose colon does not line up with the object's labels stays a continuation;
+* **embedded X509 blocks** (``Certificate : [Subject]`` ... ``[Thumbprint]``) are one value,
+  blank lines inside kept, continuation indentation removed, so the value reads exactly as
+  ``X509Certificate.ToString(true)`` wrote it. The blank line produced by the block's trailing
+  newline is not an object separator (a second blank line is);
+* **truncation** ``...`` (5.1) and ``…`` (7.x) kept verbatim; the mappers flag it;
+* **prompt lines** (``PS C:\\>``, ``PS Cert:\\LocalMachine\\Root>``) and bare command lines set
+  ``command`` on the objects that follow (en-dashes become hyphens);
+* ANSI colour codes, whitespace-only lines, trailing spaces, Q&A backtick wrapping with blank
+  lines after every line, markdown 4-space indentation, code fences (see :mod:`._console`);
+* author annotations (``★<<<``, ``★<-- ...``) removed from values; captions such as
+  ``(実行結果例)`` and other stray lines between objects ignored;
+* a repeated property name starts a new object even without a blank line (pastes that lost
+  their blank lines);
+* Format-Table blocks in the same capture (mixed table-then-list output) are read by
+  :mod:`.pstable` and returned by :func:`parse_captures`.
+
+Values are ``str`` (``""`` when the line shows nothing after the colon). Multi-line values
+join their lines with ``"\\n"``: console wrapping cannot be told from embedded newlines, so a
+wrapped base64 value must be re-joined by removing whitespace (``certs.certificate_from_base64``
+does).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from ..records import PSObject
+from ._console import Line, command_of, prepare, strip_annotation
+from .pstable import read_table
+
+__all__ = ["FORM", "parse_captures", "parse_format_list"]
+
+FORM = "list"
+
+_PROPERTY = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_]*)(?P<pad> +):(?: (?P<val>.*))?$")
+_X509_START = re.compile(r"^\{?\[Subject\]")
+
+
+class _Builder:
+    """Accumulates one Format-List object at a time."""
+
+    def __init__(self, origin: str, known: frozenset[str] | None) -> None:
+        self.origin = origin
+        self.known = None if known is None else frozenset(k.lower() for k in known)
+        self.objects: list[PSObject] = []
+        self.command: str | None = None
+        self._reset()
+
+    def _reset(self) -> None:
+        self.props: dict[str, str] = {}
+        self.lines: dict[str, int] = {}
+        self.start: int | None = None
+        self.colon: int | None = None
+        self.key: str | None = None
+        self.value: list[str] = []
+        self.value_col = 0
+        self.blanks: list[int] = []
+
+    # -- the value being read -------------------------------------------------------------
+    def _x509_state(self) -> str | None:
+        """None (not a certificate value), "open" (block still printing) or "done"."""
+        if self.key is None or not self.value or not _X509_START.match(self.value[0].strip()):
+            return None
+        if self.value[0].strip().startswith("{"):
+            return "done" if self.value[-1].rstrip().endswith("}") else "open"
+        seen_thumb = False
+        for text in self.value:
+            s = text.strip()
+            if s == "[Thumbprint]":
+                seen_thumb = True
+            elif seen_thumb and s:
+                return "done"
+        return "open"
+
+    def _close_value(self) -> None:
+        if self.key is None:
+            return
+        lines = [strip_annotation(v).rstrip() for v in self.value]
+        while lines and not lines[-1]:
+            lines.pop()
+        if lines:
+            lines[0] = lines[0].strip()
+        self.props[self.key] = "\n".join(lines)
+        self.key = None
+        self.value = []
+
+    def flush(self) -> None:
+        self._close_value()
+        if self.props:
+            self.objects.append(
+                PSObject(
+                    origin=self.origin,
+                    form=FORM,
+                    properties=dict(self.props),
+                    line=self.start,
+                    lines=dict(self.lines),
+                    command=self.command,
+                )
+            )
+        self._reset()
+
+    # -- classification ---------------------------------------------------------------------
+    def property_match(self, text: str) -> re.Match[str] | None:
+        m = _PROPERTY.match(text)
+        if m is None:
+            return None
+        if self.known is None or m.group("key").lower() in self.known:
+            return m
+        if not self.props and self.key is None:
+            return m  # nothing it could continue: take it as a property
+        colon = m.start("pad") + len(m.group("pad"))
+        if colon == self.colon and self._x509_state() != "open":
+            return m  # an unknown property aligned with the object's labels
+        return None
+
+    @property
+    def at_boundary(self) -> bool:
+        return self.key is None or bool(self.blanks)
+
+    def add_property(self, line: Line, m: re.Match[str]) -> None:
+        key = m.group("key")
+        separator_blanks = 2 if self._x509_state() == "done" else 1
+        repeated = key.lower() in {k.lower() for k in self.props} or (self.key or "").lower() == key.lower()
+        if len(self.blanks) >= separator_blanks or repeated:
+            self.flush()
+        else:
+            self._close_value()
+            self.blanks = []
+        if self.start is None:
+            self.start = line.no
+            self.colon = m.start("pad") + len(m.group("pad"))
+        self.key = key
+        self.value = [m.group("val") or ""]
+        self.value_col = m.end("pad") + 2
+        self.lines[key] = line.no
+        self.blanks = []
+
+    def add_other(self, line: Line) -> None:
+        """A line that is not a property: continuation of the current value, or stray text."""
+        text = line.text
+        indented = text[:1] in (" ", "\t")
+        if self.key is None:
+            return  # caption, table remnant or noise before/between objects
+        state = self._x509_state()
+        if self.blanks:
+            if indented or state == "open":
+                self.value.extend([""] * len(self.blanks))
+                self.blanks = []
+            else:
+                self.flush()  # stray text after a blank line ends the object
+                return
+        elif not indented and not self.value[0].strip() and len(self.value) == 1 and state is None:
+            # A flush-left line under an empty value (``SigningCertificateUpdateStatus :``
+            # followed by a cut-off ``Su``) is debris, not the value.
+            return
+        lead = len(text) - len(text.lstrip(" "))
+        self.value.append(text[min(lead, self.value_col) :])
+
+    def blank(self, line: Line) -> None:
+        if self.key is not None:
+            self.blanks.append(line.no)
+
+
+def _scan(text: str, origin: str, known: frozenset[str] | None) -> list[PSObject]:
+    lines = prepare(text)
+    b = _Builder(origin, known)
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if not line.text:
+            b.blank(line)
+            i += 1
+            continue
+        is_cmd, cmd = command_of(line.text, at_boundary=b.at_boundary)
+        if is_cmd:
+            b.flush()
+            b.command = cmd
+            i += 1
+            continue
+        m = b.property_match(line.text)
+        if m is None and (b.at_boundary or b._x509_state() is None):
+            table = read_table(lines, i, origin, b.command)
+            if table is not None and (b.at_boundary or not line.text[:1].isspace()):
+                b.flush()
+                objects, i = table
+                b.objects.extend(objects)
+                continue
+        if m is not None:
+            b.add_property(line, m)
+        else:
+            b.add_other(line)
+        i += 1
+    b.flush()
+    return b.objects
+
+
+def parse_captures(text: str, origin: str, *, known: Iterable[str] | None = None) -> list[PSObject]:
+    """Every object of a console capture, in order: Format-List objects (``form="list"``) and
+    Format-Table rows (``form="table"``), each with the ``command`` captured before it.
+
+    ``known``: property names that may start a line (e.g.
+    :data:`fedaudit.parse.properties.ALL_KNOWN`); without it any ``Identifier : value`` line at
+    column 0 does. Never raises for odd text: lines that fit nowhere are skipped.
+    """
+    return _scan(text, origin, None if known is None else frozenset(known))
+
+
+def parse_format_list(text: str, origin: str, *, known: frozenset[str] | None = None) -> list[PSObject]:
+    """The Format-List objects of ``text`` (``form="list"``); see the module docstring for the
+    quirks handled. ``line`` is the 1-based line of each object's first property and
+    ``lines`` the line of every property."""
+    return [obj for obj in _scan(text, origin, known) if obj.form == FORM]
