@@ -1,0 +1,303 @@
+"""``read_export``: the bytes of one export in, a :class:`~fedaudit.records.ParseResult` out.
+
+Two questions are answered from the content, never from the file name:
+
+1. **Which form?** decoded text (:func:`fedaudit.textio.decode`: BOM, UTF-16 NUL pattern,
+   UTF-8, cp1252) that starts with ``<Objs`` in the PowerShell 2004/04 namespace is Export-Clixml;
+   ``{`` or ``[`` that parses as JSON is ConvertTo-Json (5.1 or 7) or Graph REST JSON; a ``#TYPE``
+   line or a delimited header of property names is Export-Csv; anything else is console text
+   (Format-List / Format-Table captures, prompts and all).
+2. **Which cmdlet?** each object's type name when the form carries one (CLIXML ``<TN>``, CSV
+   ``#TYPE``, ``@odata.type``), otherwise its property names
+   (:func:`fedaudit.parse.properties.identify_cmdlet`). One capture may hold several cmdlets
+   (``Get-MsolDomain`` rows followed by ``Get-MsolDomainFederationSettings`` lists).
+
+Bad input never raises: it becomes :class:`~fedaudit.records.LoadIssue` records. The only
+exception is a ``culture`` argument that names no culture (:class:`~fedaudit.errors.UsageError`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from ..errors import DateError, FedauditError, InputError, UsageError
+from ..records import LoadIssue, ParseResult, PSObject
+from . import cmdlets as C
+
+__all__ = ["UNRECOGNISED", "identify", "read_export"]
+
+#: Message of the load issue for a file that is no known cmdlet's export.
+UNRECOGNISED = "unrecognised: not a known cmdlet export"
+
+_ENCODING_NAMES = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8 BOM",
+    "utf-16-le": "UTF-16LE",
+    "utf-16-be": "UTF-16BE",
+    "utf-32-le": "UTF-32LE",
+    "utf-32-be": "UTF-32BE",
+    "cp1252": "cp1252",
+}
+# identify_cmdlet's names for Graph REST resources -> ours
+_RECOGNITION = {"internalDomainFederation": C.GRAPH_FEDERATION, "domain": C.GRAPH_DOMAIN}
+_CERT_DATES = re.compile(r"\[Not (?:Before|After)\][ \t]*(?:\n|_x000D__x000A_|\\r\\n|\\n)[ \t]*([^\n_\"\\]+)")
+
+
+def _check_culture(culture: str | None) -> None:
+    if culture is None:
+        return
+    from ..dates import parse_console_datetime
+
+    # The date module validates the culture name before reading any date.
+    parse_console_datetime("2000-01-01", culture)
+
+
+def identify(obj: PSObject) -> str | None:
+    """The cmdlet (one of :data:`fedaudit.parse.cmdlets.CMDLETS`) that produced ``obj``, or None."""
+    by_type = C.cmdlet_from_type_names(obj.type_names)
+    if by_type is not None:
+        if by_type == C.MG_FEDERATION and obj.form == "Graph JSON":
+            return C.GRAPH_FEDERATION
+        if by_type == C.MG_DOMAIN and obj.form == "Graph JSON":
+            return C.GRAPH_DOMAIN
+        return by_type
+    from .properties import identify_cmdlet
+
+    names = [k for k in obj.properties if isinstance(k, str) and k != "ToString"]
+    found = identify_cmdlet(names)
+    if found is None:
+        if any(k.lower() == "rawdata" for k in names):
+            return C.CERTIFICATE
+        return None
+    return _RECOGNITION.get(found, found)
+
+
+def _issue_from(exc: FedauditError, origin: str, severity: str = "warning") -> LoadIssue:
+    if isinstance(exc, InputError):
+        return LoadIssue(origin, exc.message, line=exc.line, field=exc.field, severity=severity)
+    return LoadIssue(origin, str(exc), severity=severity)
+
+
+_HTTP_START = re.compile(r"^(?:HTTP/\d(?:\.\d)? \d{3}|(?:GET|POST|PATCH|PUT) https?://)[^\n]*\n")
+
+
+def _strip_http(text: str) -> str:
+    """A saved HTTP exchange (Graph Explorer, docs): drop the start line and headers."""
+    body = text.lstrip("\ufeff \t\n")
+    if not _HTTP_START.match(body):
+        return text
+    skipped = len(text) - len(body)
+    end = body.find("\n\n")
+    if end < 0:
+        return ""
+    # Blank out the head but keep its line breaks, so line numbers stay those of the file.
+    head = text[: skipped + end]
+    return "\n" * head.count("\n") + text[skipped + end :]
+
+
+def _objects(text: str, origin: str) -> list[PSObject]:
+    """Recognise the form and parse it into objects (raises InputError subclasses)."""
+    text = _strip_http(text)
+    head = text.lstrip("\ufeff \t\r\n")[:4096]
+    if head.startswith("<"):
+        if "<Objs" in head and "schemas.microsoft.com/powershell/2004/04" in head:
+            from .clixml import parse_clixml
+
+            return parse_clixml(text, origin)
+        return []
+    if head.startswith(("{", "[")):
+        from .psjson import parse_json
+
+        try:
+            return parse_json(text, origin)
+        except FedauditError:
+            if head.startswith("{") or not re.match(r"\[\s*[A-Za-z]", head):
+                raise
+            # "[Subject] ..." is a printed certificate, not a JSON array: read it as text.
+    from .pscsv import looks_like_csv, parse_csv
+
+    if looks_like_csv(text):
+        return parse_csv(text, origin)
+    from ..textio import strip_ansi
+    from .properties import ALL_KNOWN
+    from .pslist import parse_captures
+
+    return parse_captures(strip_ansi(text), origin, known=ALL_KNOWN)
+
+
+def _infer_culture(text: str, culture: str | None, origin: str, issues: list[LoadIssue]) -> str | None:
+    """Without a culture, let the file's own unambiguous certificate dates settle the order of
+    its ambiguous ones (one export = one machine = one culture)."""
+    if culture is not None:
+        return culture
+    from ..dates import infer_culture, parse_console_datetime
+
+    texts = [m.strip() for m in _CERT_DATES.findall(text)]
+    if not texts:
+        return None
+    ambiguous = []
+    for t in texts:
+        try:
+            parse_console_datetime(t)
+        except DateError as exc:
+            if "ambiguous" in exc.message:
+                ambiguous.append(t)
+    if not ambiguous:
+        return None
+    inferred = infer_culture(texts)
+    if inferred is None:
+        return None
+    order = {"en-US": "month first", "en-GB": "day first", "ja-JP": "year first"}.get(inferred, inferred)
+    issues.append(
+        LoadIssue(
+            origin,
+            f"console dates such as {ambiguous[0]!r} read {order}, as other dates in this file show "
+            "(pass culture= / --culture to say otherwise)",
+            severity="info",
+        )
+    )
+    return inferred
+
+
+_FORM_NAMES = {"list": "Format-List", "table": "Format-Table"}
+
+
+def _kind(cmdlet_names: Iterable[str], forms: Iterable[str], encoding: str) -> str:
+    names = " + ".join(dict.fromkeys(cmdlet_names))
+    shown = " + ".join(dict.fromkeys(_FORM_NAMES.get(f, f) for f in forms))
+    enc = _ENCODING_NAMES.get(encoding, encoding)
+    return f"{names} ({shown}, {enc})"
+
+
+def _describe(objects: list[PSObject]) -> str:
+    names: list[str] = []
+    for obj in objects:
+        for k in obj.properties:
+            if isinstance(k, str) and k not in names:
+                names.append(k)
+    if not names:
+        return "no objects found"
+    shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+    return f"{len(objects)} object(s) with properties {shown}"
+
+
+def _certificate_file(data: bytes, origin: str) -> ParseResult | None:
+    """A DER or PEM certificate file (``.cer`` / ``.crt`` / ``.pem``), or None."""
+    from ..certs import certificate_from_der, certificate_from_pem
+
+    kind = None
+    if data[:2] in (b"\x30\x82", b"\x30\x81"):
+        try:
+            certs = [certificate_from_der(data, origin=origin)]
+            kind = "X.509 certificate (DER)"
+        except FedauditError:
+            return None
+    elif data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"-----BEGIN CERTIFICATE-----"):
+        try:
+            certs = certificate_from_pem(data, origin=origin)
+            kind = "X.509 certificate (PEM)"
+        except FedauditError as exc:
+            return ParseResult(origin=origin, kind="X.509 certificate (PEM)", issues=(_issue_from(exc, origin),))
+    else:
+        return None
+    return ParseResult(origin=origin, kind=kind, observations=tuple(C.file_certificates(certs, origin)))
+
+
+def _read(data: bytes, origin: str, culture: str | None, domain: str | None) -> ParseResult:
+    from ..textio import decode
+
+    as_certificate = _certificate_file(bytes(data), origin)
+    if as_certificate is not None:
+        return as_certificate
+    text, encoding = decode(data, origin)
+    if not text.strip():
+        return ParseResult(origin=origin, kind="empty", issues=(LoadIssue(origin, "empty file"),))
+    objects = _objects(text, origin)
+    issues: list[LoadIssue] = []
+    found: list[tuple[PSObject, str]] = []
+    unknown: list[PSObject] = []
+    for obj in objects:
+        cmdlet = identify(obj)
+        if cmdlet is None:
+            unknown.append(obj)
+        else:
+            found.append((obj, cmdlet))
+    if not found and "[Thumbprint]" in text and "[Subject]" in text and not any(o.form != "text" for o in objects if o.properties):
+        # Only a printed certificate (an X509Certificate2's ToString pasted into a file).
+        used_culture = _infer_culture(text, culture, origin, issues)
+        mapped = C.certificate_text_file(text, origin, used_culture)
+        return ParseResult(
+            origin=origin,
+            kind=f"X.509 certificate (printed text, {_ENCODING_NAMES.get(encoding, encoding)})",
+            observations=tuple(mapped.observations),
+            issues=tuple(issues + mapped.issues),
+        )
+    if not found:
+        return ParseResult(
+            origin=origin,
+            kind="unrecognised",
+            issues=(LoadIssue(origin, f"{UNRECOGNISED} ({_describe(objects)})", line=None),),
+        )
+    if unknown:
+        first = unknown[0]
+        issues.append(
+            LoadIssue(
+                origin,
+                f"{len(unknown)} of {len(objects)} objects are not a known cmdlet's output ({_describe(unknown)})",
+                line=first.line,
+                severity="info",
+            )
+        )
+    used_culture = _infer_culture(text, culture, origin, issues)
+    mapped = C.Mapped(issues=issues)
+    for obj, cmdlet in found:
+        C.map_objects(cmdlet, [obj], culture=used_culture, domain=domain, into=mapped)
+    return ParseResult(
+        origin=origin,
+        kind=_kind((c for _, c in found), (o.form for o, _ in found), encoding),
+        farms=tuple(mapped.farms),
+        domains=tuple(mapped.domains),
+        observations=tuple(mapped.observations),
+        issues=tuple(mapped.issues),
+    )
+
+
+def read_export(data: bytes, origin: str, *, culture: str | None = None, domain: str | None = None) -> ParseResult:
+    """Recognise and read one PowerShell export (any form, any cmdlet fedaudit knows).
+
+    ``origin`` names the input in records and issues (a file path). ``culture`` says how
+    console dates were printed (``en-US``, ``de-DE``, ...); without it a date is read only when
+    its form, or the other dates in the same file, settle the order. ``domain`` is the domain of
+    a Get-MsolDomainFederationSettings / federation-configuration export that does not show it
+    (``domain_map`` in :func:`fedaudit.load`).
+
+    Never raises for bad input (the file's problems are in ``ParseResult.issues``); raises
+    :class:`~fedaudit.errors.UsageError` for a ``culture`` that names no culture.
+    """
+    _check_culture(culture)
+    try:
+        return _read(data, origin, culture, domain)
+    except UsageError:
+        raise
+    except FedauditError as exc:
+        return ParseResult(origin=origin, kind="unreadable", issues=(_issue_from(exc, origin),))
+    except RecursionError:
+        return ParseResult(
+            origin=origin,
+            kind="unreadable",
+            issues=(LoadIssue(origin, "input nested too deeply to read", severity="warning"),),
+        )
+    except Exception as exc:  # noqa: BLE001 - a bad file must never stop the others
+        return ParseResult(
+            origin=origin,
+            kind="error",
+            issues=(
+                LoadIssue(
+                    origin,
+                    f"internal error while reading this file ({type(exc).__name__}: {exc}); please report it",
+                    severity="high",
+                ),
+            ),
+        )
+
