@@ -164,6 +164,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "source": STR,
         "detail": STR,
     },
+    # -- fedaudit.metadata.discover_metadata_urls: which metadata URL stands for which farm/domain --
+    "metadata_urls": {
+        "farm": STR,
+        "domain": STR,
+        "url": STR,
+        "derived_from": STR,  # farms.host_name | domains.passive_sign_in_uri | ...
+    },
 }
 
 

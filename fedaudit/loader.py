@@ -13,6 +13,8 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
+import pandas as pd
+
 from .errors import InputError, UsageError
 from .evidence import Evidence, InputFile
 from .records import LoadIssue, ParseResult
@@ -24,7 +26,9 @@ __all__ = ["MAX_FILE_BYTES", "iter_files", "load", "sniff_kind"]
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 _SKIP_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
-_SKIP_SUFFIXES = {".md", ".py", ".pyc", ".ipynb", ".png", ".jpg", ".html", ".sqlite", ".toml"}
+# ".body": a fetched response that is not metadata (error or login page); its fetch sidecar
+# carries the facts (fedaudit.fetch).
+_SKIP_SUFFIXES = {".md", ".py", ".pyc", ".ipynb", ".png", ".jpg", ".html", ".sqlite", ".toml", ".body"}
 
 
 def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
@@ -103,11 +107,48 @@ def load(
             evidence_dir = tmp.name
         fetch_all(urls, evidence_dir, ca_bundle=ca_bundle, insecure=insecure, timeout=timeout, progress=False)
         files_or_dirs.append(evidence_dir)
+    _check_culture(culture)
     try:
         return _load_files(list(iter_files(files_or_dirs)), culture=culture, strict=strict, domain_map=domain_map)
     finally:
         if tmp is not None:
             tmp.cleanup()
+
+
+def _check_culture(culture: str | None) -> None:
+    """A ``culture`` that names no culture is a usage error, raised before any file is read."""
+    if culture is not None:
+        from .dates import parse_console_datetime
+
+        parse_console_datetime("2000-01-01", culture)
+
+
+class _DomainMap:
+    """``domain_map`` keys are matched against each file as given, as an absolute path, or by
+    its name; a key that matches no loaded file is a usage error (a typo would otherwise leave
+    the domain silently unset)."""
+
+    def __init__(self, mapping: Mapping[str, str] | None) -> None:
+        self.entries = {str(k): str(v) for k, v in (mapping or {}).items()}
+        for key, value in self.entries.items():
+            if not value.strip():
+                raise UsageError(f"domain_map: empty domain for {key!r}")
+        self.used: set[str] = set()
+
+    def lookup(self, path: Path) -> str | None:
+        if not self.entries:
+            return None
+        resolved = str(path.resolve())
+        for key, value in self.entries.items():
+            if key == str(path) or key == path.name or str(Path(key).resolve()) == resolved:
+                self.used.add(key)
+                return value
+        return None
+
+    def check_all_used(self) -> None:
+        unused = [k for k in self.entries if k not in self.used]
+        if unused:
+            raise UsageError(f"domain_map: {', '.join(repr(k) for k in unused)} matches no file that was loaded")
 
 
 def _load_files(
@@ -117,6 +158,7 @@ def _load_files(
     from .metadata import read_metadata
     from .parse import read_export
 
+    dmap = _DomainMap(domain_map)
     results: list[ParseResult] = []
     inputs: list[InputFile] = []
     documents: list[tuple[str, bytes]] = []
@@ -132,6 +174,7 @@ def _load_files(
             data = path.read_bytes()
         except OSError as exc:
             results.append(_refused(origin, f"cannot read file: {exc.strerror or exc}"))
+            inputs.append(InputFile(origin, 0, "", "unreadable"))
             continue
         kind = sniff_kind(data)
         digest = hashlib.sha256(data).hexdigest()
@@ -142,21 +185,21 @@ def _load_files(
             sidecars.append((origin, data))
             inputs.append(InputFile(origin, size, digest, "fetch evidence sidecar"))
         else:
-            mapped = (domain_map or {}).get(origin) or (domain_map or {}).get(path.name)
-            result = read_export(data, origin, culture=culture, domain=mapped)
+            result = read_export(data, origin, culture=culture, domain=dmap.lookup(path))
             results.append(result)
             inputs.append(InputFile(origin, size, digest, result.kind))
+    dmap.check_all_used()
     if documents or sidecars:
         results.extend(read_metadata(documents, sidecars))
     evidence = build_evidence(results, tuple(inputs))
     if strict and len(evidence.issues):
         first = evidence.issues.iloc[0]
-        line = first["line"]
+        line, field = first["line"], first["field"]
         raise InputError(
             str(first["message"]),
             origin=str(first["origin"]),
-            line=None if line is None or line is __import__("pandas").NA else int(line),
-            field=None if first["field"] is __import__("pandas").NA else str(first["field"]),
+            line=None if pd.isna(line) else int(line),
+            field=None if pd.isna(field) else str(field),
         )
     return evidence
 
