@@ -20,7 +20,10 @@ __all__ = [
     "add_as_of",
     "add_fail_on",
     "add_format",
+    "add_load_options",
+    "load_options",
     "parse_as_of",
+    "parse_domain_map",
     "render_frames",
     "write_out",
 ]
@@ -64,6 +67,58 @@ def add_fail_on(parser: argparse.ArgumentParser, default: str = "high") -> None:
         metavar="SEVERITY",
         help=f"exit 1 when a finding is at or above SEVERITY ({', '.join(FAIL_ON)}; default {default})",
     )
+
+
+def add_load_options(parser: argparse.ArgumentParser) -> None:
+    """The options of :func:`fedaudit.load`: --culture, --domain-map, --metadata, --ca-bundle,
+    --insecure (shared by every command that loads evidence)."""
+    parser.add_argument(
+        "--culture",
+        metavar="C",
+        help="culture the console dates were printed in (en-US, en-GB, de-DE, ja-JP, ... or MDY/DMY/YMD); "
+        "without it an ambiguous date such as 04/05/2017 is a load issue",
+    )
+    parser.add_argument(
+        "--domain-map",
+        action="append",
+        default=[],
+        metavar="FILE=DOMAIN",
+        help="the domain of a Get-MsolDomainFederationSettings / federation-configuration export that "
+        "does not show it (repeatable)",
+    )
+    parser.add_argument(
+        "--metadata",
+        action="append",
+        default=[],
+        metavar="URL|FILE",
+        help="federation metadata to fetch (https URL) or a saved metadata file (repeatable)",
+    )
+    parser.add_argument("--ca-bundle", metavar="FILE", help="CA bundle (PEM) for fetching metadata over HTTPS")
+    parser.add_argument(
+        "--insecure", action="store_true", help="fetch metadata without TLS verification (recorded in the evidence)"
+    )
+
+
+def parse_domain_map(values: list[str] | None) -> dict[str, str]:
+    """``["FILE=DOMAIN", ...]`` -> ``{FILE: DOMAIN}``. The last ``=`` splits, so paths may hold one."""
+    out: dict[str, str] = {}
+    for value in values or ():
+        path, sep, domain = value.rpartition("=")
+        if not sep or not path.strip() or not domain.strip():
+            raise UsageError(f"--domain-map: {value!r} is not FILE=DOMAIN")
+        out[path.strip()] = domain.strip()
+    return out
+
+
+def load_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword arguments for :func:`fedaudit.load` from :func:`add_load_options` options."""
+    return {
+        "culture": args.culture,
+        "domain_map": parse_domain_map(args.domain_map),
+        "metadata": tuple(args.metadata),
+        "ca_bundle": args.ca_bundle,
+        "insecure": args.insecure,
+    }
 
 
 def _json_default(value: Any) -> Any:
