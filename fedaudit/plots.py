@@ -1,0 +1,696 @@
+"""Figures of an audit: certificate timeline, thumbprint mismatch matrix, days to expiry.
+
+Each function takes an :class:`~fedaudit.engine.AuditResult` (or a mapping of its frames, see
+:func:`frames_of`) and returns a :class:`matplotlib.figure.Figure` drawn with the object API on
+the Agg canvas: no pyplot, no global state, nothing shown. matplotlib is imported on first use, so
+``import fedaudit`` stays free of it.
+
+Every figure stays legible from one domain to thousands: rows are ordered most urgent first and
+capped at ``max_rows`` (the timeline pages through the rest with ``page``); what is left out is
+summarised in a footer line. Colours come from the Okabe-Ito palette (safe for colour-blind
+readers) and every colour is doubled by a hatch, a letter or a printed number, so the figures
+also read in greyscale. Text that comes from the data (domain and farm names) is drawn with
+``parse_math=False``: a ``$`` in a name is a character, not mathtext.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
+
+import pandas as pd
+
+from .frames import empty_frame
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "days_to_expiry_figure",
+    "figure_png",
+    "frames_of",
+    "mismatch_matrix_figure",
+    "timeline_figure",
+]
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision
+# deficiency. Each use is paired with a hatch or printed text for greyscale prints.
+BLUE = "#0072B2"
+SKY = "#56B4E9"
+ORANGE = "#E69F00"
+GREEN = "#009E73"
+YELLOW = "#F0E442"
+VERMILLION = "#D55E00"
+PURPLE = "#CC79A7"
+GREY = "#999999"
+
+SOURCE_STYLE = {  # source -> (label, colour, hatch)
+    "adfs": ("AD FS", BLUE, ""),
+    "entra": ("Entra ID", ORANGE, "///"),
+    "metadata": ("metadata", GREEN, "..."),
+    "file": ("file", GREY, "xx"),
+}
+SLOT_LABEL = {"primary": "primary", "secondary": "secondary", "current": "current", "next": "next"}
+
+#: Runbook "Certificate renewal ...", Step 3 and "AD FS and Microsoft Entra certificate update
+#: steps": Entra starts polling metadata 35 days before expiry; the decision table says renew
+#: immediately below 15 days.
+ENTRA_POLL_DAYS = 35
+URGENT_DAYS = 15
+
+#: verdict actions, most urgent first (frames.ACTIONS order is not urgency order).
+ACTION_RANK = {
+    "renew-now": 0,
+    "insufficient-evidence": 1,
+    "update-entra": 2,
+    "fix-metadata": 3,
+    "enable-rollover": 4,
+    "plan-renewal": 5,
+    "none": 6,
+}
+
+LABEL_CHARS = 44
+ROW_INCHES = 0.26
+WIDTH_INCHES = 10.0
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def frames_of(result: Any) -> dict[str, Any]:
+    """The frames and ``as_of`` the figures need, from an AuditResult or a mapping.
+
+    A mapping may hold ``certificates``, ``verdicts``, ``timeline`` (frames per
+    :data:`fedaudit.frames.SCHEMAS`) and ``as_of`` (a tz-aware datetime); missing frames are empty.
+    """
+    if isinstance(result, Mapping):
+        get = result.get
+        out = {name: get(name) for name in ("certificates", "verdicts", "timeline")}
+        as_of = get("as_of")
+    else:
+        evidence = getattr(result, "evidence", None)
+        out = {
+            "certificates": getattr(evidence, "certificates", None),
+            "verdicts": getattr(result, "verdicts", None),
+            "timeline": getattr(result, "timeline", None),
+        }
+        as_of = getattr(result, "as_of", None)
+    for name, frame in out.items():
+        if frame is None:
+            out[name] = empty_frame(name)
+    out["as_of"] = pd.Timestamp(as_of) if as_of is not None else None
+    return out
+
+
+def _s(value: Any) -> str | None:
+    """A frame cell as str, NA as None."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return str(value)
+
+
+def _short(text: str, limit: int = LABEL_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def _new_figure(width: float, height: float) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def figure_png(fig: Figure, *, dpi: int = 100) -> bytes:
+    """The figure as PNG bytes (Agg)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def _footer(fig: Figure, text: str) -> None:
+    # supxlabel, unlike fig.text, is given room by the constrained layout
+    if text:
+        fig.supxlabel(text, x=0.01, ha="left", fontsize=8, color="#333333")
+
+
+def _empty(fig: Figure, ax: Axes, message: str) -> Figure:
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=10, transform=ax.transAxes, parse_math=False)
+    return fig
+
+
+def _domain_rank(verdicts: pd.DataFrame) -> dict[str, tuple[float, float, str]]:
+    """domain -> sort key, most urgent first: action, then days left (unknown first)."""
+    rank: dict[str, tuple[float, float, str]] = {}
+    for row in verdicts.itertuples(index=False):
+        domain = _s(row.domain)
+        if domain is None:
+            continue
+        days = row.days_left
+        days = -math.inf if days is None or pd.isna(days) else float(days)
+        rank[domain] = (float(ACTION_RANK.get(_s(row.action) or "", len(ACTION_RANK))), days, domain)
+    return rank
+
+
+def _select(values: Iterable[str] | None) -> set[str] | None:
+    if values is None:
+        return None
+    if isinstance(values, str):
+        return {values.lower()}
+    return {v.lower() for v in values}
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+@dataclass(frozen=True)
+class _Bar:
+    farm: str | None
+    domain: str | None
+    source: str
+    slot: str | None
+    role: str | None
+    thumbprint: str
+    start: pd.Timestamp
+    end: pd.Timestamp
+
+    @property
+    def group(self) -> tuple[str, str]:
+        return (self.farm or "", self.domain or "")
+
+    @property
+    def label(self) -> str:
+        owner = self.domain or self.farm or "(unassigned)"
+        what = SOURCE_STYLE.get(self.source, (self.source, GREY, ""))[0]
+        if self.source == "missing":
+            what = "no Entra certificate in evidence"
+        elif self.slot:
+            what += " " + SLOT_LABEL.get(self.slot, self.slot)
+        elif self.source == "metadata":
+            what += " signing"
+        if self.role == "token-decrypting":
+            what += " (decrypting)"
+        return f"{_short(owner, max(LABEL_CHARS - len(what) - 3, 24))} \u00b7 {what}"
+
+
+_SLOT_ORDER = {"primary": 0, "current": 0, "secondary": 1, "next": 1}
+_SOURCE_ORDER = {"adfs": 0, "metadata": 1, "entra": 2, "file": 3}
+
+
+def _timeline_bars(certificates: pd.DataFrame, farms: set[str] | None, domains: set[str] | None) -> list[_Bar]:
+    seen: set[tuple[Any, ...]] = set()
+    bars: list[_Bar] = []
+    for row in certificates.itertuples(index=False):
+        role = _s(row.role)
+        if role not in (None, "token-signing"):
+            continue
+        start, end = row.not_before, row.not_after
+        if pd.isna(start) or pd.isna(end):
+            continue
+        farm, domain = _s(row.farm), _s(row.domain)
+        if farms is not None and (farm or "").lower() not in farms:
+            continue
+        if domains is not None and (domain or "").lower() not in domains:
+            # farm-level rows (AD FS, metadata) stay when one of the selected domains uses the farm
+            if domain is not None or farms is not None:
+                continue
+        bar = _Bar(farm, domain, str(row.source), _s(row.slot), role, str(row.thumbprint), start, end)
+        key = (bar.group, bar.source, bar.slot, bar.thumbprint)
+        if key not in seen:
+            seen.add(key)
+            bars.append(bar)
+    return bars
+
+
+def _order_bars(bars: list[_Bar], verdicts: pd.DataFrame) -> list[_Bar]:
+    rank = _domain_rank(verdicts)
+    worst_of_farm: dict[str, tuple[float, float, str]] = {}
+    for bar in bars:
+        if bar.domain and bar.domain in rank:
+            current = worst_of_farm.get(bar.farm or "")
+            if current is None or rank[bar.domain] < current:
+                worst_of_farm[bar.farm or ""] = rank[bar.domain]
+    tail = (math.inf, math.inf, "")
+
+    def key(bar: _Bar) -> tuple[Any, ...]:
+        farm = bar.farm or ""
+        domain_key = (-1.0, -math.inf, "") if bar.domain is None else rank.get(bar.domain, (*tail[:2], bar.domain))
+        return (
+            worst_of_farm.get(farm, tail),
+            farm,
+            domain_key,
+            bar.domain or "",
+            _SOURCE_ORDER.get(bar.source, 9),
+            _SLOT_ORDER.get(bar.slot or "", 2),
+            bar.start,
+        )
+
+    return sorted(bars, key=key)
+
+
+def _primary_expiry(bars: list[_Bar]) -> dict[tuple[str, str], pd.Timestamp]:
+    """group -> not_after of the certificate Entra must hold: the AD FS primary of the farm,
+    else the domain's Entra current certificate."""
+    farm_primary: dict[str, pd.Timestamp] = {}
+    for bar in bars:
+        if bar.source == "adfs" and bar.slot == "primary" and bar.farm:
+            farm_primary[bar.farm] = min(bar.end, farm_primary.get(bar.farm, bar.end))
+    out: dict[tuple[str, str], pd.Timestamp] = {}
+    for bar in bars:
+        if bar.farm and bar.farm in farm_primary:
+            out[bar.group] = farm_primary[bar.farm]
+        elif bar.source == "entra" and bar.slot == "current":
+            out[bar.group] = min(bar.end, out.get(bar.group, bar.end))
+    return out
+
+
+#: timeline frame events drawn as markers: substring of the event name -> (legend, marker, colour)
+_EVENT_MARKERS = (
+    ("generat", "AD FS generates the next certificate (projected)", "^", PURPLE),
+    ("promot", "AD FS promotes it to primary (projected)", "v", VERMILLION),
+    ("poll", "Entra ID first polls metadata", "D", "black"),
+)
+
+
+def _event_style(event: str) -> tuple[str, str, str] | None:
+    name = event.lower()
+    if "35" in name or "15" in name or "critical" in name:
+        return None  # windows are shaded instead
+    for needle, legend, marker, colour in _EVENT_MARKERS:
+        if needle in name:
+            return legend, marker, colour
+    return None
+
+
+def timeline_figure(
+    result: Any,
+    *,
+    max_rows: int = 40,
+    page: int = 0,
+    farms: Iterable[str] | str | None = None,
+    domains: Iterable[str] | str | None = None,
+) -> Figure:
+    """One bar per token-signing certificate (not_before to not_after), grouped by farm and domain.
+
+    Bars are coloured and hatched by source (AD FS, Entra ID, metadata). Before each primary's
+    expiry the 35-day Entra polling window and the 15-day urgency window are shaded; the as-of
+    date is a vertical line; projected AD FS generation and promotion and Entra's first poll
+    (from the timeline frame) are markers. Rows are ordered most urgent domain first; ``page``
+    selects which ``max_rows`` rows to draw, and the footer says how many pages there are.
+    ``farms``/``domains`` restrict the figure (drilling into one domain keeps its farm's rows).
+    """
+    import matplotlib.dates as mdates
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    if max_rows < 1 or page < 0:
+        raise ValueError("max_rows must be >= 1 and page >= 0")
+    data = frames_of(result)
+    farm_sel, domain_sel = _select(farms), _select(domains)
+    bars = _timeline_bars(data["certificates"], farm_sel, domain_sel)
+    if domain_sel is not None:
+        keep_farms = {b.farm for b in bars if b.domain is not None}
+        bars = [b for b in bars if b.domain is not None or b.farm in keep_farms]
+    # a federated domain whose Entra certificates are missing gets a row that says so
+    with_entra = {b.domain.lower() for b in bars if b.domain}
+    for row in data["verdicts"].itertuples(index=False):
+        domain, farm = _s(row.domain), _s(row.farm)
+        if domain is None or domain.lower() in with_entra:
+            continue
+        if (domain_sel is not None and domain.lower() not in domain_sel) or (
+            farm_sel is not None and (farm or "").lower() not in farm_sel
+        ):
+            continue
+        bars.append(_Bar(farm, domain, "missing", None, None, "", pd.NaT, pd.NaT))
+    bars = _order_bars(bars, data["verdicts"])
+    total = len(bars)
+    pages = max(1, math.ceil(total / max_rows))
+    shown = bars[page * max_rows : (page + 1) * max_rows]
+    rows = max(len(shown), 1)
+    fig = _new_figure(WIDTH_INCHES, 1.9 + rows * ROW_INCHES)
+    ax = fig.add_subplot()
+    if not shown:
+        message = "No certificate with validity dates in the evidence." if page == 0 else f"No page {page + 1}."
+        return _empty(fig, ax, message)
+
+    as_of = data["as_of"]
+    starts = [b.start for b in shown if b.source != "missing"]
+    ends = [b.end for b in shown if b.source != "missing"]
+    centre = as_of if as_of is not None else min(starts, default=pd.Timestamp("2000-01-01", tz="UTC"))
+    lo, hi = min(starts, default=centre), max(ends, default=centre)
+    lo = max(lo, centre - pd.Timedelta(days=730))
+    hi = min(hi, centre + pd.Timedelta(days=730))
+    lo = min(lo, centre - pd.Timedelta(days=30))
+    hi = max(hi, centre + pd.Timedelta(days=60))
+    pad = (hi - lo) * 0.03
+    lo, hi = lo - pad, hi + pad
+    x = mdates.date2num
+
+    # shaded windows per group, behind the bars
+    expiry = _primary_expiry(bars)
+    y_of_group: dict[tuple[str, str], list[int]] = {}
+    for y, bar in enumerate(shown):
+        y_of_group.setdefault(bar.group, []).append(y)
+    for group, ys in y_of_group.items():
+        end = expiry.get(group)
+        if end is None:
+            continue
+        y0, y1 = min(ys) - 0.45, max(ys) + 0.45
+        for days, colour in ((ENTRA_POLL_DAYS, YELLOW), (URGENT_DAYS, VERMILLION)):
+            ax.fill_between(
+                [x(end - pd.Timedelta(days=days)), x(end)], y0, y1, color=colour, alpha=0.28, linewidth=0, zorder=1
+            )
+
+    # group separators
+    for y in range(1, len(shown)):
+        if shown[y].group != shown[y - 1].group:
+            ax.axhline(y - 0.5, color="#bbbbbb", linewidth=0.6, zorder=1)
+
+    for y, bar in enumerate(shown):
+        if bar.source == "missing":
+            ax.plot([x(lo), x(hi)], [y, y], color=GREY, linestyle=(0, (2, 3)), linewidth=1, zorder=2)
+            continue
+        label, colour, hatch = SOURCE_STYLE.get(bar.source, (bar.source, GREY, "xx"))
+        left, right = max(bar.start, lo), min(bar.end, hi)
+        if right <= left:
+            continue
+        ax.barh(
+            y, x(right) - x(left), left=x(left), height=0.6, color=colour, hatch=hatch,
+            edgecolor="white" if not hatch else "#333333", linewidth=0.4, zorder=2,
+        )
+        if bar.end > hi:
+            ax.plot([x(hi)], [y], marker=">", color=colour, markersize=5, zorder=3, clip_on=False)
+        if bar.start < lo:
+            ax.plot([x(lo)], [y], marker="<", color=colour, markersize=5, zorder=3, clip_on=False)
+
+    # projected events
+    used_events: dict[str, tuple[str, str]] = {}
+    row_of: dict[tuple[str, str], int] = {}
+    for y, bar in enumerate(shown):
+        row_of.setdefault(bar.group, y)
+        if bar.source == "adfs" and bar.slot == "primary":
+            row_of[(bar.farm or "", "")] = y
+        elif bar.source == "entra" and bar.slot == "current":
+            row_of[bar.group] = y
+    for ev in data["timeline"].itertuples(index=False):
+        style = _event_style(str(ev.event))
+        if style is None or pd.isna(ev.time) or not (lo <= ev.time <= hi):
+            continue
+        group = (_s(ev.farm) or "", _s(ev.domain) or "")
+        y = row_of.get(group)
+        if y is None:
+            continue
+        legend, marker, colour = style
+        ax.plot([x(ev.time)], [y], marker=marker, color=colour, markersize=7, markeredgecolor="white", zorder=4)
+        used_events[legend] = (marker, colour)
+
+    if as_of is not None:
+        ax.axvline(x(as_of), color="black", linestyle="--", linewidth=1.1, zorder=5)
+        ax.annotate(
+            f"as of {as_of:%Y-%m-%d}", xy=(x(as_of), 1.0), xycoords=("data", "axes fraction"),
+            xytext=(3, 2), textcoords="offset points", fontsize=8, ha="left", va="bottom",
+        )
+
+    ax.set_xlim(x(lo), x(hi))
+    ax.set_ylim(len(shown) - 0.5, -0.5)
+    ax.set_yticks(range(len(shown)), [b.label for b in shown], fontsize=8, parse_math=False)
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.tick_params(axis="x", labelsize=8)
+    ax.grid(axis="x", color="#dddddd", linewidth=0.5, zorder=0)
+    ax.set_axisbelow(True)
+
+    handles: list[Any] = []
+    for source in ("adfs", "entra", "metadata", "file"):
+        if any(b.source == source for b in shown):
+            label, colour, hatch = SOURCE_STYLE[source]
+            handles.append(Patch(facecolor=colour, hatch=hatch, edgecolor="#333333", label=label))
+    handles.append(Patch(facecolor=YELLOW, alpha=0.5, label=f"{ENTRA_POLL_DAYS} days before primary expiry (Entra polls)"))
+    handles.append(Patch(facecolor=VERMILLION, alpha=0.5, label=f"{URGENT_DAYS} days before primary expiry (renew now)"))
+    for legend, (marker, colour) in used_events.items():
+        handles.append(Line2D([], [], linestyle="", marker=marker, color=colour, label=legend))
+    fig.legend(handles=handles, loc="outside upper center", ncols=3, fontsize=7.5, frameon=False)
+
+    first, last = page * max_rows + 1, page * max_rows + len(shown)
+    note = f"Rows {first}\u2013{last} of {total}, most urgent first"
+    if pages > 1:
+        note += f" (page {page + 1} of {pages})"
+    _footer(fig, note + ".")
+    return fig
+
+
+# --------------------------------------------------------------------------- mismatch matrix
+
+MATRIX_VIEWS = ("AD FS primary", "AD FS secondary", "Entra current", "Entra next", "metadata signing")
+_CODE_STYLE = {  # code -> (face colour, text colour, hatch, legend)
+    "P": (BLUE, "white", "", "P = the AD FS primary certificate"),
+    "S": (SKY, "black", "", "S = the AD FS secondary certificate"),
+    "?": (VERMILLION, "white", "///", "? = a certificate AD FS does not hold"),
+    "": ("white", "#555555", "", "\u2014 = not in the evidence"),
+}
+
+
+def _matrix_rows(certificates: pd.DataFrame, verdicts: pd.DataFrame) -> list[tuple[str, str | None, list[list[str]], list[str]]]:
+    """(domain, farm, codes per view, cell text per view) for each domain with a verdict."""
+    certs = certificates[certificates["role"].isna() | (certificates["role"] == "token-signing")]
+    by_farm: dict[tuple[str, str, str], set[str]] = {}
+    by_domain: dict[tuple[str, str], set[str]] = {}
+    for row in certs.itertuples(index=False):
+        tp = str(row.thumbprint)
+        source, slot, farm, domain = str(row.source), _s(row.slot), _s(row.farm), _s(row.domain)
+        if source == "adfs" and farm and slot in ("primary", "secondary"):
+            by_farm.setdefault((farm, "adfs", slot), set()).add(tp)
+        elif source == "metadata" and farm:
+            by_farm.setdefault((farm, "metadata", ""), set()).add(tp)
+        elif source == "entra" and domain and slot in ("current", "next"):
+            by_domain.setdefault((domain.lower(), slot), set()).add(tp)
+    out = []
+    for row in verdicts.itertuples(index=False):
+        domain, farm = _s(row.domain), _s(row.farm)
+        if domain is None:
+            continue
+        primary = by_farm.get((farm or "", "adfs", "primary"), set())
+        secondary = by_farm.get((farm or "", "adfs", "secondary"), set())
+        views = [
+            primary,
+            secondary,
+            by_domain.get((domain.lower(), "current"), set()),
+            by_domain.get((domain.lower(), "next"), set()),
+            by_farm.get((farm or "", "metadata", ""), set()),
+        ]
+        codes, texts = [], []
+        for thumbs in views:
+            cell_codes = []
+            for tp in sorted(thumbs):
+                cell_codes.append("P" if tp in primary else "S" if tp in secondary else "?")
+            cell_codes = sorted(set(cell_codes), key="PS?".index)
+            codes.append(cell_codes)
+            if not thumbs:
+                texts.append("\u2014")
+            elif len(thumbs) == 1:
+                texts.append(f"{cell_codes[0]} {next(iter(thumbs))[:4]}")
+            else:
+                texts.append("+".join(cell_codes) if len(cell_codes) > 1 else f"{len(thumbs)}\u00d7{cell_codes[0]}")
+        out.append((domain, farm, codes, texts))
+    return out
+
+
+def _matrix_problem(codes: list[list[str]]) -> int:
+    """0 = disagreement, 1 = gaps in the evidence, 2 = agrees (Entra current holds the primary)."""
+    current, nxt, metadata = codes[2], codes[3], codes[4]
+    if any("?" in c for c in codes) or (codes[0] and current and "P" not in current):
+        return 0
+    if not codes[0] or not current or (metadata == [] and codes[0]) or (codes[1] and "S" not in nxt + current):
+        return 1
+    return 2
+
+
+def mismatch_matrix_figure(result: Any, *, max_rows: int = 40, domains: Iterable[str] | str | None = None) -> Figure:
+    """Federated domains by views (AD FS primary, AD FS secondary, Entra current, Entra next,
+    metadata signing): which token-signing thumbprints agree.
+
+    Each cell prints a code and the first four hex digits of the thumbprint: ``P`` the AD FS
+    primary, ``S`` the AD FS secondary, ``?`` a certificate AD FS does not hold, ``—`` not in the
+    evidence. Domains that disagree come first, then domains with gaps; past ``max_rows`` the
+    footer counts the rest by state.
+    """
+    from matplotlib.patches import Patch, Rectangle
+
+    if max_rows < 1:
+        raise ValueError("max_rows must be >= 1")
+    data = frames_of(result)
+    rows = _matrix_rows(data["certificates"], data["verdicts"])
+    sel = _select(domains)
+    if sel is not None:
+        rows = [r for r in rows if r[0].lower() in sel]
+    rows.sort(key=lambda r: (_matrix_problem(r[2]), r[0]))
+    shown = rows[:max_rows]
+    n = max(len(shown), 1)
+    fig = _new_figure(WIDTH_INCHES, 1.7 + n * 0.3)
+    ax = fig.add_subplot()
+    if not shown:
+        return _empty(fig, ax, "No federated domain with a verdict.")
+    for y, (_domain, _farm, codes, texts) in enumerate(shown):
+        for x_, (cell, text) in enumerate(zip(codes, texts)):
+            code = "?" if "?" in cell else (cell[0] if cell else "")
+            face, ink, hatch, _ = _CODE_STYLE[code]
+            ax.add_patch(
+                Rectangle((x_ - 0.5, y - 0.5), 1, 1, facecolor=face, hatch=hatch, edgecolor="#333333", linewidth=0.5)
+            )
+            ax.text(
+                x_, y, text, ha="center", va="center", fontsize=8, color=ink, family="monospace",
+                fontweight="bold", parse_math=False,
+                bbox={"facecolor": face, "edgecolor": "none", "pad": 0.6} if hatch else None,
+            )
+    ax.set_xlim(-0.5, len(MATRIX_VIEWS) - 0.5)
+    ax.set_ylim(len(shown) - 0.5, -0.5)
+    ax.set_xticks(range(len(MATRIX_VIEWS)), MATRIX_VIEWS, fontsize=8)
+    ax.xaxis.tick_top()
+    labels = [_short(d if not f else f"{d} ({f})") for d, f, _, _ in shown]
+    ax.set_yticks(range(len(shown)), labels, fontsize=8, parse_math=False)
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    handles = [
+        Patch(facecolor=face, hatch=hatch, edgecolor="#333333", label=legend)
+        for face, _ink, hatch, legend in _CODE_STYLE.values()
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncols=4, fontsize=7.5, frameon=False)
+    rest = rows[max_rows:]
+    if rest:
+        states = [_matrix_problem(r[2]) for r in rest]
+        parts = [
+            f"{count} {name}"
+            for count, name in (
+                (states.count(0), "disagree"),
+                (states.count(1), "with gaps"),
+                (states.count(2), "agree"),
+            )
+            if count
+        ]
+        note = f"{len(shown)} of {len(rows)} domains shown, disagreements first; the other {len(rest)}: {', '.join(parts)}."
+    else:
+        note = f"{len(rows)} federated domain{'s' if len(rows) != 1 else ''}, disagreements first."
+    fig.suptitle(note, fontsize=8, x=0.01, ha="left", color="#333333")
+    return fig
+
+
+# --------------------------------------------------------------------------- days to expiry
+
+
+def _expiry_rows(data: Mapping[str, Any], as_of: pd.Timestamp | None) -> list[tuple[str, float | None]]:
+    rows: list[tuple[str, float | None]] = []
+    certs = data["certificates"]
+    if as_of is not None and len(certs):
+        primary = certs[
+            (certs["source"] == "adfs") & (certs["slot"] == "primary")
+            & (certs["role"].isna() | (certs["role"] == "token-signing"))
+        ]
+        for farm, group in primary.groupby("farm", sort=True):
+            end = group["not_after"].min()
+            if pd.isna(end):
+                continue
+            rows.append((f"{farm} \u00b7 AD FS primary", (end - as_of).total_seconds() / 86400))
+    for row in data["verdicts"].itertuples(index=False):
+        domain = _s(row.domain)
+        if domain is None:
+            continue
+        days = None if row.days_left is None or pd.isna(row.days_left) else float(row.days_left)
+        rows.append((domain, days))
+    return rows
+
+
+def _band(days: float | None) -> tuple[str, str, str]:
+    """(colour, hatch, band name) for a number of days left."""
+    if days is None:
+        return "white", "xx", "unknown"
+    if days < 0:
+        return VERMILLION, "xx", "expired"
+    if days < URGENT_DAYS:
+        return ORANGE, "///", f"under {URGENT_DAYS} days"
+    if days < ENTRA_POLL_DAYS:
+        return YELLOW, "...", f"under {ENTRA_POLL_DAYS} days"
+    return GREEN, "", f"{ENTRA_POLL_DAYS} days or more"
+
+
+def days_to_expiry_figure(result: Any, *, max_rows: int = 40, horizon: int = 400) -> Figure:
+    """Days left on the token-signing certificate, per farm (AD FS primary) and per domain.
+
+    Bars are banded (expired, under 15 days, under 35 days, later) by colour and hatch, and
+    each bar prints its number of days. Unknown days (missing evidence) show as an empty hatched
+    bar. Only the ``max_rows`` most urgent rows are drawn; the footer summarises the rest.
+    Bars longer than ``horizon`` days are cut at the edge with their number printed.
+    """
+    from matplotlib.patches import Patch
+
+    if max_rows < 1:
+        raise ValueError("max_rows must be >= 1")
+    data = frames_of(result)
+    rows = _expiry_rows(data, data["as_of"])
+    # expired and under 15 days first, then unknown (missing evidence is never a pass), then the rest
+    rows.sort(key=lambda r: (0 if r[1] is not None and r[1] < URGENT_DAYS else 1 if r[1] is None else 2, r[1] or 0.0, r[0]))
+    shown = rows[:max_rows]
+    n = max(len(shown), 1)
+    fig = _new_figure(WIDTH_INCHES, 1.5 + n * ROW_INCHES)
+    ax = fig.add_subplot()
+    if not shown:
+        return _empty(fig, ax, "No farm or domain with an expiry date.")
+    known = [d for _, d in shown if d is not None]
+    lo = min([0.0, *known]) if known else 0.0
+    lo = max(lo, -horizon / 4)
+    hi = min(max([ENTRA_POLL_DAYS * 2, *known]) if known else horizon, horizon)
+    span = hi - lo
+    for y, (_label, days) in enumerate(shown):
+        colour, hatch, _ = _band(days)
+        if days is None:
+            ax.barh(y, span * 0.3, left=lo, height=0.6, color="white", hatch=hatch, edgecolor="#bbbbbb", linewidth=0.4)
+            ax.text(lo + span * 0.31, y, "unknown: evidence missing", va="center", fontsize=7.5, color="#333333")
+            continue
+        shown_days = min(max(days, lo), hi)
+        ax.barh(y, shown_days, height=0.6, color=colour, hatch=hatch, edgecolor="#333333", linewidth=0.4)
+        text = f"{days:,.0f} d"
+        inside = shown_days > span * 0.85
+        ax.text(
+            shown_days - span * 0.01 if inside else max(shown_days, 0) + span * 0.01, y,
+            ("\u25c0 " if days < lo else "") + text + (" \u25b6" if days > hi else ""), va="center", ha="right" if inside else "left",
+            fontsize=7.5, color="white" if inside and colour in (VERMILLION,) else "black",
+        )
+    for days, style in ((0, "-"), (URGENT_DAYS, "--"), (ENTRA_POLL_DAYS, ":")):
+        if lo <= days <= hi:
+            ax.axvline(days, color="black", linestyle=style, linewidth=0.9)
+            ax.annotate(
+                f"{days} d", xy=(days, 1.0), xycoords=("data", "axes fraction"), xytext=(2, 2),
+                textcoords="offset points", fontsize=7.5, ha="left", va="bottom",
+            )
+    ax.set_xlim(lo - span * 0.02, hi + span * 0.02)
+    ax.set_ylim(len(shown) - 0.5, -0.5)
+    ax.set_yticks(range(len(shown)), [_short(label) for label, _ in shown], fontsize=8, parse_math=False)
+    ax.set_xlabel("days left (as of " + (f"{data['as_of']:%Y-%m-%d}" if data["as_of"] is not None else "?") + ")", fontsize=8)
+    ax.tick_params(axis="x", labelsize=8)
+    ax.grid(axis="x", color="#dddddd", linewidth=0.5)
+    ax.set_axisbelow(True)
+    bands = []
+    for probe in (-1.0, 1.0, float(URGENT_DAYS), float(ENTRA_POLL_DAYS), None):
+        colour, hatch, name = _band(probe)
+        bands.append(Patch(facecolor=colour, hatch=hatch, edgecolor="#333333", label=name))
+    fig.legend(handles=bands, loc="outside lower center", ncols=5, fontsize=7.5, frameon=False)
+    rest = rows[max_rows:]
+    if rest:
+        counts: dict[str, int] = {}
+        for _, days in rest:
+            counts[_band(days)[2]] = counts.get(_band(days)[2], 0) + 1
+        soonest = min((d for _, d in rest if d is not None), default=None)
+        detail = ", ".join(f"{c} {name}" for name, c in counts.items())
+        note = f"{len(shown)} most urgent of {len(rows)} shown; the other {len(rest)}: {detail}"
+        if soonest is not None:
+            note += f" (soonest {soonest:,.0f} d)"
+        fig.suptitle(note + ".", fontsize=8, x=0.01, ha="left", color="#333333")
+    return fig

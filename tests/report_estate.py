@@ -1,0 +1,107 @@
+"""A synthetic audited estate as frames, for the plot and report-fragment tests.
+
+Certificates are real (minted with :func:`fedaudit.synth.mint_certificate` and decoded with
+:func:`fedaudit.certs.certificate_from_der`); frames are built with :func:`fedaudit.frames.make_frame`
+in the shapes of :data:`fedaudit.frames.SCHEMAS`, so the figures and report sections can be tested
+without going through the loader and engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fedaudit.certs import certificate_from_der
+from fedaudit.frames import make_frame
+from fedaudit.synth import mint_certificate
+
+UTC = dt.timezone.utc
+AS_OF = dt.datetime(2026, 11, 27, tzinfo=UTC)
+
+
+def _cert(subject: str, start_days: int, end_days: int, serial: int) -> Any:
+    der = mint_certificate(
+        subject, AS_OF + dt.timedelta(days=start_days), AS_OF + dt.timedelta(days=end_days), serial=serial
+    )
+    return certificate_from_der(der)
+
+
+def _cert_row(cert: Any, **kw: Any) -> dict[str, Any]:
+    row = {
+        "thumbprint": cert.thumbprint,
+        "sha256": cert.sha256,
+        "subject": cert.subject,
+        "issuer": cert.issuer,
+        "serial": cert.serial,
+        "not_before": cert.not_before,
+        "not_after": cert.not_after,
+        "key_type": cert.key_type,
+        "key_size": cert.key_size,
+        "signature_hash": cert.signature_hash,
+        "self_signed": cert.self_signed,
+        "role": "token-signing",
+    }
+    row.update(kw)
+    return row
+
+
+def estate(n_domains: int = 3, *, farms: int = 1, subject: str | None = None, domain_prefix: str = "") -> dict[str, Any]:
+    """Frames of an estate with ``n_domains`` federated domains spread over ``farms`` farms.
+
+    Domain i cycles through: in sync; Entra lagging (holds an old certificate); no Entra
+    settings exported; in sync but the farm's primary expires in 10 days (farm 0 only).
+    ``subject`` overrides every certificate subject (for markup tests).
+    """
+    certificates: list[dict[str, Any]] = []
+    verdicts: list[dict[str, Any]] = []
+    timeline: list[dict[str, Any]] = []
+    domains: list[dict[str, Any]] = []
+    farm_rows: list[dict[str, Any]] = []
+    serial = 1000
+    farm_certs = []
+    for f in range(farms):
+        farm = f"fs{f}.contoso.example"
+        days = 10 if f == 0 else 200 + 17 * f
+        primary = _cert(subject or f"CN=ADFS Signing - {farm}", days - 365, days, serial := serial + 1)
+        secondary = _cert(subject or f"CN=ADFS Signing - {farm}", days - 20, days + 345, serial := serial + 1)
+        old = _cert(subject or f"CN=ADFS Signing - {farm}", days - 730, days - 365, serial := serial + 1)
+        farm_certs.append((farm, primary, secondary, old, days))
+        origin = f"exports/{farm}/Get-AdfsCertificate.json"
+        certificates.append(_cert_row(primary, source="adfs", origin=origin, farm=farm, slot="primary"))
+        certificates.append(_cert_row(secondary, source="adfs", origin=origin, farm=farm, slot="secondary"))
+        certificates.append(_cert_row(primary, source="metadata", origin=f"https://{farm}/federationmetadata.xml", farm=farm))
+        farm_rows.append({"farm": farm, "host_name": farm, "auto_certificate_rollover": True, "origin": origin})
+        timeline.append({"farm": farm, "event": "generation", "time": primary.not_after - dt.timedelta(days=20)})
+        timeline.append({"farm": farm, "event": "promotion", "time": primary.not_after - dt.timedelta(days=15)})
+    for i in range(n_domains):
+        farm, primary, secondary, old, days = farm_certs[i % farms]
+        domain = f"{domain_prefix}d{i:04d}.example.com"
+        kind = i % 4 if farm_certs[0][0] == farm else 0
+        origin = f"exports/entra/{domain}.json"
+        if kind == 0 or kind == 3:
+            certificates.append(_cert_row(primary, source="entra", origin=origin, farm=farm, domain=domain, slot="current"))
+            certificates.append(_cert_row(secondary, source="entra", origin=origin, farm=farm, domain=domain, slot="next"))
+            action, in_sync, left = ("renew-now" if days < 15 else "none"), True, float(days)
+        elif kind == 1:
+            certificates.append(_cert_row(old, source="entra", origin=origin, farm=farm, domain=domain, slot="current"))
+            action, in_sync, left = "update-entra", False, float(days - 365)
+        else:
+            action, in_sync, left = "insufficient-evidence", None, None
+        verdicts.append(
+            {
+                "domain": domain, "farm": farm, "auto_certificate_rollover": True, "in_sync": in_sync,
+                "metadata_public": True, "days_left": left, "action": action,
+                "reason": f"<b>reason</b> for {domain}", "severity": "high" if action != "none" else "info",
+                "primary_thumbprint": primary.thumbprint,
+            }
+        )
+        domains.append({"domain": domain, "authentication": "Federated", "farm": farm, "origin": origin})
+        timeline.append({"farm": farm, "domain": domain, "event": "entra-first-poll", "time": primary.not_after - dt.timedelta(days=35)})
+    return {
+        "as_of": AS_OF,
+        "certificates": make_frame("certificates", certificates),
+        "verdicts": make_frame("verdicts", verdicts),
+        "timeline": make_frame("timeline", timeline),
+        "domains": make_frame("domains", domains),
+        "farms": make_frame("farms", farm_rows),
+    }
