@@ -18,6 +18,7 @@ __all__ = ["Line", "command_of", "prepare", "strip_annotation"]
 class Line(NamedTuple):
     no: int  # 1-based line number in the original text
     text: str  # trailing whitespace removed; "" for blank and whitespace-only lines
+    soft: bool = False  # a blank line that is a markdown double-spacing artefact
 
 
 # Prompt lines: `PS C:\>`, `PS C:\Windows\system32>`, `PS Cert:\LocalMachine\Root>`, `PS>`.
@@ -69,7 +70,8 @@ def _unwrap_backticks(lines: list[Line]) -> list[Line]:
 
 def _collapse_double_spacing(lines: list[Line]) -> list[Line]:
     """Markdown pastes put a blank line after every line. When no two content lines touch,
-    drop one blank from each gap: single blanks vanish, a double blank stays a separator."""
+    one blank of each gap is an artefact: it becomes a *soft* blank (no object separator,
+    still a place where a bare command line may start); a double blank stays a separator."""
     content_idx = [i for i, ln in enumerate(lines) if ln.text]
     if len(content_idx) < 3:
         return lines
@@ -86,6 +88,7 @@ def _collapse_double_spacing(lines: list[Line]) -> list[Line]:
         while j < len(lines) and not lines[j].text:
             j += 1
         if 0 < i and j < len(lines):  # a gap between two content lines
+            out.append(lines[i]._replace(soft=True))
             out.extend(lines[i + 1 : j])
         else:
             out.extend(lines[i:j])

@@ -153,9 +153,10 @@ def identify_cmdlet(property_names: Iterable[str]) -> str | None:
 
     Case-insensitive. Each matching name scores ``1 / (number of sets holding it)``, so
     distinctive names (``TokenSigningCertificate``, ``IsPrimary``) outweigh shared ones
-    (``Id``, ``IssuerUri``). Ties go to the set with more exact-case matches (Graph camelCase
-    vs SDK PascalCase), then to the set the names cover best. At least two names must match
-    (or the single name given). Returns None when nothing fits or the best is still a tie.
+    (``Id``, ``IssuerUri``). A tie goes to the set with more exact-case matches (Graph camelCase
+    vs SDK PascalCase). At least two names must match (or the single name given). Returns None
+    when nothing fits or the best is still a tie (``["Id"]``: Get-MgDomain or its federation
+    configuration?).
     """
     given = [n for n in property_names if isinstance(n, str) and n.strip()]
     if not given:
@@ -169,8 +170,7 @@ def identify_cmdlet(property_names: Iterable[str]) -> str | None:
             continue
         score = sum(1.0 / _SPREAD[h] for h in hits)
         exact_hits = len(exact & CMDLET_PROPERTIES[name])
-        coverage = len(hits) / len(props)
-        ranked.append(((round(score, 6), exact_hits, round(coverage, 6)), name))
+        ranked.append(((round(score, 6), exact_hits), name))
     if not ranked:
         return None
     ranked.sort(reverse=True)

@@ -156,6 +156,11 @@ class _Builder:
         indented = text[:1] in (" ", "\t")
         if self.key is None:
             return  # caption, table remnant or noise before/between objects
+        if text.strip() in ("...", "\u2026") and not indented:
+            # An author's "lines omitted" marker on its own line (jpazureid excerpt), not a
+            # wrapped piece of the value (those keep a bracket or text beside the dots).
+            self._close_value()
+            return
         state = self._x509_state()
         if self.blanks:
             if indented or state == "open":
@@ -180,13 +185,18 @@ def _scan(text: str, origin: str, known: frozenset[str] | None) -> list[PSObject
     lines = prepare(text)
     b = _Builder(origin, known)
     i = 0
+    after_soft_blank = False
     while i < len(lines):
         line = lines[i]
         if not line.text:
-            b.blank(line)
+            if line.soft:
+                after_soft_blank = True
+            else:
+                b.blank(line)
             i += 1
             continue
-        is_cmd, cmd = command_of(line.text, at_boundary=b.at_boundary)
+        is_cmd, cmd = command_of(line.text, at_boundary=b.at_boundary or after_soft_blank)
+        after_soft_blank = False
         if is_cmd:
             b.flush()
             b.command = cmd

@@ -53,33 +53,41 @@ def _header_fits(headers: list[str], runs: list[tuple[int, int]]) -> bool:
 
 def table_at(lines: list[Line], i: int) -> tuple[list[str], list[tuple[int, int]], int] | None:
     """If a table header starts at ``lines[i]``: (column names, column spans, index of the
-    dash row). Header lines must be contiguous, non-blank, and sit right above the dashes."""
-    for k in range(1, _MAX_HEADER_LINES + 1):
-        j = i + k
-        if j >= len(lines):
-            return None
-        if not lines[j - 1].text:
-            return None
-        dash = lines[j].text.expandtabs(8)
-        if not _DASH_ROW.match(dash) or "-" not in dash:
+    dash row). Header lines must be contiguous (soft blanks of a double-spaced paste aside),
+    non-blank, and sit right above the dashes."""
+    header_idx: list[int] = []
+    j = i
+    while j < len(lines) and len(header_idx) <= _MAX_HEADER_LINES:
+        line = lines[j]
+        if line.soft:
+            j += 1
             continue
-        headers = [ln.text.expandtabs(8) for ln in lines[i:j]]
-        if any(_DASH_ROW.match(h) for h in headers):
+        if not line.text:
             return None
-        runs = _runs(dash)
-        if len(runs) == 1 and runs[0][1] - runs[0][0] < 2:
+        dash = line.text.expandtabs(8)
+        if header_idx and _DASH_ROW.match(dash):
+            return _columns([lines[k].text.expandtabs(8) for k in header_idx], dash, j)
+        if _DASH_ROW.match(dash):
             return None
-        if not _header_fits(headers, runs):
-            return None
-        spans = _spans(runs)
-        names = []
-        for start, end in spans:
-            parts = [h[start:end].strip() for h in headers]
-            names.append("".join(p for p in parts if p))
-        if len(set(names)) != len(names) or not all(names):
-            return None
-        return names, spans, j
+        header_idx.append(j)
+        j += 1
     return None
+
+
+def _columns(headers: list[str], dash: str, j: int) -> tuple[list[str], list[tuple[int, int]], int] | None:
+    runs = _runs(dash)
+    if len(runs) == 1 and runs[0][1] - runs[0][0] < 2:
+        return None
+    if not _header_fits(headers, runs):
+        return None
+    spans = _spans(runs)
+    names = []
+    for start, end in spans:
+        parts = [h[start:end].strip() for h in headers]
+        names.append("".join(p for p in parts if p))
+    if len(set(names)) != len(names) or not all(names):
+        return None
+    return names, spans, j
 
 
 def _spans(runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -124,7 +132,10 @@ def read_table(
     names, spans, dash_idx = found
     rows: list[tuple[int, list[str]]] = []
     j = dash_idx + 1
-    while j < len(lines) and lines[j].text:
+    while j < len(lines) and (lines[j].text or lines[j].soft):
+        if lines[j].soft:
+            j += 1
+            continue
         if command_of(lines[j].text, at_boundary=False)[0]:
             break
         cells = split_row(lines[j].text, spans)
