@@ -1,0 +1,258 @@
+"""Expiry checks (runbook Step 3): "check for the date under Not After. If the date is less than
+35 days away, you should take action."
+
+The subject is the AD FS primary token-signing certificate of each farm; for a federated domain
+whose AD FS certificates are not in the evidence (another IdP, or a missing export), Entra ID's
+current signing certificate. The 35- and 15-day findings are not raised while a successor is
+ready: AutoCertificateRollover on, a secondary valid beyond the 35-day window, held by Entra ID
+for every federated domain of the farm (decision table row 1: "No action needed").
+Token-decrypting certificates do not sign tokens for Entra ID, so their expiry is reported at
+lower severity.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterator
+
+from .. import remediation as rm
+from ._base import (
+    CP_2,
+    IA_5_2,
+    ISO_A_8_24,
+    REF_STEP3,
+    REF_UPDATE_STEPS,
+    SC_12,
+    SC_17,
+    Check,
+    Finding,
+    define,
+    fact,
+)
+from ._fix import renew_manually
+from ._view import CertFact, DomainFact, EstateView, FarmFact
+from .rollover import cert_facts, live_secondaries, primary_of
+
+CHECKS: list[Check] = []
+_CONTROLS = (SC_17, IA_5_2, SC_12, CP_2, ISO_A_8_24)
+
+
+def successor_ready(view: EstateView, farm: FarmFact, as_of: dt.datetime, th: Any) -> tuple[bool, str]:
+    """(ready, why) for the farm's next certificate."""
+    if farm.rollover is not True:
+        return False, "AutoCertificateRollover is not confirmed on"
+    horizon = as_of + dt.timedelta(days=th.expiry_warning_days)
+    secs = [c for c in live_secondaries(farm, as_of) if c.not_after is not None and c.not_after > horizon]
+    if not secs:
+        return False, "AD FS lists no secondary certificate"
+    domains = [d for d in view.domains_of(farm) if d.has_entra_certs]
+    if not domains:
+        return False, f"AD FS has secondary {secs[0].thumbprint} but no Entra export shows Entra ID holds it"
+    for c in secs:
+        if all(all(c.thumbprint in s for s in d.entra_sets.values() if s) for d in domains):
+            return True, f"secondary {c.thumbprint} is ready and Entra ID holds it for every federated domain"
+    return False, f"Entra ID does not hold the secondary {secs[0].thumbprint} for every federated domain"
+
+
+def subjects(view: EstateView, as_of: dt.datetime, th: Any) -> Iterator[tuple[FarmFact | None, DomainFact | None, CertFact, str, bool, str]]:
+    """(farm, domain, certificate, label, successor ready, why) for each certificate judged."""
+    for farm in view.farms.values():
+        primary = primary_of(farm)
+        if primary is None or primary.not_after is None:
+            continue
+        ready, why = successor_ready(view, farm, as_of, th)
+        yield farm, None, primary, "AD FS primary", ready, why
+    for d in view.federated_domains:
+        farm = view.farm_of(d)
+        if (farm is not None and farm.ts_primaries) or d.adfs_primaries:
+            continue
+        dated = [c for c in d.entra_current if c.not_after is not None]
+        if not dated:
+            continue
+        current = min(dated, key=lambda c: c.not_after)  # type: ignore[arg-type,return-value]
+        horizon = as_of + dt.timedelta(days=th.expiry_warning_days)
+        nxt = [c for c in d.entra_next if c.not_after is not None and c.not_after > horizon]
+        ready = bool(nxt)
+        why = f"Entra ID already holds the next certificate {nxt[0].thumbprint}" if nxt else "Entra ID holds no next certificate"
+        yield farm, d, current, "Entra SigningCertificate", ready, why
+
+
+def _remediation(view: EstateView, farm: FarmFact | None, d: DomainFact | None, as_of, th) -> str:
+    if d is not None and farm is None:
+        return rm.graph_push_external(d.name, d.federation_id)
+    return renew_manually(view, farm, d, as_of, th)
+
+
+def _who(farm: FarmFact | None, d: DomainFact | None) -> str:
+    return d.name if d is not None else (farm.name if farm else "?")
+
+
+@define(
+    CHECKS,
+    id="expiry.expired",
+    title="Token-signing certificate expired",
+    severity="critical",
+    reference=REF_STEP3,
+    description="The certificate that signs tokens for Entra ID is past its NotAfter: sign-in is failing or about to.",
+    controls=_CONTROLS,
+    action="renew-now",
+)
+def expired(view: EstateView, as_of, th, new) -> Iterator[Finding]:
+    for farm, d, cert, label, _ready, _why in subjects(view, as_of, th):
+        days = cert.days_left(as_of)
+        if days is None or days >= 0:
+            continue
+        yield new(
+            farm=farm.name if farm else None,
+            domain=d.name if d else None,
+            title=f"{_who(farm, d)}: {label} certificate expired {-days:.0f} days ago",
+            detail=f"{label} {cert.label()} expired on {cert.not_after:%Y-%m-%d %H:%M} UTC.",
+            evidence=tuple(cert_facts(label, cert)),
+            remediation=_remediation(view, farm, d, as_of, th),
+            subject=cert.thumbprint,
+        )
+
+
+@define(
+    CHECKS,
+    id="expiry.within-15-days",
+    title="Token-signing certificate expires within 15 days, no successor ready",
+    severity="high",
+    reference=REF_STEP3,
+    description="Less than 15 days left and no successor that Entra ID already holds: renew immediately "
+    "(decision table row 2).",
+    controls=_CONTROLS,
+    action="renew-now",
+)
+def within_15(view: EstateView, as_of, th, new) -> Iterator[Finding]:
+    for farm, d, cert, label, ready, why in subjects(view, as_of, th):
+        days = cert.days_left(as_of)
+        if days is None or not (0 <= days < th.expiry_urgent_days) or ready:
+            continue
+        yield new(
+            farm=farm.name if farm else None,
+            domain=d.name if d else None,
+            title=f"{_who(farm, d)}: {label} certificate expires in {days:.1f} days",
+            detail=f"{label} {cert.label()} expires on {cert.not_after:%Y-%m-%d %H:%M} UTC and {why}.",
+            evidence=tuple(cert_facts(label, cert)),
+            remediation=_remediation(view, farm, d, as_of, th),
+            subject=cert.thumbprint,
+        )
+
+
+@define(
+    CHECKS,
+    id="expiry.within-35-days",
+    title="Token-signing certificate expires within 35 days, no successor ready",
+    severity="warning",
+    reference=REF_STEP3,
+    description="Less than 35 days left (Entra ID has started polling the metadata) and no successor that Entra ID "
+    "already holds. Fine if automatic rollover is on and the metadata is public; otherwise renew by hand.",
+    controls=_CONTROLS,
+    action="plan-renewal",
+)
+def within_35(view: EstateView, as_of, th, new) -> Iterator[Finding]:
+    for farm, d, cert, label, ready, why in subjects(view, as_of, th):
+        days = cert.days_left(as_of)
+        if days is None or not (th.expiry_urgent_days <= days < th.expiry_warning_days) or ready:
+            continue
+        yield new(
+            farm=farm.name if farm else None,
+            domain=d.name if d else None,
+            title=f"{_who(farm, d)}: {label} certificate expires in {days:.0f} days",
+            detail=f"{label} {cert.label()} expires on {cert.not_after:%Y-%m-%d} and {why}. Entra ID polls the "
+            "metadata from 35 days before expiry; make sure the new certificate reaches it.",
+            evidence=tuple(cert_facts(label, cert)),
+            remediation=_remediation(view, farm, d, as_of, th),
+            subject=cert.thumbprint,
+        )
+
+
+@define(
+    CHECKS,
+    id="expiry.not-yet-valid",
+    title="Token-signing certificate not yet valid",
+    severity="high",
+    reference=REF_STEP3,
+    description="The signing certificate's NotBefore is after the audit date: tokens signed with it are rejected "
+    "(a wrong certificate was made primary, or the server clock is wrong).",
+    controls=_CONTROLS,
+    action="renew-now",
+)
+def not_yet_valid(view: EstateView, as_of, th, new) -> Iterator[Finding]:
+    for farm, d, cert, label, _ready, _why in subjects(view, as_of, th):
+        if cert.not_before is None or cert.not_before <= as_of:
+            continue
+        yield new(
+            farm=farm.name if farm else None,
+            domain=d.name if d else None,
+            title=f"{_who(farm, d)}: {label} certificate is not valid before {cert.not_before:%Y-%m-%d %H:%M} UTC",
+            detail=f"{label} {cert.label()} has NotBefore {cert.not_before:%Y-%m-%d %H:%M} UTC, after the audit date.",
+            evidence=tuple([fact(f"{label} NotBefore", cert.not_before, cert.where)] + cert_facts(label, cert)),
+            remediation=rm.adfs_show(farm.name) if farm else rm.graph_push_external(d.name, d.federation_id) if d else None,
+            subject=cert.thumbprint,
+        )
+
+
+def _td(view: EstateView, as_of: dt.datetime) -> Iterator[tuple[FarmFact, CertFact, float]]:
+    for farm in view.farms.values():
+        dated = [c for c in farm.td_primaries if c.not_after is not None]
+        if not dated:
+            continue
+        cert = min(dated, key=lambda c: c.not_after)  # type: ignore[arg-type,return-value]
+        days = cert.days_left(as_of)
+        assert days is not None
+        yield farm, cert, days
+
+
+@define(
+    CHECKS,
+    id="expiry.token-decrypting-expired",
+    title="Token-decrypting certificate expired",
+    severity="warning",
+    reference=REF_UPDATE_STEPS,
+    description="The AD FS primary token-decrypting certificate is past NotAfter. It does not sign tokens for Entra "
+    "ID, but relying parties and claims providers that encrypt to AD FS fail.",
+    controls=(SC_12, SC_17, ISO_A_8_24),
+    action="plan-renewal",
+)
+def td_expired(view: EstateView, as_of, th, new) -> Iterator[Finding]:
+    for farm, cert, days in _td(view, as_of):
+        if days >= 0:
+            continue
+        yield new(
+            farm=farm.name,
+            title=f"{farm.name}: token-decrypting certificate expired {-days:.0f} days ago",
+            detail=f"Token-decrypting primary {cert.label()}.",
+            evidence=tuple(cert_facts("AD FS token-decrypting primary", cert)),
+            remediation=f"# On the primary AD FS server of {farm.name}:\nUpdate-AdfsCertificate -CertificateType Token-Decrypting",
+            subject=cert.thumbprint,
+        )
+
+
+@define(
+    CHECKS,
+    id="expiry.token-decrypting-within-35-days",
+    title="Token-decrypting certificate expires within 35 days",
+    severity="info",
+    reference=REF_UPDATE_STEPS,
+    description="The AD FS primary token-decrypting certificate expires within 35 days and AD FS lists no "
+    "secondary for it.",
+    controls=(SC_12, SC_17, ISO_A_8_24),
+    action="plan-renewal",
+)
+def td_within_35(view: EstateView, as_of, th, new) -> Iterator[Finding]:
+    for farm, cert, days in _td(view, as_of):
+        if not (0 <= days < th.expiry_warning_days):
+            continue
+        if any(c.not_after is None or c.not_after > cert.not_after for c in farm.td_secondaries):  # type: ignore[operator]
+            continue
+        yield new(
+            farm=farm.name,
+            title=f"{farm.name}: token-decrypting certificate expires in {days:.0f} days",
+            detail=f"Token-decrypting primary {cert.label()}; no secondary listed."
+            + (" AutoCertificateRollover is on: AD FS renews it by itself." if farm.rollover else ""),
+            evidence=tuple(cert_facts("AD FS token-decrypting primary", cert)),
+            remediation=f"# On the primary AD FS server of {farm.name}:\nUpdate-AdfsCertificate -CertificateType Token-Decrypting",
+            subject=cert.thumbprint,
+        )
