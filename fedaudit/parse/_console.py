@@ -43,7 +43,7 @@ def strip_annotation(value: str) -> str:
 def command_of(line: str, *, at_boundary: bool) -> tuple[bool, str | None]:
     """(is a command line, the command) for a prompt line or, at an object boundary, a bare
     ``Verb-Noun ...`` line. En- and em-dashes pasted from documents become hyphens."""
-    m = _PROMPT.match(line)
+    m = _PROMPT.match(line) if line.startswith("PS") else None
     if m:
         cmd = m.group("cmd").strip().translate(_DASHES)
         return True, (cmd or None)
@@ -126,11 +126,14 @@ def prepare(text: str) -> list[Line]:
     """
     text = normalise_newlines(strip_ansi(text)).lstrip("\ufeff")
     lines = []
+    odd = "\u00a0" in text or "\x00" in text
     for no, raw in enumerate(text.split("\n"), start=1):
-        if _FENCE.match(raw):
+        if odd:
+            raw = raw.replace("\u00a0", " ").replace("\x00", "")
+        if ("```" in raw or "~~~" in raw) and _FENCE.match(raw):
             lines.append(Line(no, ""))
             continue
-        lines.append(Line(no, raw.replace("\u00a0", " ").replace("\x00", "").rstrip()))
+        lines.append(Line(no, raw.rstrip()))
     lines = _unwrap_backticks(lines)
     lines = _collapse_double_spacing(lines)
     return _deindent(lines)

@@ -41,7 +41,7 @@ from typing import Iterable
 
 from ..records import PSObject
 from ._console import Line, command_of, prepare, strip_annotation
-from .pstable import read_table
+from .pstable import is_dash_row, read_table
 
 __all__ = ["FORM", "parse_captures", "parse_format_list"]
 
@@ -49,6 +49,7 @@ FORM = "list"
 
 _PROPERTY = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_]*)(?P<pad> +):(?: (?P<val>.*))?$")
 _X509_START = re.compile(r"^\{?\[Subject\]")
+_MAY_ANNOTATE = re.compile("[\u2605\u2606\u203b]")  # ★ ☆ ※
 
 
 class _Builder:
@@ -63,6 +64,7 @@ class _Builder:
 
     def _reset(self) -> None:
         self.props: dict[str, str] = {}
+        self.folded: set[str] = set()  # lower-case names in props, for the repeated-key rule
         self.lines: dict[str, int] = {}
         self.start: int | None = None
         self.colon: int | None = None
@@ -70,34 +72,47 @@ class _Builder:
         self.value: list[str] = []
         self.value_col = 0
         self.blanks: list[int] = []
+        self._start_value("")
 
     # -- the value being read -------------------------------------------------------------
+    def _start_value(self, first: str) -> None:
+        self.value = [first]
+        stripped = first.strip()
+        # X509Certificate.ToString(true) starts with "[Subject]"; a collection of certificates
+        # (TokenSigningCertificates) prints as "{[Subject] ... }".
+        self._cert = "open" if _X509_START.match(stripped) else None
+        self._cert_set = stripped.startswith("{")
+        self._thumb_seen = False
+
+    def _append(self, text: str) -> None:
+        self.value.append(text)
+        if self._cert != "open":
+            return
+        s = text.strip()
+        if self._cert_set:
+            if s.endswith("}"):
+                self._cert = "done"
+        elif s == "[Thumbprint]":
+            self._thumb_seen = True
+        elif self._thumb_seen and s:
+            self._cert = "done"
+
     def _x509_state(self) -> str | None:
         """None (not a certificate value), "open" (block still printing) or "done"."""
-        if self.key is None or not self.value or not _X509_START.match(self.value[0].strip()):
-            return None
-        if self.value[0].strip().startswith("{"):
-            return "done" if self.value[-1].rstrip().endswith("}") else "open"
-        seen_thumb = False
-        for text in self.value:
-            s = text.strip()
-            if s == "[Thumbprint]":
-                seen_thumb = True
-            elif seen_thumb and s:
-                return "done"
-        return "open"
+        return self._cert if self.key is not None else None
 
     def _close_value(self) -> None:
         if self.key is None:
             return
-        lines = [strip_annotation(v).rstrip() for v in self.value]
+        lines = [strip_annotation(v).rstrip() if _MAY_ANNOTATE.search(v) else v.rstrip() for v in self.value]
         while lines and not lines[-1]:
             lines.pop()
         if lines:
             lines[0] = lines[0].strip()
         self.props[self.key] = "\n".join(lines)
+        self.folded.add(self.key.lower())
         self.key = None
-        self.value = []
+        self._start_value("")
 
     def flush(self) -> None:
         self._close_value()
@@ -135,7 +150,8 @@ class _Builder:
     def add_property(self, line: Line, m: re.Match[str]) -> None:
         key = m.group("key")
         separator_blanks = 2 if self._x509_state() == "done" else 1
-        repeated = key.lower() in {k.lower() for k in self.props} or (self.key or "").lower() == key.lower()
+        folded = key.lower()
+        repeated = folded in self.folded or (self.key or "").lower() == folded
         if len(self.blanks) >= separator_blanks or repeated:
             self.flush()
         else:
@@ -145,7 +161,7 @@ class _Builder:
             self.start = line.no
             self.colon = m.start("pad") + len(m.group("pad"))
         self.key = key
-        self.value = [m.group("val") or ""]
+        self._start_value(m.group("val") or "")
         self.value_col = m.end("pad") + 2
         self.lines[key] = line.no
         self.blanks = []
@@ -164,7 +180,8 @@ class _Builder:
         state = self._x509_state()
         if self.blanks:
             if indented or state == "open":
-                self.value.extend([""] * len(self.blanks))
+                for _ in self.blanks:
+                    self._append("")
                 self.blanks = []
             else:
                 self.flush()  # stray text after a blank line ends the object
@@ -174,7 +191,7 @@ class _Builder:
             # followed by a cut-off ``Su``) is debris, not the value.
             return
         lead = len(text) - len(text.lstrip(" "))
-        self.value.append(text[min(lead, self.value_col) :])
+        self._append(text[min(lead, self.value_col) :])
 
     def blank(self, line: Line) -> None:
         if self.key is not None:
@@ -183,6 +200,9 @@ class _Builder:
 
 def _scan(text: str, origin: str, known: frozenset[str] | None) -> list[PSObject]:
     lines = prepare(text)
+    # Where Format-Table underlines are: a table header can only sit a few lines above one.
+    dash_rows = [n for n, ln in enumerate(lines) if ln.text.lstrip(" \t")[:1] == "-" and is_dash_row(ln.text)]
+    next_dash = 0
     b = _Builder(origin, known)
     i = 0
     after_soft_blank = False
@@ -202,8 +222,11 @@ def _scan(text: str, origin: str, known: frozenset[str] | None) -> list[PSObject
             b.command = cmd
             i += 1
             continue
-        m = b.property_match(line.text)
-        if m is None and (b.at_boundary or b._x509_state() is None):
+        m = None if line.text[:1] in (" ", "\t") else b.property_match(line.text)
+        while next_dash < len(dash_rows) and dash_rows[next_dash] <= i:
+            next_dash += 1
+        near_dashes = next_dash < len(dash_rows) and dash_rows[next_dash] - i <= 8
+        if m is None and near_dashes and (b.at_boundary or b._x509_state() is None):
             table = read_table(lines, i, origin, b.command)
             if table is not None and (b.at_boundary or not line.text[:1].isspace()):
                 b.flush()

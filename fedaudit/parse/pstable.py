@@ -28,6 +28,11 @@ _DASH_ROW = re.compile(r"^\s*-+(?: +-+)*$")
 _MAX_HEADER_LINES = 3
 
 
+def is_dash_row(text: str) -> bool:
+    """True for a Format-Table underline (runs of dashes separated by spaces)."""
+    return bool(_DASH_ROW.match(text.expandtabs(8)))
+
+
 def _runs(dash_line: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in re.finditer(r"-+", dash_line)]
 
