@@ -280,7 +280,8 @@ def _certificate_from_block(block: str, field: str, line: int | None, ctx: _Ctx)
     try:
         return certificate_from_text(block, culture=ctx.culture, origin=ctx.obj.origin, line=line)
     except DateError as exc:
-        ctx.issue(f"{exc.message} (in the printed certificate)", field=field, line=exc.line or line)
+        where = f"{field} [{exc.field}]" if exc.field else field
+        ctx.issue(exc.message, field=where, line=exc.line or line)
     except FedauditError as exc:
         ctx.issue(f"printed certificate not readable: {getattr(exc, 'message', exc)}", field=field, line=getattr(exc, "line", None) or line)
     # Keep what the block says for certain: its thumbprint (dates stay unknown).

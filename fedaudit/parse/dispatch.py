@@ -44,6 +44,20 @@ _RECOGNITION = {"internalDomainFederation": C.GRAPH_FEDERATION, "domain": C.GRAP
 _CERT_DATES = re.compile(r"\[Not (?:Before|After)\][ \t]*(?:\n|_x000D__x000A_|\\r\\n|\\n)[ \t]*([^\n_\"\\]+)")
 
 
+def _settings_names() -> frozenset[str]:
+    from .properties import (
+        GET_MG_DOMAIN_FEDERATION_CONFIGURATION,
+        GET_MSOL_DOMAIN_FEDERATION_SETTINGS,
+        GRAPH_INTERNAL_DOMAIN_FEDERATION,
+    )
+
+    union = GET_MSOL_DOMAIN_FEDERATION_SETTINGS | GET_MG_DOMAIN_FEDERATION_CONFIGURATION | GRAPH_INTERNAL_DOMAIN_FEDERATION
+    return frozenset(n.lower() for n in union)
+
+
+_SETTINGS_NAMES = _settings_names()
+
+
 def _check_culture(culture: str | None) -> None:
     if culture is None:
         return
@@ -67,8 +81,13 @@ def identify(obj: PSObject) -> str | None:
     names = [k for k in obj.properties if isinstance(k, str) and k != "ToString"]
     found = identify_cmdlet(names)
     if found is None:
-        if any(k.lower() == "rawdata" for k in names):
+        folded = {k.lower() for k in names}
+        if "rawdata" in folded:
             return C.CERTIFICATE
+        # A selection that fits MSOnline settings and the Graph federation object equally
+        # (Select IssuerUri, SigningCertificate): both map the same way.
+        if folded and folded <= _SETTINGS_NAMES and folded & {"issueruri", "signingcertificate", "nextsigningcertificate"}:
+            return C.GRAPH_FEDERATION if all(k[:1].islower() for k in names) else C.MSOL_FEDERATION_SETTINGS
         return None
     return _RECOGNITION.get(found, found)
 
