@@ -447,3 +447,27 @@ def test_all_known_is_the_union() -> None:
     assert P.ALL_KNOWN == frozenset().union(*P.CMDLET_PROPERTIES.values())
     assert {"TokenSigningCertificate", "LoopDetectionMaximumTokensIssuedInInterval", "Manufacturer"} <= P.ALL_KNOWN
     assert "ExtensionData" in P.GET_MSOL_DOMAIN_FEDERATION_SETTINGS
+
+
+def test_start_transcript_capture(ders) -> None:
+    # Start-Transcript (Windows PowerShell 5.1) writes UTF-8 with BOM, a header of
+    # "Name: value" lines without padding, prompts with the commands, and a footer.
+    body = _adfs_certificate_capture(*ders, "en-US").split("\n", 1)[1]
+    text = (
+        "**********************\nWindows PowerShell transcript start\nStart time: 20250301101500\n"
+        "Username: CONTOSO\\adfsadmin\nRunAs User: CONTOSO\\adfsadmin\nConfiguration Name: \n"
+        "Machine: ADFS01 (Microsoft Windows NT 10.0.17763.0)\nPSVersion: 5.1.17763.5830\n"
+        "**********************\nTranscript started, output file is C:\\audit\\adfs.txt\n"
+        "PS C:\\Windows\\system32> Get-AdfsCertificate -CertificateType Token-Signing\n"
+        + body
+        + "PS C:\\Windows\\system32> Stop-Transcript\n**********************\n"
+        "Windows PowerShell transcript end\nEnd time: 20250301101530\n**********************\n"
+    )
+    decoded, encoding = decode(codecs.BOM_UTF8 + text.replace("\n", "\r\n").encode(), "transcript.txt")
+    assert encoding == "utf-8-sig"
+    objs = parse_captures(decoded, "transcript.txt")
+    assert [o.properties["IsPrimary"] for o in objs] == ["True", "False"]
+    assert {o.command for o in objs} == {"Get-AdfsCertificate -CertificateType Token-Signing"}
+    assert [certificate_from_text(o.properties["Certificate"]).thumbprint for o in objs] == [
+        certificate_from_der(d).thumbprint for d in ders
+    ]

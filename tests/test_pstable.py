@@ -178,3 +178,17 @@ def test_generated_tables_round_trip(header: list[str], data) -> None:
 def test_dash_heavy_text_never_raises(text: str) -> None:
     for obj in parse_format_table(text, "fuzz.txt"):
         assert obj.form == "table" and all(isinstance(v, str) for v in obj.properties.values())
+
+
+def test_right_aligned_cells_wider_than_their_header() -> None:
+    # TableWriter right-aligns numbers; the dashes sit under the header text only.
+    text = (
+        "Name            PasswordValidityPeriodInDays   Port\n"
+        "----            ----------------------------   ----\n"
+        "contoso.com                       2147483647  49443\n"
+        "fabrikam.com                              90      1\n"
+    )
+    assert rows(parse_format_table(text, "num.txt")) == [
+        ("contoso.com", "2147483647", "49443"),
+        ("fabrikam.com", "90", "1"),
+    ]
