@@ -404,6 +404,7 @@ def test_mutated_samples_never_raise_anything_else(name: str, edits) -> None:
     text = "\n".join(lines)
     _check(parse_captures(text, name, known=ALL_KNOWN))
     _check(parse_format_list(text, name))
+    _check(parse_format_list(text, name, known=GET_ADFS_CERTIFICATE))
 
 
 def test_large_capture_of_many_objects_keeps_every_object() -> None:

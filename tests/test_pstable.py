@@ -192,3 +192,9 @@ def test_right_aligned_cells_wider_than_their_header() -> None:
         ("contoso.com", "2147483647", "49443"),
         ("fabrikam.com", "90", "1"),
     ]
+
+
+def test_hostile_wide_table_is_bounded() -> None:
+    # 200,000 one-letter columns: refused as a table (more than any console shows), quickly.
+    text = "a " * 200_000 + "\n" + "- " * 200_000 + "\nx\n"
+    assert parse_format_table(text, "wide.txt") == []

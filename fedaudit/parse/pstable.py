@@ -26,6 +26,7 @@ FORM = "table"
 
 _DASH_ROW = re.compile(r"^\s*-+(?: +-+)*$")
 _MAX_HEADER_LINES = 3
+_MAX_COLUMNS = 200  # far more than any console shows; bounds the work on hostile input
 
 
 def is_dash_row(text: str) -> bool:
@@ -39,20 +40,23 @@ def _runs(dash_line: str) -> list[tuple[int, int]]:
 
 def _header_fits(headers: list[str], runs: list[tuple[int, int]]) -> bool:
     """Every dash run has a label above it, and no label text sits far outside the runs."""
-    if not runs:
+    if not runs or len(runs) > _MAX_COLUMNS:
         return False
     for start, end in runs:
         if not any(h[start:end].strip() for h in headers):
             return False
+    width = max(len(h) for h in headers)
+    covered = bytearray(width)
+    for start, end in runs:
+        covered[start:min(end, width)] = b"\x01" * max(0, min(end, width) - start)
     inside = outside = 0
     for h in headers:
         for i, ch in enumerate(h):
-            if ch == " ":
-                continue
-            if any(s <= i < e for s, e in runs):
-                inside += 1
-            else:
-                outside += 1
+            if ch != " ":
+                if covered[i]:
+                    inside += 1
+                else:
+                    outside += 1
     return outside <= 0.2 * max(1, inside)
 
 
