@@ -28,7 +28,8 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 _SKIP_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 # ".body": a fetched response that is not metadata (error or login page); its fetch sidecar
 # carries the facts (fedaudit.fetch).
-_SKIP_SUFFIXES = {".md", ".py", ".pyc", ".ipynb", ".png", ".jpg", ".html", ".sqlite", ".toml", ".body"}
+# ".key": a private key is never evidence (the demo keys beside data/samples, for one).
+_SKIP_SUFFIXES = {".md", ".py", ".pyc", ".ipynb", ".png", ".jpg", ".html", ".sqlite", ".toml", ".body", ".key"}
 
 
 def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
