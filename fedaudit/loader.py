@@ -56,7 +56,8 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
 
 
 def sniff_kind(data: bytes) -> str:
-    """``metadata`` (SAML/WS-Fed XML), ``fetch-sidecar`` (our fetch JSON) or ``export``."""
+    """``metadata`` (SAML/WS-Fed XML), ``fetch-sidecar`` (our fetch JSON), ``collector-manifest``
+    (the manifest of collect/Collect-FedauditEvidence.ps1) or ``export``."""
     head = data[:65536]
     if head.startswith(b"\xff\xfe") or head.startswith(b"\xfe\xff"):
         probe = head.decode("utf-16", "ignore")
@@ -68,6 +69,8 @@ def sniff_kind(data: bytes) -> str:
             return "metadata"
     if stripped.startswith("{") and '"fedaudit_fetch"' in probe:
         return "fetch-sidecar"
+    if stripped.startswith("{") and '"fedaudit_collector"' in probe:
+        return "collector-manifest"
     return "export"
 
 
@@ -185,6 +188,12 @@ def _load_files(
         elif kind == "fetch-sidecar":
             sidecars.append((origin, data))
             inputs.append(InputFile(origin, size, digest, "fetch evidence sidecar"))
+        elif kind == "collector-manifest":
+            # collect/Collect-FedauditEvidence.ps1's manifest: check the files beside it.
+            from .collector import KIND, verify_manifest_file
+
+            results.append(verify_manifest_file(path, data))
+            inputs.append(InputFile(origin, size, digest, KIND))
         else:
             result = read_export(data, origin, culture=culture, domain=dmap.lookup(path))
             results.append(result)
