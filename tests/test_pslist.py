@@ -472,3 +472,33 @@ def test_start_transcript_capture(ders) -> None:
     assert [certificate_from_text(o.properties["Certificate"]).thumbprint for o in objs] == [
         certificate_from_der(d).thumbprint for d in ders
     ]
+
+
+def test_multi_line_command_and_tab_padded_label() -> None:
+    text = (
+        "PS C:\\> Get-MsolDomain -Authentication Federated |\n"
+        ">> ForEach-Object { Get-MsolDomainFederationSettings -DomainName $_.Name } |\n"
+        ">> Format-List IssuerUri, PreferredAuthenticationProtocol\n"
+        "\n"
+        "IssuerUri\t\t\t: http://fs.contoso.com/adfs/services/trust\n"
+        "PreferredAuthenticationProtocol : WsFed\n"
+    )
+    (obj,) = parse_captures(text, "ml.txt", known=ALL_KNOWN)
+    assert obj.command == (
+        "Get-MsolDomain -Authentication Federated | ForEach-Object { Get-MsolDomainFederationSettings "
+        "-DomainName $_.Name } | Format-List IssuerUri, PreferredAuthenticationProtocol"
+    )
+    assert obj.properties == {"IssuerUri": "http://fs.contoso.com/adfs/services/trust", "PreferredAuthenticationProtocol": "WsFed"}
+    assert obj.line == 5
+
+
+def test_collection_of_certificates_is_one_value(ders) -> None:
+    from fedaudit.parse.x509text import certificate_blocks
+
+    items = [x509_tostring(d, "ja-JP") for d in ders]
+    value = "{" + ", ".join(items) + "}"
+    text = format_list([[("Name", "Fabrikam IdP"), ("TokenSigningCertificates", value), ("Enabled", "True")]])
+    (obj,) = parse_format_list(text, "cpt.txt")
+    assert obj.properties["Enabled"] == "True"
+    blocks = certificate_blocks(obj.properties["TokenSigningCertificates"])
+    assert [certificate_from_text(b).thumbprint for b in blocks] == [certificate_from_der(d).thumbprint for d in ders]

@@ -47,7 +47,11 @@ __all__ = ["FORM", "parse_captures", "parse_format_list"]
 
 FORM = "list"
 
-_PROPERTY = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_]*)(?P<pad> +):(?: (?P<val>.*))?$")
+# Label, padding (spaces; a TAB from hand edits), colon, one space, value. The space before the
+# colon is what keeps `c:[Type == ...`, `urn:oasis:...` and `https://...` from being labels.
+_PROPERTY = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_]*)(?P<pad>[ \t]+):(?:[ \t](?P<val>.*))?$")
+# Continuation prompt of a command typed over several lines (`PS C:\> Get-X |` then `>> ...`).
+_PROMPT_CONTINUATION = re.compile(r"^>>(?: (?P<more>.*))?$")
 _X509_START = re.compile(r"^\{?\[Subject\]")
 _MAY_ANNOTATE = re.compile("[\u2605\u2606\u203b]")  # ★ ☆ ※
 
@@ -221,6 +225,11 @@ def _scan(text: str, origin: str, known: frozenset[str] | None) -> list[PSObject
             b.flush()
             b.command = cmd
             i += 1
+            while i < len(lines) and (more := _PROMPT_CONTINUATION.match(lines[i].text)):
+                piece = (more.group("more") or "").strip()
+                if piece:
+                    b.command = f"{b.command} {piece}" if b.command else piece
+                i += 1
             continue
         m = None if line.text[:1] in (" ", "\t") else b.property_match(line.text)
         while next_dash < len(dash_rows) and dash_rows[next_dash] <= i:

@@ -39,7 +39,7 @@ from ..errors import CertificateError, DateError
 from ..records import Certificate
 from ._console import strip_annotation
 
-__all__ = ["certificate_from_text", "looks_like_certificate_text", "normalise_dn"]
+__all__ = ["certificate_blocks", "certificate_from_text", "looks_like_certificate_text", "normalise_dn"]
 
 _SECTIONS = ("Subject", "Issuer", "Serial Number", "Not Before", "Not After", "Thumbprint")
 _HEADER = re.compile(r"\[(Subject|Issuer|Serial Number|Not Before|Not After|Thumbprint)\]")
@@ -52,6 +52,23 @@ _DN_TYPES = {"S": "ST", "E": "E", "OID.2.5.4.5": "serialNumber"}
 def looks_like_certificate_text(value: str) -> bool:
     """True when ``value`` holds a printed certificate block (``[Subject]`` ... ``[Thumbprint]``)."""
     return isinstance(value, str) and "[Subject]" in value and "[Thumbprint]" in value
+
+
+def certificate_blocks(text: str) -> list[str]:
+    """The separate ``[Subject] ... [Thumbprint]`` blocks in ``text``.
+
+    A collection of certificates (``Get-AdfsClaimsProviderTrust`` ``TokenSigningCertificates``)
+    prints as ``{[Subject] ... [Thumbprint] ..., [Subject] ... }``: one block per certificate,
+    in order, each ready for :func:`certificate_from_text`.
+    """
+    text = _unescape_xml_names(text)
+    starts = [m.start() for m in re.finditer(r"\[Subject\]", text)]
+    blocks = []
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(text)
+        block = text[start:end].rstrip().rstrip("}").rstrip().rstrip(",").rstrip()
+        blocks.append(block)
+    return blocks
 
 
 def _unescape_xml_names(text: str) -> str:
