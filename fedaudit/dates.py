@@ -112,6 +112,11 @@ def _split(text: str) -> tuple[str, str, str | None]:
     return date_part, time_part, meridiem
 
 
+def _us_clock(text: str, date_part: str, meridiem: str | None) -> bool:
+    """True for the en-US clock: slashes in the date and an upper-case ``AM``/``PM``."""
+    return meridiem is not None and "/" in date_part and re.search(r"\b[AP]M\b", text) is not None
+
+
 def _candidates(date_part: str) -> tuple[tuple[int, int, int], ...] | None:
     """Every plausible (year, month, day) reading of a date part; None if it is not a date."""
     m = _DATE.match(date_part)
@@ -226,10 +231,10 @@ def _parse(text: str, culture: str | None, origin, line, field) -> dt.datetime:
         valid = [c for c in cands if _valid(c)]
         if not valid:
             raise _error(f"not a calendar date: {raw!r}", text, origin, line, field)
-        if len(valid) > 1 and meridiem is not None and "/" in date_part:
-            # An AM/PM clock with slashes is the en-US "G" pattern M/d/yyyy h:mm:ss tt.
-            # (en-AU/en-IN also print AM/PM but day first: a first part > 12 already ruled
-            # out the month-first reading above, so only ambiguous dates reach this branch.)
+        if len(valid) > 1 and _us_clock(raw, date_part, meridiem):
+            # An upper-case AM/PM clock with slashes is the en-US "G" pattern
+            # M/d/yyyy h:mm:ss tt. en-AU and en-NZ print day first with a lower-case "am"/"pm"
+            # (d/MM/yyyy h:mm:ss tt): those stay ambiguous.
             valid = [_order_reading(cands, date_part, "MDY")]  # type: ignore[list-item]
         if len(valid) > 1:
             raise _error(
@@ -313,7 +318,7 @@ def infer_culture(texts: Iterable[str]) -> str | None:
                 ymd = _order_reading(cands, date_part, order)
                 if ymd is not None and _valid(ymd):
                     fits.add(order)
-            if meridiem is not None and fits == {"MDY", "DMY"} and "/" in date_part:
+            if fits == {"MDY", "DMY"} and _us_clock(text, date_part, meridiem):
                 fits = {"MDY"}
         if not fits:
             continue  # not a calendar date in any order: the parser will report it

@@ -98,6 +98,15 @@ def test_bad_dates_raise_date_error(text: str, culture: str | None, message: str
         parse_console_datetime(text, culture)
 
 
+def test_lower_case_am_pm_is_not_taken_for_en_us() -> None:
+    # en-AU / en-NZ print d/MM/yyyy h:mm:ss with a lower-case am/pm: day first.
+    with pytest.raises(DateError, match="ambiguous"):
+        parse_console_datetime("5/06/2017 4:01:18 pm")
+    assert parse_console_datetime("5/06/2017 4:01:18 pm", "en-AU") == utc(2017, 6, 5, 16, 1, 18)
+    assert parse_console_datetime("25/06/2017 4:01:18 pm") == utc(2017, 6, 25, 16, 1, 18)
+    assert infer_culture(["5/06/2017 4:01:18 pm"]) is None
+
+
 def test_unknown_culture_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="unknown culture 'xx-YY'"):
         parse_console_datetime("5/5/2017 4:01:18 PM", "xx-YY")
