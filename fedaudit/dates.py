@@ -113,8 +113,13 @@ def _split(text: str) -> tuple[str, str, str | None]:
 
 
 def _us_clock(text: str, date_part: str, meridiem: str | None) -> bool:
-    """True for the en-US clock: slashes in the date and an upper-case ``AM``/``PM``."""
-    return meridiem is not None and "/" in date_part and re.search(r"\b[AP]M\b", text) is not None
+    """True for the en-US "G" pattern ``M/d/yyyy h:mm:ss tt``: slashes, no zero-padded month
+    or day, an upper-case ``AM``/``PM``. en-AU/en-NZ (``d/MM/yyyy``, ``am``/``AM``) pad the
+    month, so ``5/06/2017 4:01:18 PM`` is not taken for en-US."""
+    if meridiem is None or "/" not in date_part or re.search(r"\b[AP]M\b", text) is None:
+        return False
+    first, second = date_part.split("/")[:2]
+    return not (first.startswith("0") or second.startswith("0"))
 
 
 def _candidates(date_part: str) -> tuple[tuple[int, int, int], ...] | None:
@@ -232,9 +237,9 @@ def _parse(text: str, culture: str | None, origin, line, field) -> dt.datetime:
         if not valid:
             raise _error(f"not a calendar date: {raw!r}", text, origin, line, field)
         if len(valid) > 1 and _us_clock(raw, date_part, meridiem):
-            # An upper-case AM/PM clock with slashes is the en-US "G" pattern
-            # M/d/yyyy h:mm:ss tt. en-AU and en-NZ print day first with a lower-case "am"/"pm"
-            # (d/MM/yyyy h:mm:ss tt): those stay ambiguous.
+            # An AM/PM clock with slashes and unpadded parts is the en-US "G" pattern
+            # M/d/yyyy h:mm:ss tt. en-AU and en-NZ print day first (d/MM/yyyy, a padded
+            # month, "am" in .NET 5+): those stay ambiguous.
             valid = [_order_reading(cands, date_part, "MDY")]  # type: ignore[list-item]
         if len(valid) > 1:
             raise _error(

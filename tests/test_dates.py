@@ -105,6 +105,10 @@ def test_lower_case_am_pm_is_not_taken_for_en_us() -> None:
     assert parse_console_datetime("5/06/2017 4:01:18 pm", "en-AU") == utc(2017, 6, 5, 16, 1, 18)
     assert parse_console_datetime("25/06/2017 4:01:18 pm") == utc(2017, 6, 25, 16, 1, 18)
     assert infer_culture(["5/06/2017 4:01:18 pm"]) is None
+    # Windows PowerShell 5.1 (NLS) prints en-AU with an upper-case PM, but pads the month.
+    with pytest.raises(DateError, match="ambiguous"):
+        parse_console_datetime("5/06/2017 4:01:18 PM")
+    assert infer_culture(["5/06/2017 4:01:18 PM"]) is None
 
 
 def test_unknown_culture_is_a_usage_error() -> None:
