@@ -95,7 +95,6 @@ def adfs_enable_rollover(farm: str) -> str:
 def adfs_promote(farm: str, thumbprint: str) -> str:
     return (
         f"# On the primary AD FS server of {farm}, once Entra ID holds certificate {thumbprint}:\n"
-        "Set-AdfsProperties -AutoCertificateRollover $false\n"
         f"Set-AdfsCertificate -IsPrimary -CertificateType Token-Signing -Thumbprint {thumbprint}"
     )
 
@@ -130,6 +129,11 @@ def msol_update(farm: str | None, domains: Sequence[tuple[str, bool]]) -> str:
     ]
     for name, multi in domains:
         lines.append(f"Update-MsolFederatedDomain -DomainName {name}" + (" -SupportMultipleDomain" if multi else ""))
+    if any(not multi for _, multi in domains):
+        lines.append(
+            "# add -SupportMultipleDomain if this errors or the farm federates several top-level domains "
+            "(it then sets IssuerUri to http://<domain>/adfs/services/trust/)"
+        )
     return "\n".join(lines)
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from .. import remediation as rm
-from ._view import CertFact, DomainFact, DomainState, EstateView, FarmFact, domain_state
+from ._view import CertFact, DomainFact, DomainState, EstateView, FarmFact, domain_state, next_secondaries
 
 __all__ = ["farm_domain_names", "plan_push", "push_to_entra", "renew_manually"]
 
@@ -90,7 +90,7 @@ def renew_manually(
 ) -> str:
     """Manual renewal, Steps 1 and 2: get a new certificate into AD FS, then into Entra ID."""
     fname = farm.name if farm else "the AD FS farm"
-    has_secondary = bool(farm and [c for c in farm.ts_secondaries if c.not_after is None or c.not_after > as_of])
+    has_secondary = bool(farm and next_secondaries(farm.ts_primaries, farm.ts_secondaries, as_of))
     if farm is not None and farm.rollover is False:
         if has_secondary:
             return push_to_entra(view, farm, domain, as_of, th)

@@ -2,8 +2,8 @@
 
 The frames say what each export showed; this module answers the questions the runbook asks of
 them: which AD FS farm a federated domain trusts, which token-signing certificate is the AD FS
-primary and which the secondary, which certificates Entra ID holds for the domain (per export,
-so that two exports from different days are never silently merged), whether the federation
+primary and which the secondary, which certificates Entra ID holds for the domain (exports
+taken at different times that disagree make the answer unknown, never a pass), whether the federation
 metadata was fetched, and how many days the signing certificate has left.
 
 Association of a domain with a farm uses facts only, never file names: the ``farm`` the
@@ -34,6 +34,7 @@ __all__ = [
     "days_between",
     "host_of",
     "issuer_forms",
+    "next_secondaries",
     "norm_uri",
     "view_of",
 ]
@@ -262,7 +263,7 @@ class FarmFact:
 
 @dataclass
 class DomainFact:
-    """A domain as the Entra exports show it, merged across exports (per-export sets kept)."""
+    """A domain as the Entra exports show it, merged across exports."""
 
     name: str
     authentication: str | None = None
@@ -283,8 +284,6 @@ class DomainFact:
     entra_next: list[CertFact] = field(default_factory=list)
     current_tps: set[str] = field(default_factory=set)  # SigningCertificate thumbprints
     next_tps: set[str] = field(default_factory=set)  # NextSigningCertificate thumbprints
-    # origin -> thumbprints Entra holds (SigningCertificate, NextSigningCertificate) per export
-    entra_sets: dict[str, set[str]] = field(default_factory=dict)
     adfs_primaries: list[CertFact] = field(default_factory=list)  # MSOL "Source: ADFS Server"
     adfs_secondaries: list[CertFact] = field(default_factory=list)
 
@@ -294,18 +293,21 @@ class DomainFact:
         federation settings for it, which exist only for federated domains."""
         if self.authentication is not None:
             return self.authentication.lower() == "federated"
-        return self.has_settings or bool(self.entra_sets)
+        return self.has_settings or self.has_entra_certs
 
     @property
     def has_entra_certs(self) -> bool:
-        return any(self.entra_sets.values())
+        return bool(self.current_tps or self.next_tps)
 
     @property
     def entra_thumbprints(self) -> set[str]:
-        out: set[str] = set()
-        for s in self.entra_sets.values():
-            out |= s
-        return out
+        """Every certificate any Entra export shows for the domain (Entra accepts both slots)."""
+        return self.current_tps | self.next_tps
+
+    @property
+    def entra_conflict(self) -> bool:
+        """Exports name different SigningCertificates: they were taken at different times."""
+        return len(self.current_tps) > 1
 
     @property
     def update_result_norm(self) -> str | None:
@@ -412,23 +414,16 @@ def build_view(evidence: Evidence) -> EstateView:
             for k in ("auto_certificate_rollover", "certificate_generation_threshold", "identifier", "host_name")
         )
 
-    adfs_certs = [c for c in certs if c.source == "adfs"]
+    adfs_certs = [c for c in certs if c.source == "adfs" and c.role in (None, "token-signing", "token-decrypting")]
     named_farms = list(farms)
-    # AD FS certificates that no export tied to a farm (Get-AdfsCertificate does not name its
-    # farm): with one farm in the evidence they are that farm's, otherwise an unnamed farm's.
+    unattached = _attach_farms(certs, adfs_certs, named_farms)
     for c in adfs_certs:
-        if c.farm is None and c.domain is None:
-            fname = named_farms[0] if len(named_farms) == 1 else UNNAMED_FARM
+        fname = c.farm if c.farm is not None else unattached.get(id(c))
+        if fname is not None:
             farms.setdefault(fname, FarmFact(name=fname))
-        elif c.farm is not None:
-            farms.setdefault(c.farm, FarmFact(name=c.farm))
 
     def farm_for_cert(c: CertFact) -> str | None:
-        if c.farm is not None:
-            return c.farm
-        if c.domain is None:
-            return named_farms[0] if len(named_farms) == 1 else UNNAMED_FARM
-        return None
+        return c.farm if c.farm is not None else unattached.get(id(c))
 
     for c in adfs_certs:
         fname = farm_for_cert(c)
@@ -492,8 +487,10 @@ def build_view(evidence: Evidence) -> EstateView:
         name = name.lower().rstrip(".")
         d = domains.setdefault(name, DomainFact(name=name))
         origin = _str(row.get("origin"))
-        if origin and origin not in d.origins:
-            d.origins.append(origin)
+        extra = row.get("origins")
+        for o in [origin] + (list(extra) if isinstance(extra, (list, tuple)) else []):
+            if o and o not in d.origins:
+                d.origins.append(str(o))
         auth = _str(row.get("authentication"))
         if auth:
             has_domain_list = True
@@ -517,8 +514,6 @@ def build_view(evidence: Evidence) -> EstateView:
         if settings or sig or nxt:
             d.has_settings = True
             d.settings_origin = d.settings_origin or origin
-            entry = d.entra_sets.setdefault(origin or f"(settings of {name})", set())
-            entry.update(t for t in (sig, nxt) if t)
             if sig:
                 d.current_tps.add(sig)
             if nxt:
@@ -534,7 +529,6 @@ def build_view(evidence: Evidence) -> EstateView:
             d.settings_origin = d.settings_origin or c.origin
             if c.origin and c.origin not in d.origins:
                 d.origins.append(c.origin)
-            d.entra_sets.setdefault(c.origin or f"(settings of {c.domain})", set()).add(c.thumbprint)
             if c.slot == "next":
                 _add_unique(d.entra_next, c)
                 d.next_tps.add(c.thumbprint)
@@ -566,6 +560,41 @@ def build_view(evidence: Evidence) -> EstateView:
         evidence=evidence,
         has_domain_list=has_domain_list,
     )
+
+
+def _attach_farms(certs: list[CertFact], adfs_certs: list[CertFact], named_farms: list[str]) -> dict[int, str]:
+    """Farm of each AD FS certificate no export tied to one (Get-AdfsCertificate does not name its
+    farm; the evidence join ties most by subject or by the only farm loaded). Facts, in order:
+    the same thumbprint tied to one farm elsewhere (an Entra domain's certificate, the farm's
+    metadata, another AD FS export); then the farm of the other certificates of the same capture
+    file (one Get-AdfsCertificate capture describes one farm); then the only farm in the
+    evidence; else an unnamed farm, reported as such."""
+    by_thumb: dict[str, set[str]] = {}
+    for c in certs:
+        if c.farm is not None:
+            by_thumb.setdefault(c.thumbprint, set()).add(c.farm)
+    out: dict[int, str] = {}
+    pending = [c for c in adfs_certs if c.farm is None and c.domain is None]
+    for c in pending:
+        found = by_thumb.get(c.thumbprint, set())
+        if len(found) == 1:
+            out[id(c)] = next(iter(found))
+    by_origin: dict[str, set[str]] = {}
+    for c in adfs_certs:
+        farm = c.farm if c.farm is not None else out.get(id(c))
+        if farm is not None and c.domain is None and c.origin:
+            by_origin.setdefault(c.origin, set()).add(farm)
+    for c in pending:
+        if id(c) in out:
+            continue
+        found = by_origin.get(c.origin or "", set())
+        if len(found) == 1:
+            out[id(c)] = next(iter(found))
+        elif len(named_farms) == 1:
+            out[id(c)] = named_farms[0]
+        else:
+            out[id(c)] = UNNAMED_FARM
+    return out
 
 
 def _metadata_matches(m: MetaFact, farm: FarmFact) -> bool:
@@ -641,6 +670,20 @@ class DomainState:
         return not all(flags)
 
 
+def next_secondaries(primaries: list[CertFact], secondaries: list[CertFact], as_of: dt.datetime) -> list[CertFact]:
+    """The secondaries that are a NEXT certificate: unexpired and outliving the primary. After a
+    promotion AD FS keeps the previous primary as a secondary until it expires; that one is
+    not a successor and Entra ID need not hold it."""
+    ends = [p.not_after for p in primaries if p.not_after is not None]
+    horizon = max(ends) if ends else None
+    return [
+        c
+        for c in secondaries
+        if (c.not_after is None or c.not_after > as_of)
+        and (horizon is None or c.not_after is None or c.not_after > horizon)
+    ]
+
+
 def adfs_view(view: EstateView, d: DomainFact) -> tuple[list[CertFact], list[CertFact]]:
     """AD FS primaries and (unexpired-or-undated) secondaries behind domain ``d``."""
     farm = view.farm_of(d)
@@ -673,17 +716,33 @@ def metadata_public(metas: Iterable[MetaFact]) -> tuple[bool | None, str]:
 def domain_state(view: EstateView, d: DomainFact, as_of: dt.datetime, th: Any) -> DomainState:
     farm = view.farm_of(d)
     prim, sec = adfs_view(view, d)
-    sec = [c for c in sec if c.not_after is None or c.not_after > as_of]
+    sec = next_secondaries(prim, sec, as_of)
     missing: list[str] = []
     rollover = farm.rollover if farm else None
 
-    sets = [s for s in d.entra_sets.values() if s]
-    if prim and sets:
-        missing_primary = [c for c in prim if not all(c.thumbprint in s for s in sets)]
-        missing_secondary = [c for c in sec if not all(c.thumbprint in s for s in sets)]
-        primary_in = not missing_primary
-        secondary_in = not missing_secondary
-        in_sync: bool | None = primary_in and secondary_in
+    union = d.entra_thumbprints
+    if prim and union:
+        missing_primary = [c for c in prim if c.thumbprint not in union]
+        missing_secondary = [c for c in sec if c.thumbprint not in union]
+        # Exports taken at different times (two AD FS primaries, or two Entra signing
+        # certificates) make a partial answer uncertain rather than a pass or an alarm.
+        conflict = len(prim) > 1 or d.entra_conflict
+        if not missing_primary:
+            primary_in: bool | None = True
+        elif len(missing_primary) == len(prim) and not d.entra_conflict:
+            primary_in = False
+        else:
+            primary_in = None if conflict else False
+        if not missing_secondary:
+            secondary_in: bool | None = True
+        else:
+            secondary_in = None if conflict else False
+        if primary_in is False or secondary_in is False:
+            in_sync: bool | None = False
+        elif primary_in is None or secondary_in is None:
+            in_sync = None
+        else:
+            in_sync = True
     else:
         missing_primary, missing_secondary = [], []
         primary_in = secondary_in = in_sync = None
@@ -732,7 +791,7 @@ def domain_state(view: EstateView, d: DomainFact, as_of: dt.datetime, th: Any) -
                 f"dates of the AD FS primary token-signing certificate of {fname}: "
                 "Get-AdfsCertificate -CertificateType Token-Signing | Export-Clixml (the certificate bytes carry them)"
             )
-    if not sets:
+    if not union:
         missing.append(
             f"Entra settings for {d.name}: Get-MgDomainFederationConfiguration -DomainId {d.name} "
             f"(or Get-MsolDomainFederationSettings -DomainName {d.name})"

@@ -30,7 +30,7 @@ from ._base import (
     fact,
 )
 from ._fix import renew_manually
-from ._view import CertFact, DomainFact, EstateView, FarmFact
+from ._view import CertFact, DomainFact, EstateView, FarmFact, metadata_public
 from .rollover import cert_facts, live_secondaries, primary_of
 
 CHECKS: list[Check] = []
@@ -49,7 +49,7 @@ def successor_ready(view: EstateView, farm: FarmFact, as_of: dt.datetime, th: An
     if not domains:
         return False, f"AD FS has secondary {secs[0].thumbprint} but no Entra export shows Entra ID holds it"
     for c in secs:
-        if all(all(c.thumbprint in s for s in d.entra_sets.values() if s) for d in domains):
+        if all(c.thumbprint in d.entra_thumbprints and not d.entra_conflict for d in domains):
             return True, f"secondary {c.thumbprint} is ready and Entra ID holds it for every federated domain"
     return False, f"Entra ID does not hold the secondary {secs[0].thumbprint} for every federated domain"
 
@@ -81,6 +81,11 @@ def _remediation(view: EstateView, farm: FarmFact | None, d: DomainFact | None, 
     if d is not None and farm is None:
         return rm.graph_push_external(d.name, d.federation_id)
     return renew_manually(view, farm, d, as_of, th)
+
+
+def _rollover_off(farm: FarmFact | None, d: DomainFact | None) -> bool:
+    """AD FS farm subjects with AutoCertificateRollover off belong to expiry.manual-renewal-due."""
+    return d is None and farm is not None and farm.rollover is False
 
 
 def _who(farm: FarmFact | None, d: DomainFact | None) -> str:
@@ -127,7 +132,7 @@ def expired(view: EstateView, as_of, th, new) -> Iterator[Finding]:
 def within_15(view: EstateView, as_of, th, new) -> Iterator[Finding]:
     for farm, d, cert, label, ready, why in subjects(view, as_of, th):
         days = cert.days_left(as_of)
-        if days is None or not (0 <= days < th.expiry_urgent_days) or ready:
+        if days is None or not (0 <= days < th.expiry_urgent_days) or ready or _rollover_off(farm, d):
             continue
         yield new(
             farm=farm.name if farm else None,
@@ -147,16 +152,20 @@ def within_15(view: EstateView, as_of, th, new) -> Iterator[Finding]:
     severity="warning",
     reference=REF_STEP3,
     description="Less than 35 days left (Entra ID has started polling the metadata) and no successor that Entra ID "
-    "already holds. Fine if automatic rollover is on and the metadata is public; otherwise renew by hand.",
+    "already holds. Info instead of warning when automatic rollover is on and the metadata is public (AD FS "
+    "generates the next certificate at its generation threshold and Entra ID fetches it); otherwise make sure "
+    "the new certificate reaches Entra ID.",
     controls=_CONTROLS,
     action="plan-renewal",
 )
 def within_35(view: EstateView, as_of, th, new) -> Iterator[Finding]:
     for farm, d, cert, label, ready, why in subjects(view, as_of, th):
         days = cert.days_left(as_of)
-        if days is None or not (th.expiry_urgent_days <= days < th.expiry_warning_days) or ready:
+        if days is None or not (th.expiry_urgent_days <= days < th.expiry_warning_days) or ready or _rollover_off(farm, d):
             continue
+        automatic = d is None and farm is not None and farm.rollover is True and metadata_public(farm.metadata)[0] is True
         yield new(
+            severity="info" if automatic else None,
             farm=farm.name if farm else None,
             domain=d.name if d else None,
             title=f"{_who(farm, d)}: {label} certificate expires in {days:.0f} days",
@@ -164,6 +173,46 @@ def within_35(view: EstateView, as_of, th, new) -> Iterator[Finding]:
             "metadata from 35 days before expiry; make sure the new certificate reaches it.",
             evidence=tuple(cert_facts(label, cert)),
             remediation=_remediation(view, farm, d, as_of, th),
+            subject=cert.thumbprint,
+        )
+
+
+@define(
+    CHECKS,
+    id="expiry.manual-renewal-due",
+    title="Rollover off and the certificate expires within 35 days: renew now",
+    severity="high",
+    reference=REF_STEP3,
+    description="Decision table row 3: AutoCertificateRollover is off and the token-signing certificate expires in "
+    "less than 35 days: renew immediately by the manual path (new certificate into AD FS, into Entra ID for "
+    "every federated domain, then make it primary).",
+    controls=_CONTROLS,
+    action="renew-now",
+)
+def manual_renewal_due(view: EstateView, as_of, th, new) -> Iterator[Finding]:
+    for farm, d, cert, label, _ready, _why in subjects(view, as_of, th):
+        if not _rollover_off(farm, d):
+            continue
+        days = cert.days_left(as_of)
+        if days is None or not (0 <= days < th.expiry_warning_days):
+            continue
+        assert farm is not None
+        secs = live_secondaries(farm, as_of)
+        domains = [x for x in view.domains_of(farm) if x.has_entra_certs]
+        held = [c for c in secs if domains and all(c.thumbprint in x.entra_thumbprints for x in domains)]
+        if held:
+            fix = rm.adfs_promote(farm.name, held[0].thumbprint)
+            state = f"Its successor {held[0].thumbprint} is in AD FS and in Entra ID: make it primary before the expiry."
+        else:
+            fix = renew_manually(view, farm, None, as_of, th)
+            state = ("AD FS has a successor that Entra ID does not hold yet." if secs
+                     else "AD FS has no successor: renew the certificate and put it into AD FS and Entra ID.")
+        yield new(
+            farm=farm.name,
+            title=f"{farm.name}: rollover is off and the {label} certificate expires in {days:.0f} days",
+            detail=f"{label} {cert.label()} expires on {cert.not_after:%Y-%m-%d}. {state}",
+            evidence=tuple([fact("AutoCertificateRollover", False, farm.where)] + cert_facts(label, cert)),
+            remediation=fix,
             subject=cert.thumbprint,
         )
 

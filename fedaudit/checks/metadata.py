@@ -24,7 +24,7 @@ from ._base import (
     define,
     fact,
 )
-from ._view import EstateView, FarmFact, MetaFact, metadata_public
+from ._view import EstateView, FarmFact, MetaFact, metadata_public, next_secondaries
 
 CHECKS: list[Check] = []
 _CONTROLS = (SC_17, SC_8, SI_4, ISO_A_8_16, ISO_A_8_24)
@@ -269,7 +269,7 @@ def primary_missing(view: EstateView, as_of, th, new) -> Iterator[Finding]:
 )
 def secondary_missing(view: EstateView, as_of, th, new) -> Iterator[Finding]:
     for farm in view.farms.values():
-        secs = [c for c in farm.ts_secondaries if c.not_after is None or c.not_after > as_of]
+        secs = next_secondaries(farm.ts_primaries, farm.ts_secondaries, as_of)
         if not secs:
             continue
         for m in farm.metadata:

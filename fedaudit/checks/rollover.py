@@ -31,7 +31,7 @@ from ._base import (
     fact,
 )
 from ._fix import renew_manually
-from ._view import CertFact, EstateView, FarmFact, farm_thresholds
+from ._view import CertFact, EstateView, FarmFact, farm_thresholds, next_secondaries
 
 CHECKS: list[Check] = []
 
@@ -51,7 +51,8 @@ def primary_of(farm: FarmFact) -> CertFact | None:
 
 
 def live_secondaries(farm: FarmFact, as_of: dt.datetime) -> list[CertFact]:
-    return [c for c in farm.ts_secondaries if c.not_after is None or c.not_after > as_of]
+    """The farm's next token-signing certificates (not the previous primary kept as secondary)."""
+    return next_secondaries(farm.ts_primaries, farm.ts_secondaries, as_of)
 
 
 def projection(farm: FarmFact, primary: CertFact, th: Any) -> dict[str, dt.datetime]:
