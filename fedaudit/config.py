@@ -328,14 +328,8 @@ class _Validator:
     def _check_threshold_names(self, thresholds: Mapping[str, float], where: str) -> None:
         # The engine owns the threshold names; check against them when it declares them so that
         # a typo ("warn_days") fails at load time instead of being ignored at run time.
-        try:
-            from . import engine
-        except ModuleNotFoundError as exc:
-            if exc.name != "fedaudit.engine":
-                raise
-            return
-        known = getattr(engine, "DEFAULT_THRESHOLDS", None)
-        if not isinstance(known, Mapping):
+        known = _known_thresholds()
+        if not known:
             return
         for k in thresholds:
             if k not in known:
@@ -344,3 +338,19 @@ class _Validator:
                     f"thresholds.{k}",
                     f"unknown threshold{_did_you_mean(k, tuple(known))}; valid: {', '.join(known)}",
                 )
+
+
+def _known_thresholds() -> tuple[str, ...]:
+    import importlib
+
+    for module in ("fedaudit.engine", "fedaudit.checks"):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        known = getattr(mod, "DEFAULT_THRESHOLDS", None)
+        if isinstance(known, Mapping):
+            return tuple(known)
+    return ()

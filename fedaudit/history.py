@@ -353,6 +353,7 @@ def _insert_frame(conn: sqlite3.Connection, table: str, run_id: int, frame: pd.D
 def _insert_findings(conn: sqlite3.Connection, run_id: int, findings: pd.DataFrame) -> None:
     frame = findings.copy()
     frame["key"] = finding_keys(frame)
+    frame["excepted"] = _excepted_mask(frame)
     if "evidence" in frame.columns:
         frame["evidence"] = [json.dumps(v, default=str, sort_keys=True) if v is not None else None for v in frame["evidence"]]
     _insert_frame(
