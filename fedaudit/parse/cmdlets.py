@@ -31,8 +31,8 @@ from ..records import AdfsFarm, Certificate, CertificateObservation, EntraDomain
 
 __all__ = [
     "ADFS_CERTIFICATE",
-    "CERTIFICATE",
     "ADFS_PROPERTIES",
+    "CERTIFICATE",
     "CMDLETS",
     "GRAPH_DOMAIN",
     "GRAPH_FEDERATION",
@@ -43,11 +43,11 @@ __all__ = [
     "MSOL_FEDERATION_SETTINGS",
     "Mapped",
     "TYPE_NAMES",
-    "cmdlet_from_type_names",
     "certificate_text_file",
+    "cmdlet_from_type_names",
     "command_domain",
-    "file_certificates",
     "domain_from_issuer_uri",
+    "file_certificates",
     "map_objects",
 ]
 
