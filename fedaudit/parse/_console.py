@@ -72,10 +72,17 @@ def _collapse_double_spacing(lines: list[Line]) -> list[Line]:
     """Markdown pastes put a blank line after every line. When no two content lines touch,
     one blank of each gap is an artefact: it becomes a *soft* blank (no object separator,
     still a place where a bare command line may start); a double blank stays a separator."""
-    content_idx = [i for i, ln in enumerate(lines) if ln.text]
-    if len(content_idx) < 3:
-        return lines
-    if any(b - a == 1 for a, b in zip(content_idx, content_idx[1:])):
+    previous = False
+    count = 0
+    for ln in lines:
+        if ln.text:
+            if previous:
+                return lines  # two content lines touch: not double-spaced
+            previous = True
+            count += 1
+        else:
+            previous = False
+    if count < 3:
         return lines
     out: list[Line] = []
     i = 0
@@ -134,6 +141,7 @@ def prepare(text: str) -> list[Line]:
             lines.append(Line(no, ""))
             continue
         lines.append(Line(no, raw.rstrip()))
-    lines = _unwrap_backticks(lines)
+    if "`" in text:
+        lines = _unwrap_backticks(lines)
     lines = _collapse_double_spacing(lines)
     return _deindent(lines)
