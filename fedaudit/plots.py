@@ -61,16 +61,6 @@ SLOT_LABEL = {"primary": "primary", "secondary": "secondary", "current": "curren
 ENTRA_POLL_DAYS = 35
 URGENT_DAYS = 15
 
-#: verdict actions, most urgent first (frames.ACTIONS order is not urgency order).
-ACTION_RANK = {
-    "renew-now": 0,
-    "insufficient-evidence": 1,
-    "update-entra": 2,
-    "fix-metadata": 3,
-    "enable-rollover": 4,
-    "plan-renewal": 5,
-    "none": 6,
-}
 
 LABEL_CHARS = 44
 ROW_INCHES = 0.26
@@ -81,15 +71,18 @@ WIDTH_INCHES = 10.0
 
 
 def frames_of(result: Any) -> dict[str, Any]:
-    """The frames and ``as_of`` the figures need, from an AuditResult or a mapping.
+    """The frames, ``as_of`` and windows the figures need, from an AuditResult or a mapping.
 
     A mapping may hold ``certificates``, ``verdicts``, ``timeline`` (frames per
-    :data:`fedaudit.frames.SCHEMAS`) and ``as_of`` (a tz-aware datetime); missing frames are empty.
+    :data:`fedaudit.frames.SCHEMAS`), ``as_of`` (a tz-aware datetime) and ``thresholds``;
+    missing frames are empty. ``poll_days``/``urgent_days`` come from the thresholds
+    (``expiry_warning_days``/``expiry_urgent_days``), else the runbook's 35 and 15.
     """
     if isinstance(result, Mapping):
         get = result.get
         out = {name: get(name) for name in ("certificates", "verdicts", "timeline")}
         as_of = get("as_of")
+        thresholds = get("thresholds")
     else:
         evidence = getattr(result, "evidence", None)
         out = {
@@ -98,10 +91,14 @@ def frames_of(result: Any) -> dict[str, Any]:
             "timeline": getattr(result, "timeline", None),
         }
         as_of = getattr(result, "as_of", None)
+        thresholds = getattr(result, "thresholds", None)
     for name, frame in out.items():
         if frame is None:
             out[name] = empty_frame(name)
     out["as_of"] = pd.Timestamp(as_of) if as_of is not None else None
+    get_th = thresholds.get if isinstance(thresholds, Mapping) else lambda k, d: getattr(thresholds, k, d)
+    out["poll_days"] = float(get_th("expiry_warning_days", ENTRA_POLL_DAYS))
+    out["urgent_days"] = float(get_th("expiry_urgent_days", URGENT_DAYS))
     return out
 
 
@@ -147,7 +144,10 @@ def _empty(fig: Figure, ax: Axes, message: str) -> Figure:
 
 
 def _domain_rank(verdicts: pd.DataFrame) -> dict[str, tuple[float, float, str]]:
-    """domain -> sort key, most urgent first: action, then days left (unknown first)."""
+    """domain -> sort key, most urgent first: action (the engine's urgency order), then days
+    left (unknown first)."""
+    from .checks import ACTION_RANK
+
     rank: dict[str, tuple[float, float, str]] = {}
     for row in verdicts.itertuples(index=False):
         domain = _s(row.domain)
@@ -155,7 +155,7 @@ def _domain_rank(verdicts: pd.DataFrame) -> dict[str, tuple[float, float, str]]:
             continue
         days = row.days_left
         days = -math.inf if days is None or pd.isna(days) else float(days)
-        rank[domain] = (float(ACTION_RANK.get(_s(row.action) or "", len(ACTION_RANK))), days, domain)
+        rank[domain] = (-float(ACTION_RANK.get(_s(row.action) or "", 0)), days, domain)
     return rank
 
 
@@ -241,7 +241,7 @@ def _order_bars(bars: list[_Bar], verdicts: pd.DataFrame) -> list[_Bar]:
 
     def key(bar: _Bar) -> tuple[Any, ...]:
         farm = bar.farm or ""
-        domain_key = (-1.0, -math.inf, "") if bar.domain is None else rank.get(bar.domain, (*tail[:2], bar.domain))
+        domain_key = (-math.inf, -math.inf, "") if bar.domain is None else rank.get(bar.domain, (*tail[:2], bar.domain))
         return (
             worst_of_farm.get(farm, tail),
             farm,
@@ -363,7 +363,7 @@ def timeline_figure(
         if end is None:
             continue
         y0, y1 = min(ys) - 0.45, max(ys) + 0.45
-        for days, colour in ((ENTRA_POLL_DAYS, YELLOW), (URGENT_DAYS, VERMILLION)):
+        for days, colour in ((data["poll_days"], YELLOW), (data["urgent_days"], VERMILLION)):
             ax.fill_between(
                 [x(end - pd.Timedelta(days=days)), x(end)], y0, y1, color=colour, alpha=0.28, linewidth=0, zorder=1
             )
@@ -433,8 +433,8 @@ def timeline_figure(
         if any(b.source == source for b in shown):
             label, colour, hatch = SOURCE_STYLE[source]
             handles.append(Patch(facecolor=colour, hatch=hatch, edgecolor="#333333", label=label))
-    handles.append(Patch(facecolor=YELLOW, alpha=0.5, label=f"{ENTRA_POLL_DAYS} days before primary expiry (Entra polls)"))
-    handles.append(Patch(facecolor=VERMILLION, alpha=0.5, label=f"{URGENT_DAYS} days before primary expiry (renew now)"))
+    handles.append(Patch(facecolor=YELLOW, alpha=0.5, label=f"{data['poll_days']:g} days before primary expiry (Entra polls)"))
+    handles.append(Patch(facecolor=VERMILLION, alpha=0.5, label=f"{data['urgent_days']:g} days before primary expiry (renew now)"))
     for legend, (marker, colour) in used_events.items():
         handles.append(Line2D([], [], linestyle="", marker=marker, color=colour, label=legend))
     fig.legend(handles=handles, loc="outside upper center", ncols=3, fontsize=7.5, frameon=False)
@@ -608,17 +608,17 @@ def _expiry_rows(data: Mapping[str, Any], as_of: pd.Timestamp | None) -> list[tu
     return rows
 
 
-def _band(days: float | None) -> tuple[str, str, str]:
+def _band(days: float | None, poll: float = ENTRA_POLL_DAYS, urgent: float = URGENT_DAYS) -> tuple[str, str, str]:
     """(colour, hatch, band name) for a number of days left."""
     if days is None:
         return "white", "xx", "unknown"
     if days < 0:
         return VERMILLION, "xx", "expired"
-    if days < URGENT_DAYS:
-        return ORANGE, "///", f"under {URGENT_DAYS} days"
-    if days < ENTRA_POLL_DAYS:
-        return YELLOW, "...", f"under {ENTRA_POLL_DAYS} days"
-    return GREEN, "", f"{ENTRA_POLL_DAYS} days or more"
+    if days < urgent:
+        return ORANGE, "///", f"under {urgent:g} days"
+    if days < poll:
+        return YELLOW, "...", f"under {poll:g} days"
+    return GREEN, "", f"{poll:g} days or more"
 
 
 def days_to_expiry_figure(result: Any, *, max_rows: int = 40, horizon: int = 400) -> Figure:
@@ -636,7 +636,8 @@ def days_to_expiry_figure(result: Any, *, max_rows: int = 40, horizon: int = 400
     data = frames_of(result)
     rows = _expiry_rows(data, data["as_of"])
     # expired and under 15 days first, then unknown (missing evidence is never a pass), then the rest
-    rows.sort(key=lambda r: (0 if r[1] is not None and r[1] < URGENT_DAYS else 1 if r[1] is None else 2, r[1] or 0.0, r[0]))
+    poll, urgent = data["poll_days"], data["urgent_days"]
+    rows.sort(key=lambda r: (0 if r[1] is not None and r[1] < urgent else 1 if r[1] is None else 2, r[1] or 0.0, r[0]))
     shown = rows[:max_rows]
     n = max(len(shown), 1)
     fig = _new_figure(WIDTH_INCHES, 1.5 + n * ROW_INCHES)
@@ -646,10 +647,10 @@ def days_to_expiry_figure(result: Any, *, max_rows: int = 40, horizon: int = 400
     known = [d for _, d in shown if d is not None]
     lo = min([0.0, *known]) if known else 0.0
     lo = max(lo, -horizon / 4)
-    hi = min(max([ENTRA_POLL_DAYS * 2, *known]) if known else horizon, horizon)
+    hi = min(max([poll * 2, *known]) if known else horizon, horizon)
     span = hi - lo
     for y, (_label, days) in enumerate(shown):
-        colour, hatch, _ = _band(days)
+        colour, hatch, _ = _band(days, poll, urgent)
         if days is None:
             ax.barh(y, span * 0.3, left=lo, height=0.6, color="white", hatch=hatch, edgecolor="#bbbbbb", linewidth=0.4)
             ax.text(lo + span * 0.31, y, "unknown: evidence missing", va="center", fontsize=7.5, color="#333333")
@@ -663,11 +664,11 @@ def days_to_expiry_figure(result: Any, *, max_rows: int = 40, horizon: int = 400
             ("\u25c0 " if days < lo else "") + text + (" \u25b6" if days > hi else ""), va="center", ha="right" if inside else "left",
             fontsize=7.5, color="white" if inside and colour in (VERMILLION,) else "black",
         )
-    for days, style in ((0, "-"), (URGENT_DAYS, "--"), (ENTRA_POLL_DAYS, ":")):
+    for days, style in ((0.0, "-"), (urgent, "--"), (poll, ":")):
         if lo <= days <= hi:
             ax.axvline(days, color="black", linestyle=style, linewidth=0.9)
             ax.annotate(
-                f"{days} d", xy=(days, 1.0), xycoords=("data", "axes fraction"), xytext=(2, 2),
+                f"{days:g} d", xy=(days, 1.0), xycoords=("data", "axes fraction"), xytext=(2, 2),
                 textcoords="offset points", fontsize=7.5, ha="left", va="bottom",
             )
     ax.set_xlim(lo - span * 0.02, hi + span * 0.02)
@@ -678,15 +679,16 @@ def days_to_expiry_figure(result: Any, *, max_rows: int = 40, horizon: int = 400
     ax.grid(axis="x", color="#dddddd", linewidth=0.5)
     ax.set_axisbelow(True)
     bands = []
-    for probe in (-1.0, 1.0, float(URGENT_DAYS), float(ENTRA_POLL_DAYS), None):
-        colour, hatch, name = _band(probe)
+    for probe in (-1.0, min(1.0, urgent / 2), urgent, poll, None):
+        colour, hatch, name = _band(probe, poll, urgent)
         bands.append(Patch(facecolor=colour, hatch=hatch, edgecolor="#333333", label=name))
     fig.legend(handles=bands, loc="outside lower center", ncols=5, fontsize=7.5, frameon=False)
     rest = rows[max_rows:]
     if rest:
         counts: dict[str, int] = {}
         for _, days in rest:
-            counts[_band(days)[2]] = counts.get(_band(days)[2], 0) + 1
+            band = _band(days, poll, urgent)[2]
+            counts[band] = counts.get(band, 0) + 1
         soonest = min((d for _, d in rest if d is not None), default=None)
         detail = ", ".join(f"{c} {name}" for name, c in counts.items())
         note = f"{len(shown)} most urgent of {len(rows)} shown; the other {len(rest)}: {detail}"

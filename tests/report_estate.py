@@ -9,10 +9,12 @@ without going through the loader and engine.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from fedaudit.certs import certificate_from_der
-from fedaudit.frames import make_frame
+from fedaudit.evidence import Evidence, InputFile
+from fedaudit.frames import frame_records, make_frame
 from fedaudit.synth import mint_certificate
 
 UTC = dt.timezone.utc
@@ -71,8 +73,8 @@ def estate(n_domains: int = 3, *, farms: int = 1, subject: str | None = None, do
         certificates.append(_cert_row(secondary, source="adfs", origin=origin, farm=farm, slot="secondary"))
         certificates.append(_cert_row(primary, source="metadata", origin=f"https://{farm}/federationmetadata.xml", farm=farm))
         farm_rows.append({"farm": farm, "host_name": farm, "auto_certificate_rollover": True, "origin": origin})
-        timeline.append({"farm": farm, "event": "generation", "time": primary.not_after - dt.timedelta(days=20)})
-        timeline.append({"farm": farm, "event": "promotion", "time": primary.not_after - dt.timedelta(days=15)})
+        timeline.append({"farm": farm, "event": "projected_generation", "time": primary.not_after - dt.timedelta(days=20)})
+        timeline.append({"farm": farm, "event": "projected_promotion", "time": primary.not_after - dt.timedelta(days=15)})
     for i in range(n_domains):
         farm, primary, secondary, old, days = farm_certs[i % farms]
         domain = f"{domain_prefix}d{i:04d}.example.com"
@@ -96,7 +98,7 @@ def estate(n_domains: int = 3, *, farms: int = 1, subject: str | None = None, do
             }
         )
         domains.append({"domain": domain, "authentication": "Federated", "farm": farm, "origin": origin})
-        timeline.append({"farm": farm, "domain": domain, "event": "entra-first-poll", "time": primary.not_after - dt.timedelta(days=35)})
+        timeline.append({"farm": farm, "domain": domain, "event": "entra_polling_start", "time": primary.not_after - dt.timedelta(days=35)})
     return {
         "as_of": AS_OF,
         "certificates": make_frame("certificates", certificates),
@@ -105,3 +107,79 @@ def estate(n_domains: int = 3, *, farms: int = 1, subject: str | None = None, do
         "domains": make_frame("domains", domains),
         "farms": make_frame("farms", farm_rows),
     }
+
+
+@dataclass(frozen=True)
+class Audited:
+    """The shape of :class:`fedaudit.engine.AuditResult` the report sections read."""
+
+    as_of: dt.datetime
+    evidence: Evidence
+    verdicts: Any
+    findings: Any
+    timeline: Any
+
+    @property
+    def issues(self) -> Any:
+        return self.evidence.issues
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            **{name: frame_records(getattr(self, name)) for name in ("verdicts", "findings", "timeline", "issues")},
+        }
+
+
+def audited(n_domains: int = 3, *, subject: str | None = None, origin_prefix: str = "exports/") -> Audited:
+    """An :class:`Audited` estate with findings, a load issue and a failed metadata fetch."""
+    frames = estate(n_domains, subject=subject)
+    findings = []
+    for row in frames["verdicts"].itertuples(index=False):
+        if row.action == "none":
+            continue
+        findings.append(
+            {
+                "id": "SYNC-CURRENT" if row.action == "update-entra" else "EXPIRY-URGENT",
+                "severity": "high",
+                "farm": row.farm,
+                "domain": row.domain,
+                "title": f"Entra ID does not hold the AD FS primary for {row.domain}",
+                "detail": f"Detail with <markup> for {row.domain}",
+                "evidence": [
+                    {"fact": "AD FS primary", "value": row.primary_thumbprint, "origin": f"{origin_prefix}adfs.json"},
+                    {"fact": "subject", "value": subject or "CN=ADFS Signing", "origin": None},
+                ],
+                "remediation": f'Update-MsolFederatedDomain -DomainName "{row.domain}" -SupportMultipleDomain',
+                "reference": "Step 2",
+                "key": f"SYNC|{row.farm}|{row.domain}|",
+                "controls": "NIST SP 800-53 SC-12",
+            }
+        )
+    findings.append(
+        {
+            "id": "ROLLOVER-OFF", "severity": "warning", "farm": "fs0.contoso.example", "title": "Excepted risk",
+            "detail": "accepted", "evidence": [], "reference": "Step 1", "excepted": True,
+            "exception": "excepted until 2027-01-01 (owner ops): CA-issued",
+        }
+    )
+    issues = make_frame(
+        "issues",
+        [{"origin": f"{origin_prefix}broken.txt", "line": 3, "field": "NotAfter", "severity": "warning",
+          "message": f"cannot read date {subject or '<script>'}"}],
+    )
+    metadata = make_frame(
+        "metadata",
+        [
+            {"origin": f"{origin_prefix}fs0.xml", "url": "https://fs0.contoso.example/federationmetadata.xml",
+             "reachable": True, "http_status": 200, "tls_verified": True, "signature": "valid",
+             "fetched_at": AS_OF, "farm": "fs0.contoso.example", "sha256": "ab" * 32},
+            {"origin": f"{origin_prefix}fs1.json", "url": "https://fs1.contoso.example/federationmetadata.xml",
+             "reachable": False, "error": "connection refused <b>", "fetched_at": AS_OF},
+        ],
+    )
+    evidence = Evidence(
+        certificates=frames["certificates"], farms=frames["farms"], domains=frames["domains"],
+        issues=issues, metadata=metadata,
+        inputs=(InputFile(f"{origin_prefix}adfs.json", 1234, "cd" * 32, "Get-AdfsCertificate (JSON)"),),
+    )
+    return Audited(AS_OF, evidence, frames["verdicts"], make_frame("findings", findings), frames["timeline"])

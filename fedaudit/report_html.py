@@ -1,0 +1,798 @@
+"""The report's sections as HTML fragments, for the report template and for JupyterLab.
+
+The report template (``fedaudit/templates/audit_report.ipynb``) calls :func:`prepare` once and
+then one section function per cell; each returns a :class:`Fragment`, which Jupyter displays as
+HTML. Every piece of text that comes from the evidence (subjects, file names, domain names,
+reasons) is escaped here, with :func:`html.escape` or ``DataFrame.to_html(escape=True)``: a
+certificate subject such as ``CN=<img src=x onerror=alert(1)>`` is shown as text, never markup.
+
+Only :func:`prepare` does IO: it loads the evidence (fetching metadata URLs), audits it, applies
+accepted exceptions and reads the history database when asked, and, when ``output_dir`` is set,
+writes ``findings.csv``, ``findings.json`` and the run facts :func:`fedaudit.reporting.report`
+turns into ``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import json
+import os
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
+
+import pandas as pd
+
+from ._version import __version__
+from .errors import ReportError, UsageError
+from .frames import frame_records
+from .records import SEVERITIES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "RUN_FILE",
+    "SECTIONS",
+    "Fragment",
+    "ReportContext",
+    "certificates",
+    "drift",
+    "figure",
+    "findings",
+    "header",
+    "lab_inputs",
+    "load_issues",
+    "manifest",
+    "matrix",
+    "methodology",
+    "prepare",
+    "save_outputs",
+    "show",
+    "table",
+    "timeline",
+    "verdicts",
+]
+
+#: The run facts the kernel hands to :func:`fedaudit.reporting.report` (removed once read).
+RUN_FILE = ".fedaudit-run.json"
+
+#: (anchor, heading) of each section, in the order an auditor reads them.
+SECTIONS = (
+    ("status", "Overall status"),
+    ("drift", "Since the last run"),
+    ("verdicts", "Verdict per federated domain"),
+    ("timeline", "Certificate timeline"),
+    ("matrix", "Thumbprint agreement"),
+    ("findings", "Findings"),
+    ("issues", "Load issues and fetch failures"),
+    ("methodology", "Methodology"),
+    ("certificates", "Certificate appendix"),
+    ("manifest", "Manifest"),
+)
+_HEADINGS = dict(SECTIONS)
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """A piece of the report: escaped HTML, and a one-line text for plain displays."""
+
+    html: str
+    text: str = ""
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return {"text/html": self.html, "text/plain": self.text or "(HTML)"}
+
+    def __str__(self) -> str:
+        return self.html
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _section(anchor: str, body: str, text: str | None = None) -> Fragment:
+    heading = _HEADINGS[anchor]
+    return Fragment(f'<section id="{anchor}"><h2>{_e(heading)}</h2>\n{body}</section>', text or heading)
+
+
+def _na(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+# --------------------------------------------------------------------------- context
+
+
+@dataclass
+class ReportContext:
+    """Everything the sections show. Built by :func:`prepare`."""
+
+    result: Any  # fedaudit.engine.AuditResult
+    parameters: dict[str, Any]
+    fail_on: str = "high"
+    exit_code: int = 0
+    title: str = "Federation certificate audit"
+    organisation: str | None = None
+    thresholds: Mapping[str, Any] = field(default_factory=dict)
+    drift: dict[str, pd.DataFrame] | None = None
+    generated_at: dt.datetime | None = None
+    output_dir: str | None = None
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        return pd.Timestamp(self.result.as_of)
+
+    @property
+    def evidence(self) -> Any:
+        return self.result.evidence
+
+    def path(self, value: Any) -> str:
+        """A path or origin as the report shows it: relative when inside the report folder."""
+        text = str(value)
+        if self.output_dir:
+            root = str(Path(self.output_dir)) + os.sep
+            if text.startswith(root):
+                return text[len(root) :]
+        return text
+
+    def open_findings(self) -> pd.DataFrame:
+        found = self.result.findings
+        if "excepted" in found.columns:
+            return found[~found["excepted"].fillna(False).astype(bool)]
+        return found
+
+    def counts(self) -> dict[str, int]:
+        """Open findings by severity, and how many are excepted."""
+        open_ = self.open_findings()
+        counts = {sev: int((open_["severity"] == sev).sum()) for sev in SEVERITIES}
+        counts["excepted"] = len(self.result.findings) - len(open_)
+        return counts
+
+
+def _as_of(value: Any) -> dt.datetime:
+    if value is None:
+        return dt.datetime.now(dt.timezone.utc)
+    if isinstance(value, dt.datetime):
+        stamp = value
+    elif isinstance(value, dt.date):
+        stamp = dt.datetime(value.year, value.month, value.day)
+    else:
+        text = str(value).strip()
+        try:
+            stamp = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise UsageError(f"as_of: {value!r} is not a date (use YYYY-MM-DD)") from None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=dt.timezone.utc)
+    return stamp.astimezone(dt.timezone.utc)
+
+
+def _optional(module: str, parameter: str) -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+        raise ReportError(f"the {parameter} parameter needs {module}, which this installation lacks") from None
+
+
+def _paths(value: Any, name: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (str, os.PathLike)):
+        return [os.fspath(value)]
+    if not isinstance(value, Iterable):
+        raise UsageError(f"{name}: expected a list of paths, got {value!r}")
+    return [os.fspath(v) for v in value]
+
+
+def prepare(
+    inputs: Sequence[str] | str,
+    *,
+    metadata: Sequence[str] = (),
+    ca_bundle: str | None = None,
+    as_of: Any = None,
+    title: str | None = None,
+    organisation: str | None = None,
+    culture: str | None = None,
+    thresholds: Mapping[str, Any] | None = None,
+    fail_on: str = "high",
+    history: str | None = None,
+    audit_name: str | None = None,
+    exceptions: str | None = None,
+    output_dir: str | None = None,
+) -> ReportContext:
+    """Load, audit, apply exceptions and drift: the data of one report.
+
+    With ``output_dir`` (set by :func:`fedaudit.reporting.report`), fetched metadata is kept in
+    ``output_dir/metadata`` as evidence, and :func:`save_outputs` writes the machine outputs there.
+    """
+    from . import engine
+    from .loader import load
+
+    input_list, metadata_list = _paths(inputs, "inputs"), _paths(metadata, "metadata")
+    if not input_list:
+        raise UsageError("inputs: give at least one export file or folder")
+    when = _as_of(as_of)
+    parameters = {
+        "inputs": input_list,
+        "metadata": metadata_list,
+        "ca_bundle": ca_bundle,
+        "as_of": when.isoformat(),
+        "title": title,
+        "organisation": organisation,
+        "culture": culture,
+        "thresholds": dict(thresholds) if thresholds else None,
+        "fail_on": fail_on,
+        "history": history,
+        "audit_name": audit_name,
+        "exceptions": exceptions,
+    }
+    evidence_dir = None
+    if output_dir and any(str(m).lower().startswith(("https://", "http://")) for m in metadata_list):
+        evidence_dir = os.path.join(output_dir, "metadata")
+        os.makedirs(evidence_dir, exist_ok=True)
+    evidence = load(*input_list, metadata=metadata_list, ca_bundle=ca_bundle, culture=culture, evidence_dir=evidence_dir)
+    result = engine.audit(evidence, when, thresholds=thresholds)
+    if exceptions:
+        exc_mod = _optional("fedaudit.exceptions", "exceptions")
+        findings = exc_mod.apply_exceptions(result.findings, exc_mod.load_exceptions(exceptions), when)
+        result = replace(result, findings=findings)
+    drift_frames = None
+    if history:
+        drift_frames = _optional("fedaudit.history", "history").drift_section(history, audit_name, result)
+    effective = {k: v for k, v in asdict(result.thresholds).items() if k != "notification_date"}
+    ctx = ReportContext(
+        result=result,
+        parameters=parameters,
+        fail_on=fail_on,
+        exit_code=engine.exit_code(result, fail_on),
+        title=title or "Federation certificate audit",
+        organisation=organisation,
+        thresholds=effective,
+        drift=drift_frames,
+        generated_at=dt.datetime.now(dt.timezone.utc),
+        output_dir=output_dir,
+    )
+    # paths inside the report folder (a staged exceptions file) are shown relative to it
+    ctx.parameters = {
+        k: [ctx.path(i) for i in v] if isinstance(v, list) else ctx.path(v) if isinstance(v, str) else v
+        for k, v in parameters.items()
+    }
+    if output_dir:
+        save_outputs(ctx, output_dir)
+    return ctx
+
+
+def save_outputs(ctx: ReportContext, output_dir: str | os.PathLike[str]) -> None:
+    """Write ``findings.csv``, ``findings.json`` and the run facts into ``output_dir``."""
+    folder = Path(output_dir)
+    found = ctx.result.findings
+    table = found.copy()
+    if "evidence" in table.columns:
+        table["evidence"] = [json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (list, tuple, dict)) else v for v in table["evidence"]]
+    table.to_csv(folder / "findings.csv", index=False, lineterminator="\n")
+    document = {"fedaudit": __version__, **ctx.result.to_dict()}
+    document["findings"] = frame_records(found)
+    (folder / "findings.json").write_text(
+        json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+    )
+    run = {
+        "exit_code": ctx.exit_code,
+        "counts": ctx.counts(),
+        "as_of": ctx.as_of.isoformat(),
+        "parameters": ctx.parameters,
+        "inputs": [
+            {"path": ctx.path(i.path), "size": i.size, "sha256": i.sha256, "kind": i.kind} for i in ctx.evidence.inputs
+        ],
+        "metadata": [
+            {
+                "url": r["url"],
+                "origin": ctx.path(r["origin"]) if r["origin"] else None,
+                "fetched_at": r["fetched_at"],
+                "http_status": r["http_status"],
+                "reachable": r["reachable"],
+                "tls_verified": r["tls_verified"],
+                "signature": r["signature"],
+                "sha256": r.get("sha256"),
+                "error": r["error"],
+            }
+            for r in frame_records(ctx.evidence.metadata)
+        ],
+    }
+    (folder / RUN_FILE).write_text(json.dumps(run, indent=2, default=str), encoding="utf-8")
+
+
+def lab_inputs(default: str | os.PathLike[str] = "../data/samples") -> tuple[list[str], str | None]:
+    """Inputs and as-of for the explore notebook: ``FEDAUDIT_INPUTS`` (paths separated by
+    ``os.pathsep``) and ``FEDAUDIT_AS_OF`` as ``make lab`` sets them, else ``default`` and None."""
+    raw = os.environ.get("FEDAUDIT_INPUTS", "").strip()
+    inputs = [p for p in raw.split(os.pathsep) if p] if raw else [os.fspath(default)]
+    return inputs, os.environ.get("FEDAUDIT_AS_OF") or None
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _fmt_time(value: Any) -> Any:
+    if _na(value):
+        return pd.NA
+    stamp = pd.Timestamp(value)
+    if stamp.hour == stamp.minute == stamp.second == 0:
+        return f"{stamp:%Y-%m-%d}"
+    return f"{stamp:%Y-%m-%d %H:%M} UTC"
+
+
+def _yes_no(value: Any, unknown: str = "unknown") -> str:
+    if _na(value):
+        return unknown
+    return "yes" if bool(value) else "no"
+
+
+def table(
+    frame: pd.DataFrame,
+    columns: Mapping[str, str] | Sequence[str] | None = None,
+    *,
+    formatters: Mapping[str, Callable[[Any], Any]] | None = None,
+    empty: str = "None.",
+    keep_empty: bool = False,
+) -> str:
+    """``frame`` as an escaped HTML table in a scrolling wrapper. ``columns`` maps column to
+    heading (or lists columns); ``formatters`` map a column to a function of one cell. Columns
+    with no value at all are left out unless ``keep_empty``."""
+    if frame is None or not len(frame):
+        return f'<p class="fa-note">{_e(empty)}</p>'
+    if columns is None:
+        columns = list(frame.columns)
+    names = dict(columns) if isinstance(columns, Mapping) else {c: c for c in columns}
+    present = [c for c in names if c in frame.columns]
+    out = pd.DataFrame(index=range(len(frame)))
+    for column in present:
+        values = frame[column].tolist()
+        fmt = (formatters or {}).get(column)
+        if fmt is None and pd.api.types.is_datetime64_any_dtype(frame[column].dtype):
+            fmt = _fmt_time
+        if fmt is not None:
+            values = [fmt(v) for v in values]
+        cells = pd.Series(["\u2014" if _na(v) else v for v in values], dtype=object)
+        if not keep_empty and (cells == "\u2014").all():
+            continue  # a column with nothing in it says nothing
+        out[names[column]] = cells
+    markup = out.to_html(index=False, escape=True, border=0, classes="fa-data", justify="left")
+    return f'<div class="fa-table">{markup}</div>'
+
+
+def _sev(severity: Any) -> str:
+    name = "info" if _na(severity) else str(severity)
+    return f'<span class="fa-sev fa-sev-{_e(name)}">{_e(name)}</span>'
+
+
+def _dl(items: Iterable[tuple[str, Any]]) -> str:
+    rows = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in items if not _na(v) and v != "")
+    return f"<dl>{rows}</dl>" if rows else ""
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def figure(fig: Figure, *, alt: str, caption: str | None = None) -> Fragment:
+    """A matplotlib figure as an embedded PNG (a ``data:`` URI) with alt text and a caption."""
+    from .plots import figure_png
+
+    png = figure_png(fig)
+    width, height = (int(round(v)) for v in fig.get_size_inches() * fig.dpi)
+    src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    cap = f"<figcaption>{_e(caption)}</figcaption>" if caption else ""
+    return Fragment(
+        f'<figure><img src="{src}" alt="{_e(alt)}" width="{width}" height="{height}">{cap}</figure>', alt
+    )
+
+
+def show(fig: Figure, alt: str = "figure") -> Fragment:
+    """Display a figure in a notebook without pyplot (the explore notebook's helper)."""
+    return figure(fig, alt=alt)
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def header(ctx: ReportContext) -> Fragment:
+    """Title, scope, the overall status and counts by severity, and a table of contents."""
+    counts = ctx.counts()
+    worst = next((sev for sev in SEVERITIES if counts[sev]), None)
+    if worst in ("critical", "high"):
+        klass, word = "fa-fail", "Action required"
+    elif worst == "warning":
+        klass, word = "fa-review", "Review"
+    else:
+        klass, word = "fa-pass", "No problem found"
+    verdicts_ = ctx.result.verdicts
+    domains = len(verdicts_)
+    actions = verdicts_["action"].astype("string").value_counts() if domains else pd.Series(dtype=int)
+    act_text = ", ".join(f"{n} {a}" for a, n in actions.items())
+    exit_word = "fails" if ctx.exit_code else "passes"
+    status = (
+        f'<div class="fa-status {klass}" role="status"><strong>{_e(word)}</strong>: '
+        + ", ".join(f"{counts[s]} {s}" for s in SEVERITIES)
+        + (f" open finding(s); {counts['excepted']} excepted" if counts["excepted"] else " finding(s)")
+        + f".<br>{domains} federated domain(s): {_e(act_text) if act_text else 'none in the evidence'}."
+        + f"<br>This run {exit_word} the <code>--fail-on {_e(ctx.fail_on)}</code> gate (exit code {ctx.exit_code}).</div>"
+    )
+    sev_rows = pd.DataFrame(
+        {"severity": list(SEVERITIES), "open findings": [counts[s] for s in SEVERITIES]}
+    )
+    scope = [
+        ("Organisation", ctx.organisation),
+        ("As of", f"{ctx.as_of:%Y-%m-%d %H:%M} UTC"),
+        ("Generated", f"{ctx.generated_at:%Y-%m-%d %H:%M:%S} UTC" if ctx.generated_at else None),
+        ("fedaudit", __version__),
+        ("Inputs", f"{len(ctx.evidence.inputs)} file(s)"),
+    ]
+    toc_items = [(a, h) for a, h in SECTIONS if a != "drift" or ctx.drift is not None]
+    toc = "".join(f'<li><a href="#{a}">{_e(h)}</a></li>' for a, h in toc_items)
+    body = (
+        f"<h1>{_e(ctx.title)}</h1>"
+        + (f'<p class="fa-sub">{_e(ctx.organisation)}</p>' if ctx.organisation else "")
+        + f'<nav class="fa-toc" aria-label="Contents"><ol>{toc}</ol></nav>'
+        + f'<section id="status"><h2>{_e(_HEADINGS["status"])}</h2>{status}'
+        + '<div class="fa-finding" style="border-left-color:#888">'
+        + _dl(scope)
+        + "</div>"
+        + table(sev_rows, formatters={"severity": lambda s: s})
+        + "</section>"
+    )
+    return Fragment(body, f"{word}: " + ", ".join(f"{counts[s]} {s}" for s in SEVERITIES))
+
+
+_DRIFT_TITLES = {
+    "baseline": "Compared with",
+    "findings": "Findings new, resolved and unchanged",
+    "certificates": "Certificates that appeared, disappeared or rotated",
+    "update_status": "Entra update-status changes",
+    "actions": "Verdict changes",
+}
+
+
+def drift(ctx: ReportContext) -> Fragment:
+    """"Since the last run" (only when the report was given a history database)."""
+    if ctx.drift is None:
+        return Fragment("", "")
+    frames = ctx.drift
+    baseline = frames.get("baseline")
+    if baseline is None or not len(baseline):
+        return _section("drift", '<p class="fa-note">This is the first recorded run of this audit: nothing to compare with.</p>')
+    parts = []
+    for name, frame in frames.items():
+        parts.append(f"<h3>{_e(_DRIFT_TITLES.get(name, name.replace('_', ' ').capitalize()))}</h3>")
+        parts.append(table(frame, empty="No change."))
+    return _section("drift", "".join(parts))
+
+
+_VERDICT_COLUMNS = (
+    ("domain", "domain"),
+    ("farm", "farm"),
+    ("action", "action"),
+    ("days_left", "days left"),
+    ("auto_certificate_rollover", "AutoCertificateRollover"),
+    ("in_sync", "AD FS and Entra in sync"),
+    ("metadata_public", "metadata public"),
+)
+
+
+def _verdict_cell(column: str, value: Any) -> str:
+    if column in ("auto_certificate_rollover", "in_sync", "metadata_public"):
+        return _yes_no(value)
+    if column == "days_left":
+        return "unknown" if _na(value) else f"{float(value):,.1f}"
+    return "\u2014" if _na(value) else str(value)
+
+
+def verdicts(ctx: ReportContext) -> Fragment:
+    """The runbook's decision table per federated domain: its inputs, the action and why.
+
+    One block per domain: the inputs and the action on the first row, the reason (and any
+    missing evidence, with the command that produces it) on a full-width second row.
+    """
+    from .checks import ACTION_RANK
+
+    frame = ctx.result.verdicts.copy()
+    intro = (
+        "<p>AutoCertificateRollover, sync and metadata are the inputs of the runbook's decision table "
+        "(<em>Check if the certificates need to be updated</em>, Step 3), with the days left on the "
+        "certificate Entra ID relies on; the action is the table's row, raised by any critical or high "
+        "finding that stands for the domain or its farm. Most urgent first.</p>"
+    )
+    if not len(frame):
+        return _section("verdicts", intro + '<p class="fa-note">No federated domain in the evidence.</p>', "no verdicts")
+    frame["_rank"] = [-ACTION_RANK.get(str(a), 0) for a in frame["action"].astype("string").fillna("")]
+    frame["_days"] = frame["days_left"].astype("Float64").fillna(-1e9)
+    frame = frame.sort_values(["_rank", "_days", "domain"], kind="stable")
+    head = "".join(f'<th scope="col">{_e(title)}</th>' for _, title in _VERDICT_COLUMNS)
+    blocks = []
+    for _, row in frame.iterrows():
+        cells = "".join(f"<td>{_e(_verdict_cell(c, row[c]))}</td>" for c, _ in _VERDICT_COLUMNS)
+        why = f"<strong>Why:</strong> {_e(row['reason'])}" if not _na(row["reason"]) else ""
+        if "missing" in frame.columns and not _na(row["missing"]):
+            why += f"<br><strong>Missing evidence:</strong> {_e(row['missing'])}"
+        blocks.append(
+            f'<tbody class="fa-verdict fa-action-{_e(row["action"])}"><tr>{cells}</tr>'
+            f'<tr><td class="fa-why" colspan="{len(_VERDICT_COLUMNS)}">{why}</td></tr></tbody>'
+        )
+    table_html = (
+        '<div class="fa-table"><table class="fa-data fa-verdicts">'
+        f"<thead><tr>{head}</tr></thead>{''.join(blocks)}</table></div>"
+    )
+    return _section("verdicts", intro + table_html, f"{len(frame)} verdict(s)")
+
+
+def timeline(ctx: ReportContext, *, max_rows: int = 40) -> Fragment:
+    """The certificate timeline (most urgent page) and the days-to-expiry chart."""
+    from .plots import days_to_expiry_figure, timeline_figure
+
+    fig = timeline_figure(ctx.result, max_rows=max_rows)
+    parts = [
+        figure(
+            fig,
+            alt="Timeline of token-signing certificates per farm and domain, coloured by source, "
+            "with the as-of date, the 35- and 15-day windows before the primary's expiry and projected rollover events.",
+            caption="Token-signing certificates from not-before to not-after. Shaded: the 35 days before the "
+            "primary's expiry (Entra ID polls the metadata) and the last 15 (renew now). The appendix lists every certificate.",
+        ).html,
+        figure(
+            days_to_expiry_figure(ctx.result, max_rows=max_rows),
+            alt="Days left on the token-signing certificate per farm and per domain.",
+            caption="Days left per farm (AD FS primary) and per federated domain, most urgent first.",
+        ).html,
+    ]
+    return _section("timeline", "".join(parts))
+
+
+def matrix(ctx: ReportContext, *, max_rows: int = 40) -> Fragment:
+    """Which token-signing thumbprints agree across AD FS, Entra ID and the published metadata."""
+    from .plots import mismatch_matrix_figure
+
+    fig = mismatch_matrix_figure(ctx.result, max_rows=max_rows)
+    body = (
+        "<p>For each federated domain: the AD FS primary and secondary token-signing certificates of its farm, "
+        "the certificates Entra ID holds (current and next), and those the farm's metadata publishes. "
+        "Entra ID's current certificate must be the AD FS primary (runbook Step 2).</p>"
+        + figure(
+            fig,
+            alt="Matrix of federated domains by views (AD FS primary, AD FS secondary, Entra current, Entra next, "
+            "metadata signing); P marks the AD FS primary, S the secondary, ? a certificate AD FS does not hold.",
+        ).html
+    )
+    return _section("matrix", body)
+
+
+def _evidence_table(items: Any) -> str:
+    if not isinstance(items, (list, tuple)) or not items:
+        return ""
+    rows = []
+    for item in items:
+        if isinstance(item, Mapping):
+            rows.append(
+                f"<tr><td>{_e(item.get('fact', ''))}</td><td class=\"mono\">{_e(_plain(item.get('value')))}</td>"
+                f"<td>{_e(_plain(item.get('origin')))}</td></tr>"
+            )
+        else:
+            rows.append(f'<tr><td colspan="3">{_e(item)}</td></tr>')
+    return (
+        '<div class="fa-table"><table class="fa-data"><thead><tr><th>fact</th><th>value</th><th>origin</th>'
+        f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def _plain(value: Any) -> str:
+    if _na(value) if not isinstance(value, (list, tuple, dict)) else False:
+        return "\u2014"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+def findings(ctx: ReportContext) -> Fragment:
+    """Every finding, most severe first: what, where, the evidence used and the exact remedy."""
+    frame = ctx.result.findings
+    if not len(frame):
+        return _section("findings", '<p class="fa-note">No finding.</p>', "no findings")
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    order = sorted(
+        range(len(frame)),
+        key=lambda i: (
+            rank.get(str(frame["severity"].iloc[i]), 9),
+            str(frame["id"].iloc[i]),
+            str(frame["farm"].iloc[i]),
+            str(frame["domain"].iloc[i]),
+        ),
+    )
+    parts = []
+    for i in order:
+        row = frame.iloc[i]
+        sev = "info" if _na(row["severity"]) else str(row["severity"])
+        excepted = "excepted" in frame.columns and not _na(row["excepted"]) and bool(row["excepted"])
+        klass = f"fa-finding fa-sev-{_e(sev)}-box" + (" fa-excepted" if excepted else "")
+        meta = _dl(
+            [
+                ("check", row["id"]),
+                ("farm", row["farm"]),
+                ("domain", row["domain"]),
+                ("runbook", row["reference"]),
+                ("controls", row.get("controls")),
+                ("exception", row.get("exception") if "exception" in frame.columns else None),
+            ]
+        )
+        remedy = "" if _na(row["remediation"]) else f"<p><strong>Remediation</strong></p><pre><code>{_e(row['remediation'])}</code></pre>"
+        detail = "" if _na(row["detail"]) else f"<p>{_e(row['detail'])}</p>"
+        tag = " (excepted)" if excepted else ""
+        parts.append(
+            f'<article class="{klass}"><h3>{_sev(sev)} {_e(row["title"])}{_e(tag)}</h3>{meta}{detail}'
+            f"{_evidence_table(row['evidence'])}{remedy}</article>"
+        )
+    counts = ctx.counts()
+    intro = "<p>" + ", ".join(f"{counts[s]} {s}" for s in SEVERITIES) + " open"
+    intro += f"; {counts['excepted']} excepted (accepted risks, shown dashed)" if counts["excepted"] else ""
+    return _section("findings", intro + ".</p>" + "".join(parts), f"{len(frame)} finding(s)")
+
+
+_ISSUE_COLUMNS = {"severity": "severity", "origin": "file", "line": "line", "field": "field", "message": "message"}
+_FETCH_COLUMNS = {
+    "url": "URL",
+    "origin": "file",
+    "fetched_at": "fetched",
+    "http_status": "HTTP",
+    "reachable": "reachable",
+    "tls_verified": "TLS verified",
+    "signature": "signature",
+    "error": "error",
+}
+
+
+def load_issues(ctx: ReportContext) -> Fragment:
+    """Problems met while reading the inputs, and metadata that could not be fetched or trusted."""
+    issues = ctx.result.issues.copy()
+    if "origin" in issues.columns:
+        issues["origin"] = [ctx.path(o) if not _na(o) else o for o in issues["origin"]]
+    meta = ctx.evidence.metadata.copy()
+    if len(meta):
+        bad = (
+            (meta["reachable"] == False)  # noqa: E712 - nullable boolean: NA stays out
+            | (meta["tls_verified"] == False)  # noqa: E712
+            | meta["signature"].isin(["invalid", "error"])
+            | meta["error"].notna()
+        ).fillna(False)
+        meta = meta[bad.astype(bool)]
+        meta["origin"] = [ctx.path(o) if not _na(o) else o for o in meta["origin"]]
+    bools = {"reachable": _yes_no, "tls_verified": _yes_no}
+    body = (
+        "<p>A load issue means part of an input could not be read; the audit went on without it, "
+        "and any verdict that needed it says <em>insufficient-evidence</em>.</p>"
+        f"<h3>Load issues ({len(issues)})</h3>"
+        + table(issues, _ISSUE_COLUMNS, formatters={"severity": lambda s: s}, empty="No load issue.")
+        + f"<h3>Metadata fetch failures ({len(meta)})</h3>"
+        + table(meta, _FETCH_COLUMNS, formatters=bools, empty="No metadata fetch failed.")
+    )
+    return _section("issues", body, f"{len(issues)} load issue(s), {len(meta)} fetch failure(s)")
+
+
+_DECISION_TABLE = (
+    ("Yes", "Yes", "Yes", "-", "No action needed."),
+    ("Yes", "No", "-", "Less than 15 days", "Renew immediately."),
+    ("No", "-", "-", "Less than 35 days", "Renew immediately."),
+)
+
+
+def methodology(ctx: ReportContext) -> Fragment:
+    """The rules applied (the check registry), the thresholds, the as-of date and the runbook."""
+    from .checks import REGISTRY
+
+    checks = pd.DataFrame(
+        [
+            {
+                "id": c.id,
+                "title": c.title,
+                "severity": c.severity,
+                "runbook": c.reference,
+                "what it checks": c.description,
+                "controls": "; ".join(c.controls),
+            }
+            for c in REGISTRY
+        ]
+    )
+    thresholds = pd.DataFrame({"threshold": list(ctx.thresholds), "value": [str(v) for v in ctx.thresholds.values()]})
+    controls = sorted({ctl for c in REGISTRY for ctl in c.controls})
+    rows = "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in r) + "</tr>" for r in _DECISION_TABLE)
+    body = (
+        f"<p>Evidence was judged as of <strong>{ctx.as_of:%Y-%m-%d %H:%M} UTC</strong>; no check reads the clock. "
+        "The rules implement Microsoft's runbook <em>Renew federation certificates for Microsoft 365 and "
+        "Microsoft Entra ID</em>. Its decision table (Step 3):</p>"
+        '<div class="fa-table"><table class="fa-data"><thead><tr><th>AutoCertificateRollover</th>'
+        "<th>Certificates in sync with Entra ID</th><th>Federation metadata publicly accessible</th>"
+        f"<th>Validity</th><th>Action</th></tr></thead><tbody>{rows}</tbody></table></div>"
+        "<p>\u201c35 days before the expiration of the token signing certificates, Microsoft Entra ID checks if new "
+        "certificates are available by polling the federation metadata.\u201d Cases the table leaves open get the "
+        "documented actions <code>update-entra</code>, <code>plan-renewal</code>, <code>fix-metadata</code>, "
+        "<code>enable-rollover</code> and <code>insufficient-evidence</code>.</p>"
+        f"<h3>Checks applied ({len(checks)})</h3>"
+        + table(checks, formatters={"severity": lambda s: s})
+        + "<h3>Thresholds</h3>"
+        + table(thresholds)
+        + "<h3>Controls supported</h3>"
+        + ("<p>" + _e("; ".join(controls)) + "</p>" if controls else '<p class="fa-note">None declared.</p>')
+    )
+    return _section("methodology", body)
+
+
+_CERT_COLUMNS = {
+    "source": "source",
+    "farm": "farm",
+    "domain": "domain",
+    "role": "role",
+    "slot": "slot",
+    "thumbprint": "thumbprint",
+    "subject": "subject",
+    "issuer": "issuer",
+    "not_before": "not before",
+    "not_after": "not after",
+    "key": "key",
+    "signature_hash": "signature",
+    "origin": "origin",
+}
+
+
+def certificates(ctx: ReportContext) -> Fragment:
+    """Every certificate observation in the evidence."""
+    certs = ctx.evidence.certificates.copy()
+    if len(certs):
+        certs["key"] = [
+            pd.NA if _na(t) else f"{t} {'' if _na(s) else int(s)}".strip() for t, s in zip(certs["key_type"], certs["key_size"])
+        ]
+        certs["origin"] = [
+            pd.NA if _na(o) else ctx.path(o) + ("" if _na(line) else f":{int(line)}")
+            for o, line in zip(certs["origin"], certs["line"] if "line" in certs.columns else [pd.NA] * len(certs))
+        ]
+        certs = certs.sort_values(["farm", "domain", "source", "slot", "not_after"], na_position="first", kind="stable")
+    body = table(certs, _CERT_COLUMNS, empty="No certificate in the evidence.")
+    return _section("certificates", f"<p>{len(certs)} observation(s), one per certificate per place it was seen.</p>" + body)
+
+
+def manifest(ctx: ReportContext) -> Fragment:
+    """What this report was made from: parameters, input files with SHA-256, metadata fetches."""
+    params = pd.DataFrame(
+        {
+            "parameter": list(ctx.parameters),
+            "value": [json.dumps(v, ensure_ascii=False, default=str) for v in ctx.parameters.values()],
+        }
+    )
+    inputs = pd.DataFrame(
+        [{"path": ctx.path(i.path), "kind": i.kind, "bytes": i.size, "SHA-256": i.sha256} for i in ctx.evidence.inputs]
+    )
+    meta = ctx.evidence.metadata.copy()
+    if len(meta):
+        meta["origin"] = [ctx.path(o) if not _na(o) else o for o in meta["origin"]]
+    body = (
+        "<p><code>manifest.json</code> beside this file repeats these facts and adds the run's start and end "
+        "and the SHA-256 of every file the run wrote.</p>"
+        "<h3>Parameters</h3>"
+        + table(params)
+        + f"<h3>Input files ({len(inputs)})</h3>"
+        + table(inputs, formatters={"bytes": lambda n: f"{int(n):,}"}, empty="No input file.")
+        + f"<h3>Metadata documents ({len(meta)})</h3>"
+        + table(
+            meta,
+            {"url": "URL", "origin": "file", "fetched_at": "fetched", "http_status": "HTTP", "sha256": "SHA-256", "error": "error"},
+            empty="No metadata document.",
+        )
+    )
+    return _section("manifest", body)
