@@ -416,7 +416,8 @@ def _process(value: Any, depth: int, max_depth: int, ctx: _Ctx, *, ps7: bool) ->
                 return value.isoformat()
             local = value.astimezone(dt.timezone(ctx.utc_offset))
             return local.isoformat()
-        return _Date51(int((value - _EPOCH).total_seconds() * 1000) if value.tzinfo else int((value.replace(tzinfo=UTC) - _EPOCH).total_seconds() * 1000))
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)  # DateTime.MinValue and friends
+        return _Date51((aware - _EPOCH) // dt.timedelta(milliseconds=1))
     if isinstance(value, PSEnum):
         return value.value  # enums as numbers (no -EnumsAsStrings)
     if isinstance(value, PSUri):

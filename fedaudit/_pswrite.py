@@ -172,7 +172,7 @@ class AdfsProperties:
             ("LoopDetectionTimeIntervalInSeconds", 20),
             ("LoopDetectionMaximumTokensIssuedInInterval", 5),
             ("SendClientRequestIdAsQueryStringParameter", True),
-            ("WIASupportedUserAgents", ["MSIE 6.0", "MSIE 7.0; Windows NT", "MSIE 8.0", "MSIE 9.0", "MSIE 10.0; Windows NT 6", "Windows NT 6.3; Trident/7.0", "Windows NT 6.3; Win64; x64; Trident/7.0"]),
+            ("WIASupportedUserAgents", ["MSIE 6.0", "MSIE 7.0", "MSIE 8.0", "MSIE 9.0", "MSIE 10.0", "Trident/7.0", "MSIPC", "Windows Rights Management Client"]),
             ("ExtranetLockoutThreshold", 2147483647),
             ("ExtranetLockoutEnabled", False),
             ("ExtranetObservationWindow", dt.timedelta(minutes=30)),
