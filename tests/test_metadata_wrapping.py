@@ -123,6 +123,18 @@ def xsw8() -> bytes:
     return etree.tostring(evil)
 
 
+def namespaced_id() -> bytes:
+    # As XSW8, the hidden original's ID moved into another namespace (wsu:Id style), which
+    # signxml's by-ID lookup still matches: still two elements answer to "#_legit".
+    _, sig, unsigned, evil = pieces()
+    evil.set("ID", "_legit")
+    del unsigned.attrib["ID"]
+    unsigned.set("{urn:example:forged}ID", "_legit")
+    etree.SubElement(sig, q(DS, "Object")).append(unsigned)
+    evil.insert(0, sig)
+    return etree.tostring(evil)
+
+
 def id_stripped() -> bytes:
     # As XSW8, but the hidden original loses its ID so "#_legit" resolves only to the forged
     # root: signxml then digests the forged content.
@@ -149,7 +161,7 @@ def whole_document_reference() -> bytes:
 
 VARIANTS = {
     "XSW1": xsw1, "XSW2": xsw2, "XSW3": xsw3, "XSW4": xsw4, "XSW5": xsw5, "XSW6": xsw6,
-    "XSW7": xsw7, "XSW8": xsw8, "XSW8-id-stripped": id_stripped, "URI-empty-copied": whole_document_reference,
+    "XSW7": xsw7, "XSW8": xsw8, "XSW8-id-stripped": id_stripped, "XSW8-namespaced-id": namespaced_id, "URI-empty-copied": whole_document_reference,
 }
 
 

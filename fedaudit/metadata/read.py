@@ -9,9 +9,10 @@ One record per ``EntityDescriptor`` (an aggregate yields one per entity, all sha
 document's signature verdict: the EntitiesDescriptor's signature covers every entity). Each
 KeyDescriptor certificate becomes a :class:`~fedaudit.records.CertificateObservation` with
 ``source="metadata"``, role ``token-signing`` (``use="signing"`` or no ``use``) or
-``token-decrypting`` (``use="encryption"``) and hints ``entity_id``, ``hosts``, ``use``,
-``descriptors``, ``url`` and ``authenticated`` (``"true"`` only when the document's signature is
-valid: certificates outside a valid signature over the root never count as authenticated).
+``token-decrypting`` (``use="encryption"``) and hints ``authenticated`` (``"true"`` only when the
+document's signature is valid: certificates outside a valid signature over the root never count
+as authenticated), ``use``, ``descriptors`` and, when known, ``entity_id``, ``hosts`` (endpoint
+hosts, comma-separated) and ``url``.
 """
 
 from __future__ import annotations
@@ -133,11 +134,12 @@ def _observations(
     out = []
     for (_, role), keys in grouped.items():
         hints = {
-            "hosts": ",".join(entity.hosts),
             "authenticated": "true" if authenticated else "false",
             "use": ",".join(sorted({k.use for k in keys})),
             "descriptors": ",".join(dict.fromkeys(k.descriptor for k in keys)),
         }
+        if entity.hosts:
+            hints["hosts"] = ",".join(entity.hosts)
         if entity.entity_id:
             hints["entity_id"] = entity.entity_id
         if url:

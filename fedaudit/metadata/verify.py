@@ -158,7 +158,17 @@ def _element_path(element: etree._Element) -> str:
 
 
 def _id_count(root: etree._Element, value: str) -> int:
-    return sum(1 for el in root.iter() if isinstance(el.tag, str) and any(el.get(a) == value for a in _ID_ATTRS))
+    """Elements carrying ``value`` in an ID-like attribute, namespaced or not (signxml resolves
+    ``#value`` with ``@*[local-name()='ID']``, so ``wsu:Id``-style attributes count too)."""
+    count = 0
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for name, attr_value in el.attrib.items():
+            if attr_value == value and (name in _ID_ATTRS or etree.QName(name).localname in ("ID", "Id", "id")):
+                count += 1
+                break
+    return count
 
 
 def verify_metadata(
