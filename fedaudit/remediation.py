@@ -129,10 +129,11 @@ def msol_update(farm: str | None, domains: Sequence[tuple[str, bool]]) -> str:
     ]
     for name, multi in domains:
         lines.append(f"Update-MsolFederatedDomain -DomainName {name}" + (" -SupportMultipleDomain" if multi else ""))
-    if any(not multi for _, multi in domains):
+    plain = [name for name, multi in domains if not multi]
+    if plain:
         lines.append(
             "# add -SupportMultipleDomain if this errors or the farm federates several top-level domains "
-            "(it then sets IssuerUri to http://<domain>/adfs/services/trust/)"
+            f"(IssuerUri then becomes http://{plain[0]}/adfs/services/trust/)"
         )
     return "\n".join(lines)
 

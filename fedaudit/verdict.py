@@ -203,12 +203,16 @@ def _verdict(
         why = [f for f in raisers if f.action == new_action]
         reason = (
             f"{_ACTION_WORDS[new_action]}: {why[0].title} ({why[0].id}, {why[0].severity})"
-            + (f" and {len(why) - 1} more" if len(why) > 1 else "")
+            + (f"; also {', '.join(sorted({f.id for f in why[1:]}))}" if len(why) > 1 else "")
             + f". Decision table alone: {action}. {reason}"
         )
         action = new_action
     if action == "none" and serious:  # defensive: a check must never let this through
         action = "insufficient-evidence"
+    if action == "none" and None in (rollover, in_sync, mpub, days):
+        # Row 1 ignores validity, but "none" is only ever said on complete evidence.
+        action = "insufficient-evidence"
+        reason = "Cannot judge: the days left are unknown (certificate dates not in the evidence); see missing."
     if missing and action not in ("insufficient-evidence",):
         reason += " Evidence still missing: " + "; ".join(m.split(":")[0] for m in missing) + "."
     severity = max((f.severity for f in mine), key=lambda s: SEVERITY_RANK[s], default=None)

@@ -186,3 +186,35 @@ def healthy(as_of: dt.datetime = AS_OF, *, days_left: float = 200, domains: tupl
         est.domain(d, farm=farm, signing=p)
     est.fetch(farm, listed=[p], signer=p)
     return est, p
+
+
+# -- running checks ---------------------------------------------------------------------------
+
+def findings_of(check_id: str, evidence: Evidence, as_of: dt.datetime = AS_OF, *, thresholds: Any = None,
+                notification_date: dt.datetime | None = None) -> list:
+    """The findings one registered check returns (called exactly as the engine calls it)."""
+    from fedaudit.checks import Thresholds, by_id
+
+    th = Thresholds.from_mapping(thresholds, notification_date=notification_date)
+    return by_id(check_id).func(evidence, as_of, th)
+
+
+def assert_well_formed(findings: list, evidence: Evidence) -> None:
+    """Every finding: registered id, known severity, evidence items with fact/value/origin, and a
+    remediation that names its real domain and farm instead of a placeholder."""
+    from fedaudit.checks import by_id
+    from fedaudit.records import SEVERITIES
+
+    for f in findings:
+        check = by_id(f.id)
+        assert f.severity in SEVERITIES
+        assert f.reference == check.reference and f.controls == check.controls
+        assert f.title and f.detail
+        for item in f.evidence:
+            assert set(item) == {"fact", "value", "origin"}
+        if f.remediation:
+            assert "<domain>" not in f.remediation and "<d>" not in f.remediation
+            if f.domain and not f.id.startswith(("evidence.", "notification.")):
+                assert f.domain in f.remediation, (f.id, f.remediation)
+            if f.farm and f.domain is None:
+                assert f.farm in f.remediation, (f.id, f.remediation)

@@ -322,6 +322,7 @@ class EstateView:
     metadata: list[MetaFact]
     evidence: Evidence
     has_domain_list: bool = False
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @property
     def federated_domains(self) -> list[DomainFact]:
@@ -714,6 +715,14 @@ def metadata_public(metas: Iterable[MetaFact]) -> tuple[bool | None, str]:
 
 
 def domain_state(view: EstateView, d: DomainFact, as_of: dt.datetime, th: Any) -> DomainState:
+    """The decision table's inputs for ``d`` (memoised per view: checks ask for it often)."""
+    key = ("state", d.name, as_of, th)
+    if key not in view.cache:
+        view.cache[key] = _domain_state(view, d, as_of, th)
+    return view.cache[key]
+
+
+def _domain_state(view: EstateView, d: DomainFact, as_of: dt.datetime, th: Any) -> DomainState:
     farm = view.farm_of(d)
     prim, sec = adfs_view(view, d)
     sec = next_secondaries(prim, sec, as_of)
@@ -728,13 +737,13 @@ def domain_state(view: EstateView, d: DomainFact, as_of: dt.datetime, th: Any) -
         # certificates) make a partial answer uncertain rather than a pass or an alarm.
         conflict = len(prim) > 1 or d.entra_conflict
         if not missing_primary:
-            primary_in: bool | None = True
-        elif len(missing_primary) == len(prim) and not d.entra_conflict:
-            primary_in = False
+            primary_in: bool | None = None if d.entra_conflict else True
+        elif len(missing_primary) == len(prim):
+            primary_in = False  # no export at all shows it: certain
         else:
-            primary_in = None if conflict else False
+            primary_in = None  # AD FS exports disagree and Entra holds only some of their primaries
         if not missing_secondary:
-            secondary_in: bool | None = True
+            secondary_in: bool | None = None if d.entra_conflict else True
         else:
             secondary_in = None if conflict else False
         if primary_in is False or secondary_in is False:

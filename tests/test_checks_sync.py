@@ -1,0 +1,153 @@
+"""Sync checks (runbook Step 2): AD FS primary/secondary against Entra's two certificates."""
+
+from __future__ import annotations
+
+import pytest
+from _evidence_builder import AS_OF, Estate, assert_well_formed, findings_of
+
+from fedaudit import audit
+
+FARM = "fs.contoso.com"
+
+
+def _estate(*, entra=("p",), secondary=False, domains=("contoso.com",), entra_next=None):
+    """AD FS primary p (and secondary s); Entra holds the named certificates ('p', 's', 'old')."""
+    est = Estate()
+    certs = {"p": est.cert("p", days=200), "s": est.cert("s", days=560, lifetime=365), "old": est.cert("old", days=-160)}
+    est.farm(FARM)
+    est.adfs(FARM, certs["p"])
+    if secondary:
+        est.adfs(FARM, certs["s"], slot="secondary")
+    for d in domains:
+        held = entra if isinstance(entra, tuple) else entra.get(d, ("p",))
+        est.domain(d, farm=FARM, signing=certs[held[0]] if held else None,
+                   next=certs[held[1]] if len(held) > 1 else None, issuer_uri=f"http://{d}/adfs/services/trust/"
+                   if len(domains) > 1 else None)
+    est.fetch(FARM, listed=[certs["p"]] + ([certs["s"]] if secondary else []), signer=certs["p"])
+    return est, certs
+
+
+CASES = {
+    "sync.primary-not-in-entra": (
+        lambda: _estate(entra=("old",))[0].evidence(),
+        lambda: _estate(entra=("old", "p"))[0].evidence(),  # Entra accepts its NextSigningCertificate too
+    ),
+    "sync.secondary-not-in-entra": (
+        lambda: _estate(entra=("p",), secondary=True)[0].evidence(),
+        lambda: _estate(entra=("p", "s"), secondary=True)[0].evidence(),
+    ),
+    "sync.entra-stale-certificate": (
+        lambda: _estate(entra=("p", "old"))[0].evidence(),
+        lambda: _estate(entra=("p",))[0].evidence(),
+    ),
+}
+
+
+@pytest.mark.parametrize("check_id", sorted(CASES))
+def test_positive(check_id):
+    ev = CASES[check_id][0]()
+    found = findings_of(check_id, ev)
+    assert [f.id for f in found] == [check_id]
+    assert found[0].domain == "contoso.com" and found[0].farm == FARM
+    assert_well_formed(found, ev)
+
+
+@pytest.mark.parametrize("check_id", sorted(CASES))
+def test_negative(check_id):
+    assert findings_of(check_id, CASES[check_id][1]()) == []
+
+
+def test_primary_missing_evidence_names_both_sides():
+    est, certs = _estate(entra=("old",))
+    (f,) = findings_of("sync.primary-not-in-entra", est.evidence())
+    facts = {(e["fact"], e["value"]) for e in f.evidence}
+    assert ("AD FS primary thumbprint", certs["p"].thumbprint) in facts
+    assert ("Entra SigningCertificate thumbprint", certs["old"].thumbprint) in facts
+    assert all(e["origin"] for e in f.evidence)
+    assert f.severity == "critical"
+
+
+def test_remediation_covers_every_federated_domain_of_the_farm():
+    domains = ("contoso.com", "fabrikam.com", "sub.contoso.com")
+    est, certs = _estate(entra={"contoso.com": ("p",), "fabrikam.com": ("old",), "sub.contoso.com": ("p",)},
+                         domains=domains)
+    (f,) = findings_of("sync.primary-not-in-entra", est.evidence())
+    assert f.domain == "fabrikam.com"
+    # MSOnline: every federated domain of the farm, -SupportMultipleDomain (two top-level domains)
+    for d in domains:
+        assert f"Update-MsolFederatedDomain -DomainName {d} -SupportMultipleDomain" in f.remediation
+    # Graph: only the domain that lacks the primary; the primary goes to SigningCertificate
+    assert '-DomainId "fabrikam.com" -InternalDomainFederationId $fed.Id -SigningCertificate $b64_' in f.remediation
+    assert 'Update-MgDomainFederationConfiguration -DomainId "contoso.com"' not in f.remediation
+    assert certs["p"].thumbprint in f.remediation
+    # the documented errors are not repeated
+    assert "-DomainName" not in "\n".join(l for l in f.remediation.splitlines() if "Update-MgDomain" in l)
+    assert "Repair Microsoft Entra ID trust" in f.remediation
+
+
+def test_single_domain_gets_no_support_multiple_domain_switch():
+    est, _ = _estate(entra=("old",))
+    (f,) = findings_of("sync.primary-not-in-entra", est.evidence())
+    assert "Update-MsolFederatedDomain -DomainName contoso.com\n" in f.remediation
+    assert "Update-MsolFederatedDomain -DomainName contoso.com -SupportMultipleDomain" not in f.remediation
+
+
+def test_secondary_goes_to_next_unless_entra_keeps_the_primary_there():
+    est, certs = _estate(entra=("p",), secondary=True)
+    (f,) = findings_of("sync.secondary-not-in-entra", est.evidence())
+    assert f"-NextSigningCertificate $b64_{certs['s'].thumbprint[:8]}" in f.remediation
+    # Entra holds the AD FS primary as NextSigningCertificate: the secondary must not overwrite it
+    est, certs = _estate(entra=("old", "p"), secondary=True)
+    (f,) = findings_of("sync.secondary-not-in-entra", est.evidence())
+    assert f"-SigningCertificate $b64_{certs['s'].thumbprint[:8]}" in f.remediation
+    assert "-NextSigningCertificate" not in f.remediation
+
+
+def test_known_federation_id_is_used_literally():
+    est, certs = _estate(entra=("old",))
+    est.domains[-1]["federation_id"] = "6601d14b-d113-8f64-fda2-9b5ddda18ecc"
+    (f,) = findings_of("sync.primary-not-in-entra", est.evidence())
+    assert "-InternalDomainFederationId '6601d14b-d113-8f64-fda2-9b5ddda18ecc'" in f.remediation
+
+
+def test_msonline_federation_property_records_alone():
+    """Get-MsolFederationProperty: the 'ADFS Server' record (AD FS view, per domain) against the
+    'Microsoft Office 365' record, with no Get-AdfsCertificate export and no farm named."""
+    est = Estate()
+    adfs = est.cert("adfs", days=300)
+    stale = est.cert("o365", days=5)
+    est.adfs(None, adfs, domain="contoso.com", origin="fedprop.txt")
+    est.domain("contoso.com", signing=stale, origin="fedprop.txt")
+    ev = est.evidence()
+    (f,) = findings_of("sync.primary-not-in-entra", ev)
+    assert f.domain == "contoso.com" and adfs.thumbprint in f.detail
+    est2 = Estate()
+    est2.adfs(None, adfs, domain="contoso.com", origin="fedprop.txt")
+    est2.domain("contoso.com", signing=adfs, origin="fedprop.txt")
+    assert findings_of("sync.primary-not-in-entra", est2.evidence()) == []
+    row = audit(est2.evidence(), AS_OF).verdicts.iloc[0]
+    assert bool(row["in_sync"]) is True
+
+
+def test_conflicting_entra_exports_make_sync_unknown_not_a_pass_or_an_alarm():
+    est, certs = _estate(entra=("p",))
+    # a second export of the same domain, taken earlier, shows the old certificate
+    est.domain("contoso.com", farm=FARM, signing=certs["old"], authentication=None, origin="old-export.json")
+    ev = est.evidence()
+    assert findings_of("sync.primary-not-in-entra", ev) == []
+    assert [f.id for f in findings_of("evidence.conflicting-exports", ev)] == ["evidence.conflicting-exports"]
+    row = audit(ev, AS_OF).verdicts.iloc[0]
+    assert row["in_sync"] is pd_na() and row["action"] == "insufficient-evidence"
+
+
+def test_primary_missing_from_every_export_is_certain_despite_conflict():
+    est, certs = _estate(entra=("old",))
+    other = est.cert("other", days=-100)
+    est.domain("contoso.com", farm=FARM, signing=other, authentication=None, origin="old-export.json")
+    assert [f.id for f in findings_of("sync.primary-not-in-entra", est.evidence())] == ["sync.primary-not-in-entra"]
+
+
+def pd_na():
+    import pandas as pd
+
+    return pd.NA
