@@ -446,6 +446,10 @@ def runs(db_path: str | os.PathLike[str], audit: str | None = None, *, now: dt.d
         row["outputs"] = json.loads(row["outputs"]) if row["outputs"] else {}
         out.append(row)
     frame = pd.DataFrame(out, columns=[*_RUN_COLUMNS, "recorded_status"])
+    for c in ("audit", "status", "host", "fedaudit_version", "fail_on", "report_path", "report_folder",
+              "evidence_path", "error", "recorded_status"):
+        # Text columns hold str or None (never NaN), so callers can test isinstance(value, str).
+        frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
     for c in ("started", "finished", "as_of", "pruned"):
         frame[c] = pd.to_datetime(frame[c], utc=True, format="ISO8601")
     for c in ("id", "pid", "exit_code"):

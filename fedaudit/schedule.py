@@ -173,7 +173,8 @@ def _execute(
         fail_on=audit.fail_on,
         history=db_path,
         audit_name=audit.name,
-        exceptions=exceptions,
+        # The file itself, so that the report folder keeps a copy of what was accepted.
+        exceptions=str(audit.exceptions) if audit.exceptions else None,
     )
     result = getattr(rr, "result", None)
     if result is None:
@@ -301,8 +302,8 @@ _STATUS_TEXT = {
 }
 
 
-def _href(target: str | None, root: Path) -> str | None:
-    if not target:
+def _href(target: Any, root: Path) -> str | None:
+    if not isinstance(target, str) or not target:
         return None
     path = Path(target)
     if not path.exists():
@@ -361,7 +362,8 @@ def render_index(frame: pd.DataFrame, root: Path, *, generated: dt.datetime) -> 
             cells.append(f'<td class="n{" exit1" if exit_text == "1" else ""}">{e(exit_text)}</td>')
             report_href = _href(row["report_path"], root)
             if report_href:
-                cells.append(f'<td><a href="{e(report_href)}">{e(str(row["report_folder"] or "report"))}</a></td>')
+                label = row["report_folder"] if isinstance(row["report_folder"], str) else "report"
+                cells.append(f'<td><a href="{e(report_href)}">{e(label)}</a></td>')
             elif not pd.isna(row.get("pruned")):
                 cells.append(f"<td>removed by retention {e(_fmt_time(row['pruned'])[:10])}</td>")
             else:

@@ -209,3 +209,44 @@ def test_example_exception_files_load() -> None:
     csv_ = load_exceptions(examples / "exceptions.csv")
     assert toml and csv_
     assert [(e.check, e.farm, e.domain, e.expires) for e in toml] == [(e.check, e.farm, e.domain, e.expires) for e in csv_]
+
+
+# -- with the engine and the check command ------------------------------------------------------
+
+COLLECTED = Path(__file__).resolve().parent / "data" / "collector"
+EVIDENCE = [COLLECTED / "fedaudit-evidence-20261127T061500Z-ADFS01", COLLECTED / "fedaudit-evidence-20261127T063000Z-ADMIN-WS"]
+
+
+def test_excepted_findings_never_fail_and_expired_ones_do() -> None:
+    import fedaudit
+    from fedaudit.engine import exit_code
+
+    result = fedaudit.audit(fedaudit.load(*EVIDENCE), dt.datetime(2026, 11, 27, tzinfo=UTC))
+    critical = result.findings[result.findings["severity"].astype(str) == "critical"]
+    assert set(zip(critical["id"], critical["domain"])) == {("sync.primary-not-in-entra", "contoso.co.uk")}
+    assert exit_code(result, "critical") == 1
+    live = exc(check="sync.primary-not-in-entra", farm=None, domain="contoso.co.uk", expires=dt.date(2026, 12, 31))
+    marked = apply_exceptions(result.findings, [live], result.as_of)
+    import dataclasses
+
+    assert exit_code(dataclasses.replace(result, findings=marked), "critical") == 0
+    lapsed = dataclasses.replace(live, expires=dt.date(2026, 11, 26))
+    reopened = apply_exceptions(result.findings, [lapsed], result.as_of)
+    assert exit_code(dataclasses.replace(result, findings=reopened), "critical") == 1
+
+
+@pytest.mark.parametrize(("expires", "code", "text"), [("2026-12-31", 0, "excepted until 2026-12-31"), ("2026-11-26", 1, "exception expired 2026-11-26")])
+def test_check_command_takes_an_exceptions_file(tmp_path: Path, capsys, expires: str, code: int, text: str) -> None:
+    import json
+
+    from fedaudit.cli import main
+
+    p = tmp_path / "exceptions.csv"
+    p.write_text(f"check,domain,justification,owner,expires\nsync.primary-not-in-entra,contoso.co.uk,retiring,o@contoso.com,{expires}\n", encoding="utf-8")
+    argv = ["check", *map(str, EVIDENCE), "--as-of", "2026-11-27", "--fail-on", "critical", "--exceptions", str(p)]
+    assert main([*argv, "--format", "json"]) == code
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    (row,) = [f for f in findings if f["id"] == "sync.primary-not-in-entra"]
+    assert row["excepted"] is (code == 0) and row["exception"].startswith(text)
+    assert main(argv) == code
+    assert f"Exception: {text}" in capsys.readouterr().out

@@ -22,6 +22,7 @@ Examples:
   fedaudit check exports/ --metadata https://fs.contoso.com/federationmetadata/2007-06/federationmetadata.xml
   fedaudit check exports/ --format json --fail-on critical > audit.json
   fedaudit check exports/ --notification-date 2026-10-30    # was the renewal e-mail of that day real?
+  fedaudit check exports/ --exceptions exceptions.toml      # accepted risks: marked, never fail --fail-on
 
 Output: a verdict per federated domain (the runbook's decision table: AutoCertificateRollover,
 in sync with Entra ID, metadata public, days left -> action), then the findings by severity with
@@ -64,6 +65,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="YYYY-MM-DD",
         help="the day a certificate renewal e-mail arrived: say whether action was needed then",
     )
+    p.add_argument(
+        "--exceptions",
+        metavar="FILE",
+        help="accepted exceptions (TOML or CSV, docs/scheduling.md): covered findings are marked and do not "
+        "count for --fail-on; expired ones re-open their findings",
+    )
     add_format(p)
     add_fail_on(p)
     p.set_defaults(func=run)
@@ -84,6 +91,13 @@ def run(args: argparse.Namespace) -> int:
     nd = parse_as_of(args.notification_date) if args.notification_date else None
     evidence = load(*args.paths, **load_options(args))
     result = audit(evidence, as_of, notification_date=nd)
+    if args.exceptions:
+        import dataclasses
+
+        from ..exceptions import apply_exceptions, load_exceptions
+
+        findings = apply_exceptions(result.findings, load_exceptions(args.exceptions), as_of)
+        result = dataclasses.replace(result, findings=findings)
     code = exit_code(result, args.fail_on)
     if args.format == "json":
         write_out(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n")
@@ -168,6 +182,8 @@ def render_table(result: Any, fail_on: str, code: int) -> str:
             lines.append(f"  * {row.title}{exc}")
             lines.append(f"    id {row.id}" + (f" | farm {row.farm}" if _v(row.farm) else "")
                          + (f" | domain {row.domain}" if _v(row.domain) else ""))
+            if _v(row.exception):
+                lines.extend(_wrap("Exception: " + str(row.exception), 4))
             if sev == "info":
                 continue
             lines.extend(_wrap(str(row.detail), 4))
