@@ -232,3 +232,7 @@ def test_cli_discover_fetches_the_farm_metadata(server, tmp_path, capsys):
     assert code == 0
     [row] = frame_records(fedaudit.load(out).metadata)
     assert (row["url"], row["entity_id"], row["signature"]) == (url, ENTITY, "valid")
+    # with the exports loaded too, the document joins its farm by entityID = Identifier
+    evidence = fedaudit.load(exports, out)
+    assert frame_records(evidence.metadata)[0]["farm"] == host
+    assert set(evidence.certificates.loc[evidence.certificates["source"] == "metadata", "farm"]) == {host}
