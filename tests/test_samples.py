@@ -232,3 +232,18 @@ def test_folder_and_file_names_do_not_matter(evidence, tmp_path):
     left = again.domains.set_index("domain")[["farm", "signing_thumbprint", "next_signing_thumbprint"]].sort_index()
     right = evidence.domains.set_index("domain")[["farm", "signing_thumbprint", "next_signing_thumbprint"]].sort_index()
     pd.testing.assert_frame_equal(left, right)
+
+
+def test_benchmark_estate_loads_completely(tmp_path):
+    """The `make bench` estate, scaled down: every form it mixes loads and every domain is tied."""
+    from fedaudit._bench.load import build_estate
+
+    counts = build_estate(tmp_path / "estate", farms=5, domains_per_farm=10, farms_per_tenant=2)
+    assert (tmp_path / "certificates.bin").stat().st_size > 0
+    ev = fedaudit.load(tmp_path / "estate")
+    assert len(ev.farms) == 5 and ev.farms.auto_certificate_rollover.all()
+    federated = ev.domains[ev.domains.authentication == "Federated"]
+    assert len(federated) == counts["domains"] == 50
+    assert federated.farm.notna().all() and federated.signing_thumbprint.notna().all()
+    assert set(ev.issues.severity) <= {"info"}
+    assert (ev.metadata.signature == "valid").all() and len(ev.metadata) == 5
