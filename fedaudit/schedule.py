@@ -98,8 +98,14 @@ def run_audits(
     progress: Progress | None = None,
 ) -> RunSummary:
     """Run every audit of ``config`` (or only the one named ``only``). See the module docstring."""
+    from .exceptions import load_exceptions
+
     say = progress or (lambda message: None)
     audits = [config.audit(only)] if only is not None else list(config.audits)
+    # A broken exceptions file is a configuration error: found before any run starts.
+    for audit in audits:
+        if audit.exceptions:
+            load_exceptions(audit.exceptions)
     root = config.root
     root.mkdir(parents=True, exist_ok=True)
     db_path = root / history.DB_NAME

@@ -309,3 +309,16 @@ def test_newer_schema_and_foreign_files_are_refused(tmp_path: Path) -> None:
         history.connect(junk)
     with pytest.raises(HistoryError, match="no history database here"):
         history.connect(tmp_path / "absent.sqlite", create=False)
+
+
+def test_schedule_modules_declare_sorted_complete_all() -> None:
+    import importlib
+    import inspect
+
+    for name in ("fedaudit.config", "fedaudit.history", "fedaudit.exceptions", "fedaudit.siem", "fedaudit.schedule", "fedaudit.collector"):
+        mod = importlib.import_module(name)
+        assert mod.__all__ == sorted(mod.__all__), name
+        assert all(hasattr(mod, n) for n in mod.__all__), name
+        public = [n for n, v in vars(mod).items() if not n.startswith("_") and (inspect.isfunction(v) or inspect.isclass(v))
+                  and getattr(v, "__module__", None) == name]
+        assert set(public) <= set(mod.__all__), (name, set(public) - set(mod.__all__))

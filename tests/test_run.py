@@ -479,3 +479,33 @@ def test_docs_mention_only_real_flags() -> None:
         for line in used:
             for flag in re.findall(r"(?<!\S)(--[a-z-]+)", line):
                 assert flag in known, (command, flag)
+
+
+def test_a_broken_exceptions_file_stops_before_any_run(estate, monkeypatch, capsys) -> None:
+    monkeypatch.setattr("fedaudit.reporting.report", fake_report())
+    cfg = write_config(estate)
+    (estate / "exceptions.toml").write_text('[[exception]]\ncheck = "sync.primary-not-in-entra"\ndomain = "x"\nowner = "o"\nexpires = 2027-01-01\n', encoding="utf-8")
+    assert main(["run", "--config", str(cfg)]) == 2
+    assert "missing justification" in capsys.readouterr().err
+    assert not (estate / "audits" / "history.sqlite").exists()
+
+
+def test_discover_fetches_the_metadata_the_exports_point_at(estate, monkeypatch) -> None:
+    fetched: list = []
+
+    def fetch_all(urls, out_dir, **kwargs):
+        fetched.append((list(urls), Path(out_dir), kwargs))
+        return []
+
+    calls: list = []
+    monkeypatch.setattr("fedaudit.fetch.fetch_all", fetch_all)
+    monkeypatch.setattr("fedaudit.reporting.report", fake_report(calls))
+    cfg = write_config(estate)
+    cfg.write_text(cfg.read_text(encoding="utf-8") + "discover = true\n", encoding="utf-8")
+    assert main(["run", "--config", str(cfg), "--as-of", "2026-11-05"]) == 0
+    ((urls, out_dir, kwargs),) = fetched
+    assert urls == ["https://fs.contoso.com/federationmetadata/2007-06/federationmetadata.xml"]
+    assert out_dir.parent == (estate / "audits" / "contoso" / "evidence").resolve()
+    assert kwargs["progress"] is False and kwargs["ca_bundle"] is None
+    assert calls[0]["inputs"][-1] == str(out_dir)
+    assert history.runs(estate / "audits" / "history.sqlite")["evidence_path"].tolist() == [str(out_dir)]
