@@ -99,7 +99,7 @@ def _facts(der: bytes) -> tuple[dt.datetime, dt.datetime]:
 
 
 @pytest.mark.parametrize("form", sorted(FORMS))
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(start=starts, days=lifetimes)
 def test_every_form_keeps_thumbprint_and_validity(form, start, days):
     render, culture, cmdlet, carries_bytes, has_not_before = FORMS[form]

@@ -202,8 +202,9 @@ def build() -> dict[str, bytes]:
 
     # ---------------------------------------------------------------- (l) fs.wingtiptoys.com
     # AutoCertificateRollover off with AD FS's own self-signed certificates (two-year duration),
-    # 150 days left. de-DE; properties copied from the console window, certificates Export-Csv
-    # -UseCulture (';').
+    # 150 days left. de-DE; properties copied from a console whose buffer is wider than its
+    # window (long lines unwrapped, embedded newlines at column 0, as in the MS docs sample);
+    # certificates Export-Csv -UseCulture (';').
     host = "fs.wingtiptoys.com"
     t_ts = self_signed("ts", host, "wingtip.ts", at(-580, 13, 37, 8), days=730)
     t_td = self_signed("td", host, "wingtip.td", at(-580, 13, 37, 9), days=730)
@@ -211,7 +212,7 @@ def build() -> dict[str, bytes]:
     wingtip = AdfsProperties(host, display_name="Wingtip Toys GmbH", auto_certificate_rollover=False, certificate_duration=730,
                              installed_language="de-DE")
     e.add("ad-fs/wingtip-adfs/adfs-properties.txt", encode(with_prompt(
-        W["Get-AdfsProperties", "list"]([wingtip], culture="de-DE", trailing_space=False, indent_continuations=False),
+        W["Get-AdfsProperties", "list"]([wingtip], culture="de-DE", width=None, trailing_space=False, indent_continuations=False),
         "Get-AdfsProperties"), "utf-8"))
     e.add("ad-fs/wingtip-adfs/adfs-certificates.csv", encode(W["Get-AdfsCertificate", "csv"](adfs_certs(
         AdfsCertificate(t_tls, "Service-Communications", True, "LocalMachine"),
