@@ -38,7 +38,7 @@ import pandas as pd
 
 from .checks._base import ACTION_RANK, SEVERITY_RANK, Finding, Thresholds
 from .checks._view import DomainState, EstateView, FarmFact, domain_state, farm_thresholds, metadata_public
-from .checks.rollover import live_secondaries, primary_of
+from .checks.rollover import live_secondaries, primary_of, projection
 from .frames import make_frame
 
 __all__ = ["TIMELINE_EVENTS", "build_timeline", "build_verdicts", "decide", "table"]
@@ -349,10 +349,10 @@ def build_timeline(view: EstateView, as_of: dt.datetime, th: Thresholds) -> pd.D
                 cond = "" if farm.rollover else " (if AutoCertificateRollover is on: not in the evidence)"
                 lag = f"; up to {interval / 60:g} h later (CertificateRolloverInterval {interval:g} min)"
                 secs = live_secondaries(farm, as_of)
-                gen = na - dt.timedelta(days=gen_d)
+                gen = projection(farm, primary, th, as_of)["generation"]
                 gen_detail = f"CertificateGenerationThreshold {gen_d:g} days before NotAfter{lag}{cond}"
                 if secs:
-                    gen_detail += f"; secondary {secs[0].thumbprint[:8]} already present"
+                    gen_detail = f"secondary {secs[0].thumbprint[:8]} generated (its NotBefore)"
                 add(farm.name, None, "projected_generation", gen, primary.thumbprint, "projection", gen_detail)
                 add(farm.name, None, "projected_promotion", gen + dt.timedelta(days=promo_d), primary.thumbprint,
                     "projection", f"CertificatePromotionThreshold {promo_d:g} days after generation{lag}{cond}")

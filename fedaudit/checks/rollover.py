@@ -55,12 +55,18 @@ def live_secondaries(farm: FarmFact, as_of: dt.datetime) -> list[CertFact]:
     return next_secondaries(farm.ts_primaries, farm.ts_secondaries, as_of)
 
 
-def projection(farm: FarmFact, primary: CertFact, th: Any) -> dict[str, dt.datetime]:
-    """Projected rollover events for the primary (needs its NotAfter)."""
+def projection(farm: FarmFact, primary: CertFact, th: Any, as_of: dt.datetime | None = None) -> dict[str, dt.datetime]:
+    """Rollover events for the primary (needs its NotAfter). Generation is projected from
+    CertificateGenerationThreshold, or, once AD FS has generated the next certificate (given
+    ``as_of``), taken from that certificate's NotBefore; promotion follows it."""
     gen_d, promo_d, crit_d, interval = farm_thresholds(farm, th)
     na = primary.not_after
     assert na is not None
     generation = na - dt.timedelta(days=gen_d)
+    if as_of is not None:
+        made = [c.not_before for c in live_secondaries(farm, as_of) if c.not_before is not None]
+        if made:
+            generation = min(made)
     return {
         "generation": generation,
         "promotion": generation + dt.timedelta(days=promo_d),
@@ -315,7 +321,7 @@ def forecast(view: EstateView, as_of, th, new) -> Iterator[Finding]:
             continue
         if primary.not_after <= as_of:
             continue
-        p = projection(farm, primary, th)
+        p = projection(farm, primary, th, as_of)
         interval_h = p["interval"].total_seconds() / 3600
         secs = live_secondaries(farm, as_of)
         if secs:
