@@ -29,12 +29,16 @@ import datetime as dt
 import hashlib
 import re
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+
+if TYPE_CHECKING:  # pragma: no cover - loaded lazily below
+    from ._metadata_doc import federation_metadata, fetch_sidecar, fetch_stem
+    from ._pswrite import WRITERS, AdfsCertificate, AdfsProperties, Domain, FederationProperty, FederationSettings
 
 __all__ = [
     "CULTURES",

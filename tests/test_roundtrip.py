@@ -143,3 +143,14 @@ def test_console_text_from_a_machine_off_utc_is_read_as_utc(culture):
     not_before, not_after = _facts(ts.der)
     assert got[ts.thumbprint].not_before == not_before + PLUS2
     assert got[ts.thumbprint].not_after == not_after + PLUS2
+
+
+@pytest.mark.xfail(strict=True, reason="parser: Windows PowerShell 5.1 stringifies RawData past -Depth as "
+                   "space-separated decimals (default `Get-AdfsCertificate | ConvertTo-Json`); read it as bytes")
+def test_json51_default_depth_rawdata_string_is_read_as_bytes():
+    ts, nxt = _pair(dt.datetime(2026, 2, 3, 4, 5, 6, tzinfo=UTC), 365)
+    result = read_export(encode(WRITERS["Get-AdfsCertificate", "json51"]([ts, nxt]), "utf-16le-bom"), "default-depth.json")
+    got = {o.certificate.thumbprint: o.certificate for o in result.observations}
+    assert [i for i in result.issues if i.severity != "info"] == []
+    assert got[ts.thumbprint].text_derived is False
+    assert (got[ts.thumbprint].not_before, got[ts.thumbprint].not_after) == _facts(ts.der)
