@@ -186,14 +186,15 @@ class _Join:
                 else:
                     nameless.append(farm)
         self.nameless_farms: list[dict[str, Any]] = []
+        subject_hosts: dict[str, set[str | None]] = {}
+        if nameless:
+            for r in self.results:
+                for o in r.observations:
+                    if o.source == "adfs":
+                        subject_hosts.setdefault(o.origin, set()).add(_subject_host(o.certificate))
         for farm in nameless:
             same_file = self.origin_farms.get(farm.origin, set())
-            hosts = {
-                _subject_host(o.certificate)
-                for r in self.results
-                for o in r.observations
-                if o.origin == farm.origin and o.source == "adfs"
-            } - {None}
+            hosts = set(subject_hosts.get(farm.origin, set())) - {None}
             if len(same_file) == 1:
                 self.merge_farm(next(iter(same_file)), farm)
             elif len(hosts) == 1:
@@ -264,8 +265,12 @@ class _Join:
         by_origin: dict[str, list[tuple[int, int, EntraDomain]]] = {}
         for item in unnamed:
             by_origin.setdefault(item[2].origin, []).append(item)
+        lacking_by_origin: dict[str, list[str]] = {}
+        for name, origins in lacking.items():
+            for origin in origins:
+                lacking_by_origin.setdefault(origin, []).append(name)
         for origin, items in by_origin.items():
-            here = [name for name, origins in lacking.items() if origin in origins]
+            here = lacking_by_origin.get(origin, [])
             if len(items) == 1 and len(here) == 1:
                 ri, di, d = items[0]
                 self.resolved[(ri, di)] = here[0]
@@ -341,7 +346,7 @@ class _Join:
                 record = o.hints.get("record") if o.hints else None
                 if domain is None and record is not None and record.isdigit():
                     domain = self.resolved.get((ri, int(record)))
-                self.obs.append(dataclasses.replace(o, domain=domain))
+                self.obs.append(o if domain == o.domain else dataclasses.replace(o, domain=domain))
 
     def adfs_farms(self) -> None:
         """Farm of each AD FS certificate (rules 1-5 of the module notes)."""
@@ -503,13 +508,15 @@ class _Join:
         return list(rows.values())
 
     def signing_thumbprints(self) -> None:
+        held: dict[tuple[str, str], list[CertificateObservation]] = {}
+        for o in self.obs:
+            if o.source == "entra" and o.domain and o.slot in ("current", "next") and o.role in (None, "token-signing"):
+                seen = held.setdefault((o.domain, o.slot), [])
+                if all(s.certificate.thumbprint != o.certificate.thumbprint for s in seen):
+                    seen.append(o)
         for name, row in self.domains.items():
             for slot, column in (("current", "signing_thumbprint"), ("next", "next_signing_thumbprint")):
-                seen: list[CertificateObservation] = []
-                for o in self.obs:
-                    if o.source == "entra" and o.domain == name and o.slot == slot and o.role in (None, "token-signing"):
-                        if all(s.certificate.thumbprint != o.certificate.thumbprint for s in seen):
-                            seen.append(o)
+                seen = held.get((name, slot), [])
                 row[column] = seen[0].certificate.thumbprint if seen else None
                 if len(seen) > 1:
                     shown = ", ".join(f"{s.certificate.thumbprint} ({s.origin})" for s in seen)

@@ -41,13 +41,19 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                rel = child.relative_to(path)
-                if any(part.startswith(".") for part in rel.parts) or any(
-                    part == "__pycache__" for part in rel.parts
-                ):
-                    continue
-                if child.is_file() and child.name not in _SKIP_NAMES and child.suffix.lower() not in _SKIP_SUFFIXES:
+            found: list[tuple[str, ...]] = []
+            # os.walk with pruning: hidden folders and __pycache__ are never entered (a 20,000-file
+            # evidence tree costs one scandir per folder, not a stat per entry).
+            for folder, dirs, names in os.walk(path):
+                dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"]
+                rel = Path(folder).relative_to(path).parts
+                for name in names:
+                    if name.startswith(".") or name in _SKIP_NAMES or os.path.splitext(name)[1].lower() in _SKIP_SUFFIXES:
+                        continue
+                    found.append((*rel, name))
+            for parts in sorted(found):  # the order of sorted(path.rglob("*"))
+                child = path.joinpath(*parts)
+                if child.is_file():
                     yield child
         elif path.is_file():
             yield path

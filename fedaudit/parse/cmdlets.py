@@ -20,12 +20,16 @@ Rules that hold for every cmdlet:
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from ..certs import certificate_from_base64, certificate_from_der, normalise_thumbprint
+from ..certs import certificate_from_base64 as _certificate_from_base64
+from ..certs import certificate_from_der as _certificate_from_der
+from ..certs import normalise_thumbprint
+from ..dates import parse_console_datetime, parse_console_datetime_or_none
 from ..errors import CertificateError, DateError, FedauditError
 from ..records import AdfsFarm, Certificate, CertificateObservation, EntraDomain, LoadIssue, PSObject
 
@@ -124,36 +128,47 @@ class _Props:
 
     def __init__(self, obj: PSObject) -> None:
         self.obj = obj
-        self.lower = {str(k).lower(): k for k in obj.properties}
+        self.lower: dict[str, Any] = {}
+        self.values: dict[str, Any] = {}
+        for k, v in obj.properties.items():
+            low = str(k).lower()
+            self.lower[low] = k
+            if not _empty(v):
+                self.values[low] = v
 
     def key(self, *names: str) -> str | None:
         for name in names:
-            k = self.lower.get(name.lower())
+            k = self.lower.get(_low(name))
             if k is not None:
                 return k
         return None
 
     def raw(self, *names: str) -> Any:
         """The first of ``names`` that is present and not empty, else None."""
+        values = self.values
         for name in names:
-            k = self.lower.get(name.lower())
-            if k is None:
-                continue
-            v = self.obj.properties[k]
-            if _empty(v):
-                continue
-            return v
+            v = values.get(_low(name))
+            if v is not None:
+                return v
         return None
-
-    def has(self, *names: str) -> bool:
-        return any(n.lower() in self.lower for n in names)
 
     def line(self, *names: str) -> int | None:
         for name in names:
-            k = self.lower.get(name.lower())
+            k = self.lower.get(_low(name))
             if k is not None and k in self.obj.lines:
                 return self.obj.lines[k]
         return self.obj.line
+
+
+_LOWER: dict[str, str] = {}
+
+
+def _low(name: str) -> str:
+    """``name.lower()``, remembered: the mappers ask for the same few dozen names."""
+    low = _LOWER.get(name)
+    if low is None:
+        low = _LOWER[name] = name.lower()
+    return low
 
 
 def _empty(value: Any) -> bool:
@@ -181,7 +196,7 @@ def _text(value: Any) -> str | None:
     if isinstance(value, bool):
         return "True" if value else "False"
     s = str(value).strip()
-    if _TYPE_NAME_VALUE.match(s):
+    if s.startswith(("System.", "Microsoft.")) and _TYPE_NAME_VALUE.match(s):
         return None
     return s
 
@@ -242,10 +257,6 @@ class _Ctx:
         return int(m.group(1))
 
     def datetime(self, *names: str) -> Any:
-        import datetime as dt
-
-        from ..dates import parse_console_datetime_or_none
-
         key = self.p.key(*names)
         value = self.p.raw(*names)
         if value is None:
@@ -297,6 +308,30 @@ def _der_from(value: Any) -> bytes | None:
     if isinstance(value, list) and value and all(type(v) is int and 0 <= v <= 255 for v in value):
         return bytes(value)
     return None
+
+
+# One certificate usually appears in many exports (every domain of a farm carries the farm's
+# signing certificate): decode each distinct value once. Records are immutable, so sharing is
+# safe; only successful decodes are kept, errors are raised afresh with the caller's origin.
+_DECODED: dict[bytes | str, Certificate] = {}
+_DECODED_MAX = 8192
+
+
+def _remember(key: bytes | str, cert: Certificate) -> Certificate:
+    if len(_DECODED) >= _DECODED_MAX:
+        _DECODED.clear()
+    _DECODED[key] = cert
+    return cert
+
+
+def certificate_from_der(der: bytes, *, origin: str | None = None, field: str | None = None) -> Certificate:
+    cert = _DECODED.get(der)
+    return cert if cert is not None else _remember(der, _certificate_from_der(der, origin=origin, field=field))
+
+
+def certificate_from_base64(text: str, *, origin: str | None = None, field: str | None = None) -> Certificate:
+    cert = _DECODED.get(text)
+    return cert if cert is not None else _remember(text, _certificate_from_base64(text, origin=origin, field=field))
 
 
 def _short(message: str, limit: int = 140) -> str:
@@ -358,10 +393,6 @@ def _certificate(value: Any, field: str, line: int | None, ctx: _Ctx) -> Certifi
 
 def _certificate_from_properties(lower: Mapping[str, Any], field: str, line: int | None, ctx: _Ctx) -> Certificate | None:
     """A certificate object without RawData (ConvertTo-Json beyond its depth): its printed facts."""
-    import datetime as dt
-
-    from ..dates import parse_console_datetime
-
     thumb = lower.get("thumbprint")
     if not isinstance(thumb, str):
         ctx.issue("certificate object without RawData or Thumbprint", field=field, line=line)
@@ -636,9 +667,10 @@ def _update_status(ctx: _Ctx) -> tuple[str | None, Any]:
     if value is None:
         return None, None
     if isinstance(value, dict):
+        # Graph JSON: {"certificateUpdateResult": ..., "lastRunDateTime": ...}; PS 7 JSON: PascalCase.
         sub = PSObject(origin=ctx.obj.origin, form=ctx.obj.form, properties=value, line=ctx.p.line(key))
         inner = _Ctx(sub, ctx.culture, ctx.issues)
-        return inner.text("certificateUpdateResult", "CertificateUpdateResult"), inner.datetime("lastRunDateTime", "LastRunDateTime")
+        return inner.text("certificateUpdateResult"), inner.datetime("lastRunDateTime")
     text = _text(value)
     if text is None:
         ctx.issue(

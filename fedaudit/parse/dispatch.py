@@ -76,9 +76,23 @@ def identify(obj: PSObject) -> str | None:
         if by_type == C.MG_DOMAIN and obj.form == "Graph JSON":
             return C.GRAPH_DOMAIN
         return by_type
+    names = [k for k in obj.properties if isinstance(k, str) and k != "ToString"]
+    key = tuple(names)
+    if key in _IDENTIFIED:
+        return _IDENTIFIED[key]
+    if len(_IDENTIFIED) > 4096:
+        _IDENTIFIED.clear()
+    _IDENTIFIED[key] = found = _identify_names(names)
+    return found
+
+
+# Exports of one kind share their property names: recognise each name list once.
+_IDENTIFIED: dict[tuple[str, ...], str | None] = {}
+
+
+def _identify_names(names: list[str]) -> str | None:
     from .properties import identify_cmdlet
 
-    names = [k for k in obj.properties if isinstance(k, str) and k != "ToString"]
     found = identify_cmdlet(names)
     if found is None:
         folded = {k.lower() for k in names}
@@ -152,6 +166,8 @@ def _infer_culture(text: str, culture: str | None, origin: str, issues: list[Loa
         return culture
     from ..dates import infer_culture, parse_console_datetime
 
+    if "[Not " not in text:
+        return None
     texts = [m.strip() for m in _CERT_DATES.findall(text)]
     if not texts:
         return None

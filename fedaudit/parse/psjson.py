@@ -40,6 +40,7 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _MS_DATE = re.compile(r"^/Date\((-?\d{1,16})(?:[+-]\d{4})?\)/$")
 # JavaScriptSerializer's pretty printer writes two spaces after the colon.
 _PS51_STYLE = re.compile(r'"[^"\n]{1,200}":  \S')
+_RAWDATA = re.compile(r'"rawdata"\s*:', re.I)
 # Graph REST property names (camelCase): a JSON file keyed by these came from Graph.
 _GRAPH_KEYS = frozenset(
     k.lower() for k in GRAPH_INTERNAL_DOMAIN_FEDERATION | GRAPH_DOMAIN if not k.startswith("@")
@@ -88,7 +89,7 @@ def _convert(value: Any, key: str | None = None, depth: int = 0) -> Any:
 def json_form(text: str) -> str:
     """Which producer wrote this JSON: :data:`FORM_PS51`, :data:`FORM_PS7` or :data:`FORM_GRAPH`."""
     head = text[:200_000]
-    if "\\/Date(" in head or _PS51_STYLE.search(head):
+    if "\\/Date(" in head or ('":  ' in head and _PS51_STYLE.search(head)):
         return FORM_PS51
     if '"@odata.' in head:
         return FORM_GRAPH
@@ -169,11 +170,13 @@ def parse_json(text: str, origin: str) -> list[PSObject]:
             lines = [_line_of(body, body.index("{"))]
     else:
         raise ParseError("JSON is not an object or a list of objects", origin=origin, line=1)
+    # Only 5.1 dates and RawData arrays need converting; Graph JSON (the bulk) has neither.
+    needs_convert = "/Date(" in body or _RAWDATA.search(body) is not None
     out: list[PSObject] = []
     for item, line in zip(items, lines):
         if not isinstance(item, dict):
             continue
-        props = _convert(item)
+        props = _convert(item) if needs_convert else dict(item)
         if context is not None and "@odata.context" not in props:
             props["@odata.context"] = context
         odata_type = props.get("@odata.type")
