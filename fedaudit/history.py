@@ -586,22 +586,22 @@ def _rank(severity: Any) -> int:
 
 
 def _compare_findings(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
-    b = before.drop_duplicates("key").set_index("key")
-    a = after.drop_duplicates("key").set_index("key")
+    b = {r["key"]: r for r in before.drop_duplicates("key").to_dict(orient="records")}
+    a = {r["key"]: r for r in after.drop_duplicates("key").to_dict(orient="records")}
     rows = []
     for change, keys, source in (
-        ("new", [k for k in a.index if k not in b.index], a),
-        ("resolved", [k for k in b.index if k not in a.index], b),
-        ("unchanged", [k for k in a.index if k in b.index], a),
+        ("new", [k for k in a if k not in b], a),
+        ("resolved", [k for k in b if k not in a], b),
+        ("unchanged", [k for k in a if k in b], a),
     ):
         for k in keys:
-            r = source.loc[k]
+            r = source[k]
             rows.append(
                 {
                     "change": change,
                     "id": r["id"],
                     "severity": r["severity"],
-                    "previous_severity": b.loc[k, "severity"] if k in b.index else pd.NA,
+                    "previous_severity": b[k]["severity"] if k in b else pd.NA,
                     "farm": r["farm"],
                     "domain": r["domain"],
                     "title": r["title"],
