@@ -255,9 +255,9 @@ if ($Msol) {
                     NextSigningCertificate          = [string]$s.NextSigningCertificate
                     PassiveLogOnUri                 = [string]$s.PassiveLogOnUri
                     PreferredAuthenticationProtocol = [string]$s.PreferredAuthenticationProtocol
-                    PromptLoginBehavior             = [string]$s.PromptLoginBehavior
+                    PromptLoginBehavior             = [string](Get-OptionalProperty $s 'PromptLoginBehavior')
                     SigningCertificate              = [string]$s.SigningCertificate
-                    SupportsMfa                     = $s.SupportsMfa
+                    SupportsMfa                     = Get-OptionalProperty $s 'SupportsMfa'
                 })
             } catch {
                 Add-Problem "MSOnline $($d.Name)" $_.Exception.Message
@@ -272,7 +272,7 @@ if ($Msol) {
                             FederationMetadataUrl       = [string]$fp.FederationMetadataUrl
                             PassiveClientSignInUrl      = [string]$fp.PassiveClientSignInUrl
                             TokenSigningCertificate     = ConvertTo-CertificateObject $fp.TokenSigningCertificate
-                            NextTokenSigningCertificate = ConvertTo-CertificateObject $fp.NextTokenSigningCertificate
+                            NextTokenSigningCertificate = ConvertTo-CertificateObject (Get-OptionalProperty $fp 'NextTokenSigningCertificate')
                         })
                     }
                 } catch {
