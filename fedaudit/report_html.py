@@ -39,6 +39,7 @@ __all__ = [
     "Fragment",
     "ReportContext",
     "certificates",
+    "domain_detail",
     "drift",
     "figure",
     "findings",
@@ -312,12 +313,19 @@ def save_outputs(ctx: ReportContext, output_dir: str | os.PathLike[str]) -> None
     (folder / RUN_FILE).write_text(json.dumps(run, indent=2, default=str), encoding="utf-8")
 
 
-def lab_inputs(default: str | os.PathLike[str] = "../data/samples") -> tuple[list[str], str | None]:
-    """Inputs and as-of for the explore notebook: ``FEDAUDIT_INPUTS`` (paths separated by
-    ``os.pathsep``) and ``FEDAUDIT_AS_OF`` as ``make lab`` sets them, else ``default`` and None."""
-    raw = os.environ.get("FEDAUDIT_INPUTS", "").strip()
-    inputs = [p for p in raw.split(os.pathsep) if p] if raw else [os.fspath(default)]
-    return inputs, os.environ.get("FEDAUDIT_AS_OF") or None
+def lab_inputs(
+    inputs: Sequence[str] | str | None = None,
+    as_of: Any = None,
+    *,
+    default: str | os.PathLike[str] = "../data/samples",
+) -> tuple[list[str], dt.datetime]:
+    """Inputs and as-of for the explore notebook: the values given, else ``FEDAUDIT_INPUTS``
+    (paths separated by ``os.pathsep``) and ``FEDAUDIT_AS_OF`` as ``make lab`` sets them, else
+    ``default`` and now."""
+    if inputs is None:
+        raw = os.environ.get("FEDAUDIT_INPUTS", "").strip()
+        inputs = [p for p in raw.split(os.pathsep) if p] if raw else [os.fspath(default)]
+    return _paths(inputs, "inputs"), _as_of(as_of or os.environ.get("FEDAUDIT_AS_OF") or None)
 
 
 # --------------------------------------------------------------------------- tables
@@ -519,7 +527,9 @@ def verdicts(ctx: ReportContext) -> Fragment:
     head = "".join(f'<th scope="col">{_e(title)}</th>' for _, title in _VERDICT_COLUMNS)
     blocks = []
     for _, row in frame.iterrows():
-        cells = "".join(f"<td>{_e(_verdict_cell(c, row[c]))}</td>" for c, _ in _VERDICT_COLUMNS)
+        cells = "".join(
+            f'<td data-label="{_e(title)}">{_e(_verdict_cell(c, row[c]))}</td>' for c, title in _VERDICT_COLUMNS
+        )
         why = f"<strong>Why:</strong> {_e(row['reason'])}" if not _na(row["reason"]) else ""
         if "missing" in frame.columns and not _na(row["missing"]):
             why += f"<br><strong>Missing evidence:</strong> {_e(row['missing'])}"
@@ -574,15 +584,17 @@ def matrix(ctx: ReportContext, *, max_rows: int = 40) -> Fragment:
     return _section("matrix", body)
 
 
-def _evidence_table(items: Any) -> str:
+def _evidence_table(items: Any, path: Callable[[Any], str] = str) -> str:
     if not isinstance(items, (list, tuple)) or not items:
         return ""
     rows = []
     for item in items:
         if isinstance(item, Mapping):
+            origin = item.get("origin")
+            origin = "\u2014" if _na(origin) else path(origin)
             rows.append(
                 f"<tr><td>{_e(item.get('fact', ''))}</td><td class=\"mono\">{_e(_plain(item.get('value')))}</td>"
-                f"<td>{_e(_plain(item.get('origin')))}</td></tr>"
+                f"<td>{_e(origin)}</td></tr>"
             )
         else:
             rows.append(f'<tr><td colspan="3">{_e(item)}</td></tr>')
@@ -593,20 +605,15 @@ def _evidence_table(items: Any) -> str:
 
 
 def _plain(value: Any) -> str:
-    if _na(value) if not isinstance(value, (list, tuple, dict)) else False:
-        return "\u2014"
     if isinstance(value, (list, tuple)):
         return ", ".join(_plain(v) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, default=str)
-    return str(value)
+    return "\u2014" if _na(value) else str(value)
 
 
-def findings(ctx: ReportContext) -> Fragment:
-    """Every finding, most severe first: what, where, the evidence used and the exact remedy."""
-    frame = ctx.result.findings
-    if not len(frame):
-        return _section("findings", '<p class="fa-note">No finding.</p>', "no findings")
+def _finding_articles(frame: pd.DataFrame, path: Callable[[Any], str] = str) -> str:
+    """One ``<article>`` per finding, most severe first; ``path`` shows evidence origins."""
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     order = sorted(
         range(len(frame)),
@@ -617,11 +624,12 @@ def findings(ctx: ReportContext) -> Fragment:
             str(frame["domain"].iloc[i]),
         ),
     )
+    has_exceptions = "excepted" in frame.columns
     parts = []
     for i in order:
         row = frame.iloc[i]
         sev = "info" if _na(row["severity"]) else str(row["severity"])
-        excepted = "excepted" in frame.columns and not _na(row["excepted"]) and bool(row["excepted"])
+        excepted = has_exceptions and not _na(row["excepted"]) and bool(row["excepted"])
         klass = f"fa-finding fa-sev-{_e(sev)}-box" + (" fa-excepted" if excepted else "")
         meta = _dl(
             [
@@ -630,20 +638,32 @@ def findings(ctx: ReportContext) -> Fragment:
                 ("domain", row["domain"]),
                 ("runbook", row["reference"]),
                 ("controls", row.get("controls")),
-                ("exception", row.get("exception") if "exception" in frame.columns else None),
+                ("exception", row.get("exception")),
             ]
         )
-        remedy = "" if _na(row["remediation"]) else f"<p><strong>Remediation</strong></p><pre><code>{_e(row['remediation'])}</code></pre>"
+        remedy = (
+            ""
+            if _na(row["remediation"])
+            else f"<p><strong>Remediation</strong></p><pre><code>{_e(row['remediation'])}</code></pre>"
+        )
         detail = "" if _na(row["detail"]) else f"<p>{_e(row['detail'])}</p>"
         tag = " (excepted)" if excepted else ""
         parts.append(
             f'<article class="{klass}"><h3>{_sev(sev)} {_e(row["title"])}{_e(tag)}</h3>{meta}{detail}'
-            f"{_evidence_table(row['evidence'])}{remedy}</article>"
+            f"{_evidence_table(row['evidence'], path)}{remedy}</article>"
         )
+    return "".join(parts)
+
+
+def findings(ctx: ReportContext) -> Fragment:
+    """Every finding, most severe first: what, where, the evidence used and the exact remedy."""
+    frame = ctx.result.findings
+    if not len(frame):
+        return _section("findings", '<p class="fa-note">No finding.</p>', "no findings")
     counts = ctx.counts()
     intro = "<p>" + ", ".join(f"{counts[s]} {s}" for s in SEVERITIES) + " open"
     intro += f"; {counts['excepted']} excepted (accepted risks, shown dashed)" if counts["excepted"] else ""
-    return _section("findings", intro + ".</p>" + "".join(parts), f"{len(frame)} finding(s)")
+    return _section("findings", intro + ".</p>" + _finding_articles(frame, ctx.path), f"{len(frame)} finding(s)")
 
 
 _ISSUE_COLUMNS = {"severity": "severity", "origin": "file", "line": "line", "field": "field", "message": "message"}
@@ -796,3 +816,47 @@ def manifest(ctx: ReportContext) -> Fragment:
         )
     )
     return _section("manifest", body)
+
+
+def domain_detail(result: Any, domain: str | None = None) -> Fragment:
+    """One federated domain up close (the most urgent one when ``domain`` is None): its
+    verdict, findings (with those of its farm), certificates and timeline."""
+    from .checks import ACTION_RANK
+    from .plots import mismatch_matrix_figure, timeline_figure
+
+    verdicts_ = result.verdicts
+    if not len(verdicts_):
+        return Fragment('<p class="fa-note">No federated domain in the evidence.</p>', "no domains")
+    if domain is None:
+        urgency = [
+            (-ACTION_RANK.get(str(a), 0), -1e9 if _na(d) else float(d), str(n))
+            for a, d, n in zip(verdicts_["action"], verdicts_["days_left"], verdicts_["domain"])
+        ]
+        domain = min(urgency)[2]
+    match = verdicts_[verdicts_["domain"].astype("string").str.lower() == domain.lower()]
+    if not len(match):
+        known = ", ".join(map(str, verdicts_["domain"]))
+        raise UsageError(f"{domain!r} is not a federated domain of this audit; try one of {known}")
+    verdict = match.iloc[0]
+    farm = None if _na(verdict["farm"]) else str(verdict["farm"])
+    found = result.findings
+    # the domain's own findings, and its farm's findings that name no domain
+    own = found["domain"].astype("string").str.lower() == domain.lower()
+    of_farm = found["domain"].isna() & (found["farm"].astype("string") == (farm or ""))
+    mine = found[(own | of_farm).fillna(False).astype(bool)]
+    certs = result.evidence.certificates
+    in_scope = (certs["domain"].astype("string").str.lower() == domain.lower()).fillna(False)
+    if farm:
+        in_scope |= (certs["domain"].isna() & (certs["farm"] == farm)).fillna(False)
+    body = (
+        f"<h2>{_e(domain)}</h2>"
+        + _dl([(title, _verdict_cell(c, verdict[c])) for c, title in _VERDICT_COLUMNS[1:]])
+        + (f"<p><strong>Why:</strong> {_e(verdict['reason'])}</p>" if not _na(verdict["reason"]) else "")
+        + figure(timeline_figure(result, domains=domain), alt=f"Certificate timeline of {domain} and its farm").html
+        + figure(mismatch_matrix_figure(result, domains=domain), alt=f"Thumbprint agreement for {domain}").html
+        + f"<h3>Findings ({len(mine)})</h3>"
+        + (_finding_articles(mine) if len(mine) else '<p class="fa-note">No finding.</p>')
+        + "<h3>Certificates</h3>"
+        + table(certs[in_scope], _CERT_COLUMNS)
+    )
+    return Fragment(body, f"{domain}: {verdict['action']}")
