@@ -134,7 +134,6 @@ def test_msol_folder_loads() -> None:
     assert set(adfs["thumbprint"]) == {TP["ts_primary"], TP["ts_secondary"], TP["td_primary"], TP["ssl"]}
 
 
-@pytest.mark.xfail(strict=True, reason="the cmdlet mappers do not yet read the collector's DomainName property (asked of the core helper)")
 def test_msol_settings_are_tied_to_their_domain_by_the_domain_name_property() -> None:
     evidence = fedaudit.load(MSOL)
     assert len(evidence.issues) == 0, evidence.issues["message"].tolist()
