@@ -78,7 +78,7 @@ class Evidence:
 #   (Get-MsolFederationProperty "ADFS Server"); (2) a Get-AdfsProperties object in the same
 #   capture file; (3) its subject "CN=ADFS Signing - <host>" / "CN=ADFS Encryption - <host>";
 #   (4) the same thumbprint already tied to a farm; (5) the only farm loaded; (6) the farm of the
-#   domain it was printed for.
+#   domain it was printed for; (7) the farm whose Entra domains or metadata hold its thumbprint.
 # * domain of a settings record that does not print it (Get-MsolDomainFederationSettings,
 #   Graph internalDomainFederation): the parser already tried the command line, @odata.context,
 #   domain_map and the IssuerUri form; here a single unnamed settings record is paired with a
@@ -453,6 +453,17 @@ class _Join:
                     farm = _one(self.by_host.get(host, set())) if host else None
             if farm:
                 self.obs[i] = dataclasses.replace(o, farm=farm)
+        # Last, an AD FS or file certificate no fact above placed (a CA-issued certificate in a
+        # Format-Table capture) takes the farm whose domains or metadata hold its thumbprint.
+        held: dict[str, set[str]] = {}
+        for o in self.obs:
+            if o.farm and o.source in ("entra", "metadata"):
+                held.setdefault(o.certificate.thumbprint, set()).add(o.farm)
+        for i, o in enumerate(self.obs):
+            if not o.farm and o.source in ("adfs", "file"):
+                farm = _one(held.get(o.certificate.thumbprint, set()))
+                if farm:
+                    self.obs[i] = dataclasses.replace(o, farm=farm)
 
     def enrich(self) -> None:
         """Certificate bytes win: a printed certificate takes the decoded record of the same

@@ -302,3 +302,15 @@ def test_type_names_identify_cmdlets():
 def test_unknown_cmdlet_is_a_programming_error():
     with pytest.raises(ValueError):
         C.map_objects("Get-Nothing", [obj({})])
+
+
+def test_domain_name_property_names_the_domain(ders):
+    m = C.map_objects(C.MSOL_FEDERATION_SETTINGS, [obj({"DomainName": "Contoso.com", "IssuerUri": "x", "SigningCertificate": b64(ders["a"])}, form="ConvertTo-Json 5.1")])
+    assert m.domains[0].domain == "contoso.com" and m.observations[0].hints["domain_from"] == "DomainName property"
+
+
+def test_json51_rawdata_past_depth_as_decimal_string(ders):
+    decimals = " ".join(str(b) for b in ders["a"])
+    props = {"Certificate": {"RawData": decimals, "Thumbprint": facts(ders["a"])["thumbprint"]}, "CertificateType": "Token-Signing", "IsPrimary": True}
+    m = C.map_objects(C.ADFS_CERTIFICATE, [obj(props, form="ConvertTo-Json 5.1")])
+    assert m.observations[0].certificate.text_derived is False and m.issues == []

@@ -278,3 +278,14 @@ def test_file_certificates_take_a_farm_only_by_thumbprint_or_subject(certs):
 def test_file_issues_come_first_then_join_issues():
     ev = build_evidence([result("a", issues=(LoadIssue("a", "first", line=3, field="X"),), domains=(EntraDomain("a", None, issuer_uri="urn:q", has_settings=True),))])
     assert rows(ev.issues, "origin", "line", "field", "severity") == [("a", 3, "X", "warning"), ("a", None, None, "warning")]
+
+
+def test_adfs_certificate_takes_the_farm_whose_domain_holds_its_thumbprint(certs):
+    ev = build_evidence(
+        [
+            result("p.txt", farms=(farm("p.txt"), farm("q.txt", host="sts.fabrikam.com", ident="http://sts.fabrikam.com/adfs/services/trust"))),
+            result("table.txt", observations=(obs(certs["ca"], origin="table.txt", slot="primary"),)),  # CA-issued, no subject host
+            result("e.json", domains=(EntraDomain("e.json", "contoso.com", issuer_uri=IDENT, has_settings=True),), observations=(obs(certs["ca"], "entra", "e.json", slot="current", domain="contoso.com"),)),
+        ]
+    )
+    assert rows(ev.certificates, "source", "farm") == [("adfs", "sts.contoso.com"), ("entra", "sts.contoso.com")]

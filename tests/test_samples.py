@@ -155,8 +155,6 @@ def test_adfs_primary_token_signing_certificates(evidence, farm):
     assert int(days) == PRIMARY_DAYS[farm]
 
 
-@pytest.mark.xfail(strict=True, reason="evidence join: an AD FS certificate printed without subject host "
-                   "(Format-Table, CA-issued) is not yet tied to its farm by the thumbprint Entra/metadata hold")
 @pytest.mark.parametrize("farm", ["adfs.woodgrovebank.com", "fs.proseware.com"])
 def test_adfs_certificates_tied_by_thumbprint_only(evidence, farm):
     rows = _adfs(evidence, farm, "primary")

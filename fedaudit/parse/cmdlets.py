@@ -302,11 +302,20 @@ def _certificate_from_block(block: str, field: str, line: int | None, ctx: _Ctx)
     return None
 
 
+_DECIMALS = re.compile(r"\d{1,3}(?:\s+\d{1,3}){15,}")
+
+
 def _der_from(value: Any) -> bytes | None:
     if isinstance(value, (bytes, bytearray)):
         return bytes(value)
     if isinstance(value, list) and value and all(type(v) is int and 0 <= v <= 255 for v in value):
         return bytes(value)
+    if isinstance(value, str) and _DECIMALS.fullmatch(value.strip()):
+        # Windows PowerShell 5.1 past -Depth: ConvertTo-Json writes a byte[] as its string
+        # form, the decimal values separated by spaces ("48 130 3 ...").
+        numbers = [int(n) for n in value.split()]
+        if all(n <= 255 for n in numbers):
+            return bytes(numbers)
     return None
 
 
@@ -494,10 +503,14 @@ def _resolve_domain(
 ) -> tuple[str | None, str | None]:
     """(domain, how) for a settings-like record that does not print its domain.
 
-    Order: the captured command line, the Graph ``@odata.context``, the caller's ``domain``
-    (``domain_map``), the -SupportMultipleDomain IssuerUri form. Disagreements are reported.
+    Order: a ``DomainName``/``DomainId`` property, the captured command line, the Graph
+    ``@odata.context``, the caller's ``domain`` (``domain_map``), the -SupportMultipleDomain
+    IssuerUri form. Disagreements are reported.
     """
+    named = ctx.text("DomainName", "DomainId")
     candidates = [
+        # A property that names the domain (the fedaudit collector adds DomainName to each object).
+        ("DomainName property", _clean_domain(named) if named else None),
         ("command line", command_domain(ctx.obj.command, cmdlet) or command_domain(ctx.obj.command)),
         ("@odata.context", _context_domain(ctx)),
         ("domain_map", _clean_domain(given) if given else None),
