@@ -105,7 +105,7 @@ def _days_text(days: float | None) -> str:
         return "expiry unknown"
     if days < 0:
         return f"expired {-days:.0f} days ago"
-    if days < 2:
+    if days < 15:
         return f"{days:.1f} days left"
     return f"{days:.0f} days left"
 
@@ -145,7 +145,9 @@ def _base_reason(action: str, rows: set[str], st: DomainState, th: Thresholds) -
             return f"Renew now{rowref}: {t['S']} and {t['D']} (under {th.expiry_urgent_days:g})."
         return f"Renew now{rowref}: {t['R']}, {t['S']}; {t['D']}."
     if action == "update-entra":
-        return f"Update Entra ID: {t['S']}; {t['D']}. Push it before AD FS uses it (manual renewal Step 2)."
+        if st.primary_in_entra is False:
+            return f"Update Entra ID: {t['S']}, so its tokens are rejected now; push it at once (manual renewal Step 2); {t['D']}."
+        return f"Update Entra ID: {t['S']}; push it before AD FS promotes it (manual renewal Step 2); {t['D']}."
     if action == "fix-metadata":
         return f"Fix the metadata: {t['R']} and {t['S']}, but {t['M']}, so Entra ID cannot fetch the next certificate; {t['D']}."
     if action == "enable-rollover":
@@ -157,7 +159,11 @@ def _base_reason(action: str, rows: set[str], st: DomainState, th: Thresholds) -
     unknown = [name for name, value in (("rollover state", st.rollover), ("sync", st.in_sync),
                                         ("metadata reachability", st.metadata_public), ("days left", st.days_left))
                if value is None]
-    return f"Cannot judge: the {', '.join(unknown) or 'evidence'} is unknown and the answer depends on it; see missing."
+    if not unknown:
+        return "Cannot judge: the evidence is incomplete; see missing."
+    listed = unknown[0] if len(unknown) == 1 else ", ".join(unknown[:-1]) + " and " + unknown[-1]
+    verb = "is" if len(unknown) == 1 else "are"
+    return f"Cannot judge: the {listed} {verb} unknown and the answer depends on {'it' if len(unknown) == 1 else 'them'}; see missing."
 
 
 def _applies(f: Finding, domain: str | None, farm: str | None) -> bool:
@@ -204,7 +210,7 @@ def _verdict(
         reason = (
             f"{_ACTION_WORDS[new_action]}: {why[0].title} ({why[0].id}, {why[0].severity})"
             + (f"; also {', '.join(sorted({f.id for f in why[1:]}))}" if len(why) > 1 else "")
-            + f". Decision table alone: {action}. {reason}"
+            + f". The decision table alone says {action}: {reason}"
         )
         action = new_action
     if action == "none" and serious:  # defensive: a check must never let this through

@@ -93,7 +93,7 @@ def test_samples_table_is_readable(capsys):
     assert "DOMAIN" in out and "ACTION" in out and "DAYS LEFT" in out
     for domain in ("contoso.com", "litware.co.uk", "tailspintoys.com", "woodgrovebank.com"):
         assert domain in out
-    assert "Actions: none = nothing to do" in out
+    assert "In short: 2 renew-now" in out and "What the actions mean:" in out
     assert "CRITICAL (" in out and "HIGH (" in out and "    Fix:" in out
     assert "Update-MsolFederatedDomain -DomainName litware.co.uk -SupportMultipleDomain" in out
     assert out.rstrip().endswith("exit 1: findings at or above --fail-on high")

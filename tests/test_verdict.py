@@ -113,7 +113,7 @@ def test_findings_raise_row_1(kwargs, finding, action):
     result = audit(_estate(**kwargs), AS_OF)
     row = result.verdicts.iloc[0]
     assert row["action"] == action
-    assert finding in row["reason"] and "Decision table alone: none" in row["reason"]
+    assert finding in row["reason"] and "The decision table alone says none" in row["reason"]
 
 
 def test_weak_key_raises_row_1_to_plan_renewal():

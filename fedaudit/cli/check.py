@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..checks import ACTION_RANK
 from ..errors import UsageError
 from ._common import add_as_of, add_fail_on, add_format, add_load_options, load_options, parse_as_of, render_frames, write_out
 
@@ -125,14 +126,15 @@ def _days(value: Any) -> str:
     value = _v(value)
     if value is None:
         return "unknown"
-    return f"{value:.0f}" if abs(value) >= 2 else f"{value:.1f}"
+    return f"{value:.0f}" if abs(value) >= 35 else f"{value:.1f}"
 
 
 def _wrap(text: str, indent: int, width: int = 100) -> list[str]:
     pad = " " * indent
     out: list[str] = []
     for para in str(text).splitlines() or [""]:
-        out.extend(textwrap.wrap(para, width, initial_indent=pad, subsequent_indent=pad) or [pad])
+        out.extend(textwrap.wrap(para, width, initial_indent=pad, subsequent_indent=pad, break_on_hyphens=False,
+                                 break_long_words=False) or [pad])
     return out
 
 
@@ -168,8 +170,13 @@ def render_table(result: Any, fail_on: str, code: int) -> str:
         lines.extend(_wrap(f"{who}: {row.reason}", 2))
         if _v(row.missing):
             lines.extend(_wrap("missing: " + str(row.missing).replace("; ", " | "), 6))
-    used = [a for a in _ACTION_HELP if a in set(v["action"].astype(str))]
-    lines += ["", "Actions: " + "; ".join(f"{a} = {_ACTION_HELP[a]}" for a in used)]
+    counts = v["action"].astype(str).value_counts()
+    used = [a for a in _ACTION_HELP if a in counts]
+    urgent_first = sorted(used, key=lambda a: -ACTION_RANK[a])
+    lines += ["", "In short: " + ", ".join(f"{int(counts[a])} {a}" for a in urgent_first) + ".", "",
+              "What the actions mean:"]
+    width = max(len(a) for a in used)
+    lines += [f"  {a:<{width}}  {_ACTION_HELP[a]}" for a in used]
 
     lines += ["", f"FINDINGS ({len(f)})" + (" - none" if not len(f) else "")]
     for sev in ("critical", "high", "warning", "info"):
