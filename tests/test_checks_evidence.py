@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from _evidence_builder import AS_OF, Estate, assert_well_formed, findings_of, healthy
+from _evidence_builder import AS_OF, assert_well_formed, findings_of, healthy
 
 from fedaudit import Evidence, audit
 
 FARM = "fs.contoso.com"
-
-
-def _with(**changes):
-    est, p = healthy()
-    for key, value in changes.items():
-        setattr(est, key, value)
-    return est
 
 
 def _no_domain_list():

@@ -44,7 +44,8 @@ ACTION_RANK = {
     "update-entra": 5,
     "renew-now": 6,
 }
-assert set(ACTION_RANK) == set(ACTIONS)
+if set(ACTION_RANK) != set(ACTIONS):  # pragma: no cover - frames.ACTIONS and this table must agree
+    raise RuntimeError("fedaudit.checks.ACTION_RANK does not rank every value of fedaudit.frames.ACTIONS")
 
 #: Tunable numbers (``thresholds=`` of :func:`fedaudit.audit`, ``[audit] thresholds`` of the
 #: configuration file). Days unless the name says otherwise. The AD FS ``default_*`` values are

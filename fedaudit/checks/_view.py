@@ -40,7 +40,6 @@ __all__ = [
 ]
 
 UNNAMED_FARM = "(unnamed AD FS farm)"
-_SUCCESS = "success"
 
 
 def _clean(value: Any) -> Any:
@@ -838,6 +837,3 @@ def farm_thresholds(farm: FarmFact | None, th: Any) -> tuple[float, float, float
     i = farm.interval_minutes if farm and farm.interval_minutes is not None else th.default_rollover_interval_minutes
     return float(g), float(p), float(c), float(i)
 
-
-def is_success(result: str | None) -> bool:
-    return result is not None and result.strip().lower() == _SUCCESS
