@@ -542,7 +542,9 @@ class _Join:
         rows = []
         for r in self.results:
             for m in r.metadata:
-                found = self.farm_by_identifier(m.entity_id) or self.farm_by_hosts(m.hosts)
+                # entityID = Identifier, an endpoint host = HostName, else the host the document
+                # was fetched from (a failed fetch has no document to say more).
+                found = self.farm_by_identifier(m.entity_id) or self.farm_by_hosts(m.hosts) or self.farm_by_hosts([_host(m.url)])
                 rows.append(_metadata_row(m, _one(found)))
         return rows
 

@@ -255,12 +255,18 @@ def test_metadata_rows_and_observations_tie_by_entity_id_or_host(certs):
                 "md.xml",
                 metadata=(MetadataRecord("md.xml", url="https://sts.contoso.com/FederationMetadata/2007-06/FederationMetadata.xml", entity_id=IDENT, signature="valid"),
                           MetadataRecord("md2.xml", entity_id="urn:x", hosts=("sts.contoso.com",)),
-                          MetadataRecord("md3.xml", entity_id="urn:y", hosts=("idp.example.org",))),
+                          MetadataRecord("md3.xml", entity_id="urn:y", hosts=("idp.example.org",)),
+                          MetadataRecord("failed.json", url="https://STS.contoso.com/FederationMetadata/2007-06/FederationMetadata.xml", reachable=False, error="HTTP 503")),
                 observations=(obs(certs["ts"], "metadata", "md.xml", hints={"entity_id": IDENT, "hosts": "sts.contoso.com", "authenticated": "true", "url": "https://x"}),),
             ),
         ]
     )
-    assert rows(ev.metadata, "origin", "farm", "signature") == [("md.xml", "sts.contoso.com", "valid"), ("md2.xml", "sts.contoso.com", None), ("md3.xml", None, None)]
+    assert rows(ev.metadata, "origin", "farm", "signature") == [
+        ("md.xml", "sts.contoso.com", "valid"),
+        ("md2.xml", "sts.contoso.com", None),
+        ("md3.xml", None, None),
+        ("failed.json", "sts.contoso.com", None),  # a failed fetch: tied by the URL's host
+    ]
     [row] = ev.certificates.to_dict("records")
     assert (row["farm"], row["entity_id"], row["authenticated"], row["metadata_url"]) == ("sts.contoso.com", IDENT, True, "https://x")
 
