@@ -141,7 +141,7 @@ def parse_json(text: str, origin: str) -> list[PSObject]:
     try:
         data = json.loads(body)
     except json.JSONDecodeError as exc:
-        raise ParseError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", origin=origin, line=exc.lineno) from None
+        raise ParseError(f"not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", origin=origin, line=exc.lineno) from None
     except RecursionError:
         raise ParseError("JSON nested too deeply", origin=origin) from None
     form = json_form(body)
