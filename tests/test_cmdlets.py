@@ -314,3 +314,9 @@ def test_json51_rawdata_past_depth_as_decimal_string(ders):
     props = {"Certificate": {"RawData": decimals, "Thumbprint": facts(ders["a"])["thumbprint"]}, "CertificateType": "Token-Signing", "IsPrimary": True}
     m = C.map_objects(C.ADFS_CERTIFICATE, [obj(props, form="ConvertTo-Json 5.1")])
     assert m.observations[0].certificate.text_derived is False and m.issues == []
+
+
+def test_missing_isprimary_is_noted(ders):
+    m = C.map_objects(C.ADFS_CERTIFICATE, [obj({"CertificateType": "Token-Signing", "Thumbprint": facts(ders["a"])["thumbprint"]}, form="table")])
+    assert m.observations[0].slot is None
+    assert [(i.severity, "without IsPrimary" in i.message) for i in m.issues] == [("info", True)]

@@ -152,6 +152,9 @@ class _Props:
                 return v
         return None
 
+    def has(self, *names: str) -> bool:
+        return any(_low(n) in self.lower for n in names)
+
     def line(self, *names: str) -> int | None:
         for name in names:
             k = self.lower.get(_low(name))
@@ -592,6 +595,8 @@ def _map_adfs_certificate(ctx: _Ctx, out: Mapped) -> None:
         ctx.issue("AD FS certificate without a certificate or thumbprint", field=ctx.p.key("Certificate"))
         return
     slot = None if primary is None else ("primary" if primary else "secondary")
+    if primary is None and not ctx.p.has("IsPrimary"):
+        ctx.issue(f"certificate {cert.thumbprint} shown without IsPrimary: primary or secondary is unknown", severity="info")
     out.observations.append(
         CertificateObservation(
             certificate=cert,
