@@ -109,3 +109,12 @@ def test_no_new_certificate_before_generation_is_expected():
 def test_stale_poll_only_inside_the_polling_window():
     # 200 days left: Entra does not poll at all yet, an old lastRunDateTime means nothing
     assert findings_of("entra.poll-stale", _estate(result="success", last_run=AS_OF - dt.timedelta(days=90))) == []
+
+
+def test_poll_failure_on_the_manual_path_is_a_warning():
+    est = Estate()
+    p = est.cert("p", days=200)
+    est.farm(FARM, rollover=False).adfs(FARM, p)
+    est.domain("contoso.com", farm=FARM, signing=p, update_result="couldNotAccessRemoteHost", update_last_run=RECENT)
+    (f,) = findings_of("entra.poll-failed", est.evidence())
+    assert f.severity == "warning"

@@ -15,7 +15,7 @@ FARM = "fs.contoso.com"
 def _estate(*, secondary=False, **fetch):
     est = Estate()
     p = est.cert("p", days=200)
-    s = est.cert("s", days=560)
+    s = est.cert("s", days=360)
     other = est.cert("other-farm", days=300)
     est.farm(FARM).adfs(FARM, p)
     if secondary:
@@ -111,3 +111,13 @@ def test_empty_metadata_frame_is_unknown_not_pass():
     (f,) = findings_of("evidence.metadata-missing", ev)
     assert f.farm == FARM
     assert audit(ev, AS_OF).verdicts.iloc[0]["action"] == "insufficient-evidence"
+
+
+def test_secondary_generated_after_the_fetch_is_not_held_against_the_document():
+    est = Estate()
+    p = est.cert("p", days=19)
+    s = est.cert("s", days=365 + 0.01, lifetime=365)  # NotBefore after the fetch (as_of - 1 h)
+    est.farm(FARM).adfs(FARM, p).adfs(FARM, s, slot="secondary")
+    est.domain("contoso.com", farm=FARM, signing=p, next=s)
+    est.fetch(FARM, listed=[p], signer=p)
+    assert findings_of("metadata.secondary-missing", est.evidence()) == []

@@ -151,3 +151,14 @@ def pd_na():
     import pandas as pd
 
     return pd.NA
+
+
+def test_fresh_secondary_with_public_metadata_is_only_a_warning():
+    est = Estate()
+    p = est.cert("p", days=19)
+    s = est.cert("s", days=365 + 0.5, lifetime=365)  # generated half a day ago
+    est.farm(FARM).adfs(FARM, p).adfs(FARM, s, slot="secondary")
+    est.domain("contoso.com", farm=FARM, signing=p)
+    est.fetch(FARM, listed=[p, s], signer=p)
+    (f,) = findings_of("sync.secondary-not-in-entra", est.evidence())
+    assert f.severity == "warning"

@@ -109,7 +109,9 @@ def _poll_facts(d) -> tuple[dict, ...]:
     reference=REF_NOTIFICATION,
     description="signingCertificateUpdateStatus reports a failure (couldNotAccessRemoteHost, xmlParsingError, "
     "connectionError, ...): Entra ID cannot pick up the next certificate and will e-mail a renewal notice. "
-    "Warning instead of high when the poll is older than the 35-day window (an earlier cycle).",
+    "Warning instead of high when the poll is older than the 35-day window (an earlier cycle), or when "
+    "AutoCertificateRollover is off (the manual path, where the poll is expected to fail; "
+    "expiry.manual-renewal-due covers the renewal).",
     controls=(SI_4, ISO_A_8_16),
     action="fix-metadata",
 )
@@ -120,8 +122,9 @@ def poll_failed(view: EstateView, as_of, th, new) -> Iterator[Finding]:
             continue
         old = d.update_last_run is not None and d.update_last_run < as_of - dt.timedelta(days=th.expiry_warning_days)
         farm = view.farm_of(d)
+        manual = farm is not None and farm.rollover is False
         yield new(
-            severity="warning" if old else None,
+            severity="warning" if old or manual else None,
             farm=d.farm,
             domain=d.name,
             title=f"{d.name}: Entra ID's metadata poll reported {d.update_result}",

@@ -263,7 +263,8 @@ def primary_missing(view: EstateView, as_of, th, new) -> Iterator[Finding]:
     severity="high",
     reference=REF_AUTO,
     description="AD FS has generated its next token-signing certificate but the published metadata does not list "
-    "it, so Entra ID cannot pick it up before promotion.",
+    "it, so Entra ID cannot pick it up before promotion. (A document fetched before the certificate's NotBefore "
+    "is not held against it.)",
     controls=_CONTROLS,
     action="fix-metadata",
 )
@@ -279,6 +280,8 @@ def secondary_missing(view: EstateView, as_of, th, new) -> Iterator[Finding]:
             for c in secs:
                 if c.thumbprint in listed:
                     continue
+                if m.fetched_at is not None and c.not_before is not None and m.fetched_at < c.not_before:
+                    continue  # fetched before AD FS generated it: not listing it then was right
                 yield new(
                     farm=farm.name,
                     title=f"{farm.name}: metadata ({m.name}) does not list the AD FS secondary {c.short}",

@@ -10,6 +10,7 @@ Entra exports of one domain the AD FS certificate must be in every one.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Iterator
 
 from ._base import (
@@ -89,7 +90,8 @@ def primary_not_in_entra(view: EstateView, as_of, th, new) -> Iterator[Finding]:
     reference=f"{REF_STEP2}; {REF_MANUAL2}",
     description="AD FS has generated its next token-signing certificate but Entra ID does not hold it for the "
     "domain. When AD FS promotes it, sign-in breaks unless Entra ID has picked it up from the metadata (it polls "
-    "daily from 35 days before expiry) or it is pushed by hand.",
+    "daily from 35 days before expiry) or it is pushed by hand. Warning instead of high while the certificate is "
+    "younger than poll_stale_days (3) with rollover on and public metadata: Entra ID's next poll should fetch it.",
     controls=_CONTROLS,
     action="update-entra",
 )
@@ -99,7 +101,14 @@ def secondary_not_in_entra(view: EstateView, as_of, th, new) -> Iterator[Finding
             continue
         d = st.domain
         for c in st.missing_secondary:
+            fresh = (
+                st.rollover is True
+                and st.metadata_public is True
+                and c.not_before is not None
+                and as_of - c.not_before <= dt.timedelta(days=th.poll_stale_days)
+            )
             yield new(
+                severity="warning" if fresh else None,
                 farm=d.farm,
                 domain=d.name,
                 title=f"{d.name}: Entra ID does not yet hold AD FS's next signing certificate {c.short}",
