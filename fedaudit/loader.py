@@ -117,20 +117,14 @@ def load(
             evidence_dir = tmp.name
         fetch_all(urls, evidence_dir, ca_bundle=ca_bundle, insecure=insecure, timeout=timeout, progress=False)
         files_or_dirs.append(evidence_dir)
-    _check_culture(culture)
+    from .parse.dispatch import check_culture
+
+    check_culture(culture)  # a culture that names no culture: a usage error before any file is read
     try:
         return _load_files(list(iter_files(files_or_dirs)), culture=culture, strict=strict, domain_map=domain_map)
     finally:
         if tmp is not None:
             tmp.cleanup()
-
-
-def _check_culture(culture: str | None) -> None:
-    """A ``culture`` that names no culture is a usage error, raised before any file is read."""
-    if culture is not None:
-        from .dates import parse_console_datetime
-
-        parse_console_datetime("2000-01-01", culture)
 
 
 class _DomainMap:

@@ -24,8 +24,9 @@ from typing import Iterable
 from ..errors import DateError, FedauditError, InputError, UsageError
 from ..records import LoadIssue, ParseResult, PSObject
 from . import cmdlets as C
+from .x509text import looks_like_certificate_text
 
-__all__ = ["UNRECOGNISED", "identify", "read_export"]
+__all__ = ["UNRECOGNISED", "check_culture", "identify", "read_export"]
 
 #: Message of the load issue for a file that is no known cmdlet's export.
 UNRECOGNISED = "unrecognised: not a known cmdlet export"
@@ -58,7 +59,8 @@ def _settings_names() -> frozenset[str]:
 _SETTINGS_NAMES = _settings_names()
 
 
-def _check_culture(culture: str | None) -> None:
+def check_culture(culture: str | None) -> None:
+    """Raise :class:`~fedaudit.errors.UsageError` when ``culture`` names no culture."""
     if culture is None:
         return
     from ..dates import parse_console_datetime
@@ -258,7 +260,7 @@ def _read(data: bytes, origin: str, culture: str | None, domain: str | None) -> 
             unknown.append(obj)
         else:
             found.append((obj, cmdlet))
-    if not found and "[Thumbprint]" in text and "[Subject]" in text and not any(o.form != "text" for o in objects if o.properties):
+    if not found and looks_like_certificate_text(text):
         # Only a printed certificate (an X509Certificate2's ToString pasted into a file).
         used_culture = _infer_culture(text, culture, origin, issues)
         mapped = C.certificate_text_file(text, origin, used_culture)
@@ -310,7 +312,7 @@ def read_export(data: bytes, origin: str, *, culture: str | None = None, domain:
     Never raises for bad input (the file's problems are in ``ParseResult.issues``); raises
     :class:`~fedaudit.errors.UsageError` for a ``culture`` that names no culture.
     """
-    _check_culture(culture)
+    check_culture(culture)
     try:
         return _read(data, origin, culture, domain)
     except UsageError:
