@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -13,7 +14,7 @@ from _evidence_builder import AS_OF, Estate, healthy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fedaudit import audit
+from fedaudit import Evidence, audit
 from fedaudit.checks import Thresholds
 from fedaudit.engine import exit_code
 from fedaudit.frames import ACTIONS, SCHEMAS
@@ -244,3 +245,38 @@ def test_any_evidence_gives_a_verdict_and_never_a_false_none(est, notification):
     json.dumps(result.to_dict())
     assert exit_code(result, "high") in (0, 1)
     assert exit_code(result, "none") == 0
+
+
+# -- the same property over random subsets of the real demo estate --------------------------------
+
+_SAMPLES = Path(__file__).parent.parent / "data" / "samples"
+_LOADED: list = []
+
+
+def _samples_evidence():
+    if not _LOADED:
+        import fedaudit
+
+        _LOADED.append(fedaudit.load(str(_SAMPLES)))
+    return _LOADED[0]
+
+
+@pytest.mark.skipif(not (_SAMPLES / "README.md").exists(), reason="data/samples not generated")
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_random_subsets_of_the_samples(data):
+    full = _samples_evidence()
+    frames = {}
+    for name, frame in full.frames().items():
+        keep = data.draw(st.lists(st.booleans(), min_size=len(frame), max_size=len(frame)), label=name)
+        part = frame[[bool(k) for k in keep]].copy()
+        for col in data.draw(st.lists(st.sampled_from(list(frame.columns)), max_size=2, unique=True), label=f"{name} NA"):
+            if col not in ("source",):
+                part[col] = pd.NA if str(part[col].dtype) != "datetime64[ns, UTC]" else pd.NaT
+        frames[name] = part.reset_index(drop=True)
+    ev = Evidence(**frames)
+    result = audit(ev, AS_OF)
+    for row in result.to_dict()["verdicts"]:
+        if None in (row["auto_certificate_rollover"], row["in_sync"], row["metadata_public"], row["days_left"]):
+            assert row["action"] != "none", row
+    json.dumps(result.to_dict())
