@@ -21,7 +21,7 @@ import pandas as pd
 
 from .checks import REGISTRY, SEVERITY_RANK, Finding, Thresholds
 from .checks._base import DEFAULT_THRESHOLDS
-from .checks._view import view_of
+from .checks._view import forget_views, view_of
 from .errors import UsageError
 from .evidence import Evidence
 from .frames import empty_frame, frame_records, make_frame
@@ -123,6 +123,7 @@ def audit(
     when = to_utc(as_of, "as_of")
     nd = to_utc(notification_date, "notification_date") if notification_date is not None else None
     th = Thresholds.from_mapping(thresholds, notification_date=nd)
+    forget_views()
     findings = run_checks(evidence, when, th)
     view = view_of(evidence)
     return AuditResult(

@@ -206,3 +206,11 @@ def test_checks_are_pure_over_the_same_evidence():
     pd.testing.assert_frame_equal(r1.findings, r2.findings)
     for name, frame in ev.frames().items():
         pd.testing.assert_frame_equal(frame, before[name])
+
+
+def test_frames_edited_in_place_between_audits_are_re_read():
+    est, p = healthy(days_left=200)
+    ev = est.evidence()
+    assert audit(ev, AS_OF).verdicts.iloc[0]["action"] == "none"
+    ev.farms.loc[0, "auto_certificate_rollover"] = False  # a notebook user experimenting
+    assert audit(ev, AS_OF).verdicts.iloc[0]["action"] == "enable-rollover"

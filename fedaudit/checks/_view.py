@@ -36,6 +36,7 @@ __all__ = [
     "issuer_forms",
     "next_secondaries",
     "norm_uri",
+    "forget_views",
     "view_of",
 ]
 
@@ -627,16 +628,22 @@ def _associate(d: DomainFact, farms: dict[str, FarmFact]) -> tuple[str | None, s
 
 
 # A one-entry identity cache: the engine runs every check over the same Evidence object, and
-# the view is a pure function of it, so it is built once per audit.
+# the view is a pure function of it, so it is built once per audit. fedaudit.audit() starts with
+# forget_views(), so frames edited in place between two audits (a notebook) are always re-read.
 _LAST: list[Any] = [None, None]
 
 
 def view_of(evidence: Evidence) -> EstateView:
+    """The joined view of ``evidence`` (built once per Evidence object until forget_views())."""
     if _LAST[0] is evidence:
         return _LAST[1]
     view = build_view(evidence)
     _LAST[0], _LAST[1] = evidence, view
     return view
+
+
+def forget_views() -> None:
+    _LAST[0] = _LAST[1] = None
 
 
 # ---------------------------------------------------------------------------------------------
