@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from _evidence_builder import AS_OF, assert_well_formed, findings_of, healthy
+from _evidence_builder import AS_OF, Estate, assert_well_formed, findings_of, healthy
 
 from fedaudit import Evidence, audit
 
@@ -111,3 +111,17 @@ def test_empty_evidence_gives_one_insufficient_verdict_and_fails():
     from fedaudit.engine import exit_code
 
     assert exit_code(result, "high") == 1
+
+
+def test_certificates_of_an_unnamed_farm_are_still_judged():
+    """Two farms loaded, and a Get-AdfsCertificate capture no fact ties to either."""
+    est = Estate()
+    est.farm("fs.contoso.com").farm("sts.fabrikam.com")
+    lone = est.cert("lone", days=-1)
+    est.adfs(None, lone, origin="unknown-server.xml")
+    result = audit(est.evidence(), AS_OF)
+    f = result.findings
+    assert "(unnamed AD FS farm)" in set(f[f["id"] == "expiry.expired"]["farm"])
+    row = result.verdicts.set_index("farm").loc["(unnamed AD FS farm)"]
+    assert row["action"] == "renew-now"
+    assert "https://<federation service name>/federationmetadata" in row["missing"]

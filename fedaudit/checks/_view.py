@@ -253,7 +253,9 @@ class FarmFact:
 
     @property
     def metadata_url(self) -> str:
-        host = self.host_name or host_of(self.identifier) or self.name
+        host = self.host_name or host_of(self.identifier) or (
+            "<federation service name>" if self.name == UNNAMED_FARM else self.name
+        )
         return f"https://{host}/federationmetadata/2007-06/federationmetadata.xml"
 
     @property
