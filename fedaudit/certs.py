@@ -12,9 +12,11 @@ import base64
 import binascii
 import hashlib
 import re
+import warnings
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.utils import CryptographyDeprecationWarning
 
 from .errors import CertificateError
 from .records import Certificate
@@ -65,41 +67,84 @@ def _rfc4514(name: x509.Name) -> str | None:
         return None
 
 
+# One certificate usually appears in many exports (every domain of a farm carries the farm's
+# signing certificate; a metadata document repeats its keys in every role): each distinct value is
+# decoded once. Certificate records are frozen, so sharing one is safe. Only successful decodes
+# are kept (an error is raised afresh with the caller's origin and field); the caches are bounded
+# (cleared when full) so a long-lived process does not grow without limit.
+_DECODED_MAX = 8192
+_BY_DER: dict[bytes, Certificate] = {}
+_BY_TEXT: dict[str, Certificate] = {}
+# cryptography warns (CryptographyDeprecationWarning) when it parses a serial number that is not
+# positive (RFC 5280 4.1.2.2); real federation certificates have them (SWAMID, TestShib, Duo).
+# The record carries the fact instead: ``serial`` is None (negative) or "0" (zero), and callers
+# that report such things (fedaudit.metadata) raise an info load issue from it.
+_SERIAL_WARNING = ".*serial number.*"
+
+
+def _remember(cache: dict, key: bytes | str, cert: Certificate) -> Certificate:  # type: ignore[type-arg]
+    if len(cache) >= _DECODED_MAX:
+        cache.clear()
+    cache[key] = cert
+    return cert
+
+
 def certificate_from_der(der: bytes, *, origin: str | None = None, field: str | None = None) -> Certificate:
-    """Decode DER bytes into a :class:`Certificate`. Raises :class:`CertificateError`."""
+    """Decode DER bytes into a :class:`Certificate`. Raises :class:`CertificateError`.
+
+    A serial number that is not positive is read without a warning: ``serial`` is None for a
+    negative one and ``"0"`` for zero."""
     try:
-        cert = x509.load_der_x509_certificate(bytes(der))
-        not_before = cert.not_valid_before_utc
-        not_after = cert.not_valid_after_utc
-    except (ValueError, TypeError) as exc:
+        der = bytes(der)
+    except TypeError as exc:
         raise CertificateError(f"not a DER X.509 certificate ({exc})", origin=origin, field=field) from None
-    key_type, key_size = _key_facts(cert)
-    try:
-        algo = cert.signature_hash_algorithm
-        sig_hash = algo.name if algo is not None else None
-    except Exception:  # cryptography raises UnsupportedAlgorithm for exotic OIDs
-        sig_hash = None
-    subject = _rfc4514(cert.subject)
-    issuer = _rfc4514(cert.issuer)
+    cached = _BY_DER.get(der)
+    if cached is not None:
+        return cached
+    return _remember(_BY_DER, der, _decode_der(der, origin, field))
+
+
+def _decode_der(der: bytes, origin: str | None, field: str | None) -> Certificate:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_SERIAL_WARNING, category=CryptographyDeprecationWarning)
+        try:
+            cert = x509.load_der_x509_certificate(der)
+            not_before = cert.not_valid_before_utc
+            not_after = cert.not_valid_after_utc
+        except (ValueError, TypeError) as exc:
+            raise CertificateError(f"not a DER X.509 certificate ({exc})", origin=origin, field=field) from None
+        key_type, key_size = _key_facts(cert)
+        try:
+            algo = cert.signature_hash_algorithm
+            sig_hash = algo.name if algo is not None else None
+        except Exception:  # cryptography raises UnsupportedAlgorithm for exotic OIDs
+            sig_hash = None
+        subject = _rfc4514(cert.subject)
+        issuer = _rfc4514(cert.issuer)
+        serial_number = cert.serial_number
+        self_signed = cert.subject == cert.issuer
     return Certificate(
         thumbprint=hashlib.sha1(der).hexdigest().upper(),
         sha256=hashlib.sha256(der).hexdigest().upper(),
         subject=subject,
         issuer=issuer,
-        serial=format(cert.serial_number, "X") if cert.serial_number >= 0 else None,
+        serial=format(serial_number, "X") if serial_number >= 0 else None,
         not_before=not_before,
         not_after=not_after,
         key_type=key_type,
         key_size=key_size,
         signature_hash=sig_hash,
-        self_signed=(cert.subject == cert.issuer),
+        self_signed=self_signed,
         text_derived=False,
-        der=bytes(der),
+        der=der,
     )
 
 
 def certificate_from_base64(text: str, *, origin: str | None = None, field: str | None = None) -> Certificate:
     """Decode base64 DER, tolerating PEM armour, CR/LF, spaces and Format-List wrapping."""
+    cached = _BY_TEXT.get(text)
+    if cached is not None:
+        return cached
     body = _PEM_ARMOUR.sub("", text)
     body = re.sub(r"\s+", "", body)
     if not body:
@@ -114,7 +159,7 @@ def certificate_from_base64(text: str, *, origin: str | None = None, field: str 
         der = base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise CertificateError(f"not base64 ({exc})", origin=origin, field=field, value=text[:80]) from None
-    return certificate_from_der(der, origin=origin, field=field)
+    return _remember(_BY_TEXT, text, certificate_from_der(der, origin=origin, field=field))
 
 
 def certificate_from_pem(data: bytes | str, *, origin: str | None = None) -> list[Certificate]:

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from ..certs import certificate_from_base64 as _certificate_from_base64
-from ..certs import certificate_from_der as _certificate_from_der
-from ..certs import normalise_thumbprint
+# certs decodes each distinct certificate value once (bounded caches): every domain of a farm
+# carries the farm's signing certificate.
+from ..certs import certificate_from_base64, certificate_from_der, normalise_thumbprint
 from ..dates import parse_console_datetime, parse_console_datetime_or_none
 from ..errors import CertificateError, DateError, FedauditError
 from ..records import AdfsFarm, Certificate, CertificateObservation, EntraDomain, LoadIssue, PSObject
@@ -320,30 +320,6 @@ def _der_from(value: Any) -> bytes | None:
         if all(n <= 255 for n in numbers):
             return bytes(numbers)
     return None
-
-
-# One certificate usually appears in many exports (every domain of a farm carries the farm's
-# signing certificate): decode each distinct value once. Records are immutable, so sharing is
-# safe; only successful decodes are kept, errors are raised afresh with the caller's origin.
-_DECODED: dict[bytes | str, Certificate] = {}
-_DECODED_MAX = 8192
-
-
-def _remember(key: bytes | str, cert: Certificate) -> Certificate:
-    if len(_DECODED) >= _DECODED_MAX:
-        _DECODED.clear()
-    _DECODED[key] = cert
-    return cert
-
-
-def certificate_from_der(der: bytes, *, origin: str | None = None, field: str | None = None) -> Certificate:
-    cert = _DECODED.get(der)
-    return cert if cert is not None else _remember(der, _certificate_from_der(der, origin=origin, field=field))
-
-
-def certificate_from_base64(text: str, *, origin: str | None = None, field: str | None = None) -> Certificate:
-    cert = _DECODED.get(text)
-    return cert if cert is not None else _remember(text, _certificate_from_base64(text, origin=origin, field=field))
 
 
 def _short(message: str, limit: int = 140) -> str:

@@ -104,6 +104,18 @@ def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
+def _lines_of(text: str, offsets: list[int]) -> list[int | None]:
+    """1-based lines of ascending ``offsets``: newlines counted once, between neighbours (a
+    10,000-element array costs one pass over the text, not one pass per element)."""
+    out: list[int | None] = []
+    line, previous = 1, 0
+    for offset in offsets:
+        line += text.count("\n", previous, offset)
+        previous = offset
+        out.append(line)
+    return out
+
+
 def _array_offsets(text: str, start: int) -> list[int] | None:
     """Start offsets of the elements of the JSON array whose ``[`` is at ``start``."""
     decoder = json.JSONDecoder()
@@ -151,7 +163,7 @@ def parse_json(text: str, origin: str) -> list[PSObject]:
     if isinstance(data, list):
         items = data
         offsets = _array_offsets(body, body.index("["))
-        lines = [_line_of(body, o) for o in offsets] if offsets and len(offsets) == len(items) else [None] * len(items)
+        lines = _lines_of(body, offsets) if offsets and len(offsets) == len(items) else [None] * len(items)
     elif isinstance(data, dict):
         wrapped = data.get("value")
         context = data.get("@odata.context") if isinstance(data.get("@odata.context"), str) else None
@@ -159,7 +171,7 @@ def parse_json(text: str, origin: str) -> list[PSObject]:
             items = wrapped
             m = re.search(r'"value"\s*:\s*\[', body)
             offsets = _array_offsets(body, m.end() - 1) if m else None
-            lines = [_line_of(body, o) for o in offsets] if offsets and len(offsets) == len(items) else [None] * len(items)
+            lines = _lines_of(body, offsets) if offsets and len(offsets) == len(items) else [None] * len(items)
         elif isinstance(wrapped, dict) and set(data) <= {"value", "@odata.context"}:
             # Graph docs' single-GET example wraps the entity in "value": {...} (doc error 4).
             items = [wrapped]
