@@ -187,27 +187,44 @@ def _to_utc(value: Any) -> Any:
     return value
 
 
+_PLAIN = frozenset({str, type(None)})
+
+
+def _may_hold_empty_string(values: list[Any]) -> bool:
+    """False only when no value is an empty string (checked at C speed for the usual columns of
+    plain ``str`` and ``None``; ``"" in`` would ask ``pd.NA`` or an array for its truth)."""
+    types = set(map(type, values))
+    if not any(issubclass(t, str) for t in types):
+        return False
+    return "" in values if types <= _PLAIN else True
+
+
 def make_frame(name: str, rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """Build frame ``name`` from row mappings. Unknown keys become extra columns (object)."""
     schema = SCHEMAS[name]
     rows = list(rows)
+    known = set(schema)
     extra: list[str] = []
+    seen_keys: set[frozenset[str]] = set()
     for row in rows:
+        # Rows of one frame share their keys: look at each distinct key set once.
+        keys = frozenset(row)
+        if keys in seen_keys:
+            continue
+        seen_keys.add(keys)
+        if keys <= known:
+            continue
         for key in row:
-            if key not in schema and key not in extra:
+            if key not in known and key not in extra:
                 extra.append(key)
     columns = list(schema) + extra
-    data: dict[str, list[Any]] = {c: [] for c in columns}
-    for row in rows:
-        for c in columns:
-            v = row.get(c)
-            if isinstance(v, str) and v == "" and schema.get(c) != OBJ:
-                v = None
-            data[c].append(v)
     out = {}
     for c in columns:
+        # Column by column (a comprehension per column, not a dict lookup per cell in Python).
+        values = [row.get(c) for row in rows]
         dtype = schema.get(c, OBJ)
-        values = data[c]
+        if dtype != OBJ and _may_hold_empty_string(values):
+            values = [None if isinstance(v, str) and v == "" else v for v in values]
         if dtype == UTC:
             out[c] = pd.to_datetime(pd.Series([_to_utc(v) for v in values], dtype=object), utc=True)
             out[c] = out[c].astype(UTC)

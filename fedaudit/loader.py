@@ -7,6 +7,8 @@ its content, never by its name. A bad file becomes load issues; every other file
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import os
 import tempfile
@@ -121,10 +123,29 @@ def load(
 
     check_culture(culture)  # a culture that names no culture: a usage error before any file is read
     try:
-        return _load_files(list(iter_files(files_or_dirs)), culture=culture, strict=strict, domain_map=domain_map)
+        with _no_cyclic_gc():
+            return _load_files(list(iter_files(files_or_dirs)), culture=culture, strict=strict, domain_map=domain_map)
     finally:
         if tmp is not None:
             tmp.cleanup()
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while loading.
+
+    A load allocates hundreds of thousands of small records and dicts that all stay alive until
+    the frames are built, and creates no reference cycles worth collecting; every generation-2
+    pass would walk all of them again (about an eighth of the load time on a 20,000-domain estate).
+    Reference counting still frees everything as usual; the collector's previous state is restored.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class _DomainMap:
