@@ -119,9 +119,27 @@ def _new_figure(width: float, height: float) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    fig = Figure(figsize=(width, height), dpi=100)
     FigureCanvasAgg(fig)
     return fig
+
+
+def _place(fig: Figure, ax: Axes, *, above: float, below: float, legend: Any = None, legend_at: str = "top") -> None:
+    """Position the axes from measured sizes, in inches: the widest y tick label on the left,
+    ``above``/``below`` plus the legend's height at the top or bottom.
+
+    Not a layout engine: with one, savefig draws the whole figure twice (once to lay it out),
+    which is most of the time a figure takes.
+    """
+    renderer = fig.canvas.get_renderer()
+    width, height = fig.get_size_inches()
+    labels = [t for t in ax.get_yticklabels() if t.get_text()]
+    label_w = max((t.get_window_extent(renderer).width for t in labels), default=0.0) / fig.dpi
+    legend_h = legend.get_window_extent(renderer).height / fig.dpi + 0.08 if legend is not None else 0.0
+    top = above + (legend_h if legend_at == "top" else 0.0)
+    bottom = below + (legend_h if legend_at == "bottom" else 0.0)
+    left = min(label_w + 0.2, 0.45 * width)
+    fig.subplots_adjust(left=left / width, right=1 - 0.2 / width, top=1 - top / height, bottom=bottom / height)
 
 
 def figure_png(fig: Figure, *, dpi: int = 100) -> bytes:
@@ -132,9 +150,14 @@ def figure_png(fig: Figure, *, dpi: int = 100) -> bytes:
 
 
 def _footer(fig: Figure, text: str) -> None:
-    # supxlabel, unlike fig.text, is given room by the constrained layout
     if text:
-        fig.supxlabel(text, x=0.01, ha="left", fontsize=8, color="#333333")
+        fig.text(0.01, 0.04 / fig.get_figheight(), text, ha="left", va="bottom", fontsize=8, color="#333333",
+                 parse_math=False)
+
+
+def _header(fig: Figure, text: str) -> None:
+    fig.text(0.01, 1 - 0.06 / fig.get_figheight(), text, ha="left", va="top", fontsize=8, color="#333333",
+             parse_math=False)
 
 
 def _empty(fig: Figure, ax: Axes, message: str) -> Figure:
@@ -307,6 +330,7 @@ def timeline_figure(
     ``farms``/``domains`` restrict the figure (drilling into one domain keeps its farm's rows).
     """
     import matplotlib.dates as mdates
+    from matplotlib.collections import PolyCollection
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -358,40 +382,57 @@ def timeline_figure(
     y_of_group: dict[tuple[str, str], list[int]] = {}
     for y, bar in enumerate(shown):
         y_of_group.setdefault(bar.group, []).append(y)
+    # one collection per colour and one barh per source: far fewer artists to draw
+    windows: dict[str, list[list[tuple[float, float]]]] = {YELLOW: [], VERMILLION: []}
     for group, ys in y_of_group.items():
         end = expiry.get(group)
         if end is None:
             continue
         y0, y1 = min(ys) - 0.45, max(ys) + 0.45
         for days, colour in ((data["poll_days"], YELLOW), (data["urgent_days"], VERMILLION)):
-            ax.fill_between(
-                [x(end - pd.Timedelta(days=days)), x(end)], y0, y1, color=colour, alpha=0.28, linewidth=0, zorder=1
-            )
+            x0, x1 = x(end - pd.Timedelta(days=days)), x(end)
+            windows[colour].append([(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+    for colour, verts in windows.items():
+        if verts:
+            ax.add_collection(PolyCollection(verts, facecolors=colour, alpha=0.28, linewidths=0, zorder=1))
 
     # group separators
-    for y in range(1, len(shown)):
-        if shown[y].group != shown[y - 1].group:
-            ax.axhline(y - 0.5, color="#bbbbbb", linewidth=0.6, zorder=1)
+    seps = [y - 0.5 for y in range(1, len(shown)) if shown[y].group != shown[y - 1].group]
+    if seps:
+        ax.hlines(seps, 0, 1, transform=ax.get_yaxis_transform(), colors="#bbbbbb", linewidth=0.6, zorder=1)
 
+    spans: dict[str, tuple[list[int], list[float], list[float]]] = {}
+    cut: dict[tuple[str, str], tuple[list[float], list[int]]] = {}
+    missing = [y for y, bar in enumerate(shown) if bar.source == "missing"]
     for y, bar in enumerate(shown):
         if bar.source == "missing":
-            ax.plot([x(lo), x(hi)], [y, y], color=GREY, linestyle=(0, (2, 3)), linewidth=1, zorder=2)
             continue
-        label, colour, hatch = SOURCE_STYLE.get(bar.source, (bar.source, GREY, "xx"))
         left, right = max(bar.start, lo), min(bar.end, hi)
         if right <= left:
             continue
+        ys, lefts, widths = spans.setdefault(bar.source, ([], [], []))
+        ys.append(y)
+        lefts.append(x(left))
+        widths.append(x(right) - x(left))
+        for beyond, edge, marker in ((bar.end > hi, hi, ">"), (bar.start < lo, lo, "<")):
+            if beyond:
+                xs_, ys_ = cut.setdefault((bar.source, marker), ([], []))
+                xs_.append(x(edge))
+                ys_.append(y)
+    for source, (ys, lefts, widths) in spans.items():
+        _label, colour, hatch = SOURCE_STYLE.get(source, (source, GREY, "xx"))
         ax.barh(
-            y, x(right) - x(left), left=x(left), height=0.6, color=colour, hatch=hatch,
+            ys, widths, left=lefts, height=0.6, color=colour, hatch=hatch,
             edgecolor="white" if not hatch else "#333333", linewidth=0.4, zorder=2,
         )
-        if bar.end > hi:
-            ax.plot([x(hi)], [y], marker=">", color=colour, markersize=5, zorder=3, clip_on=False)
-        if bar.start < lo:
-            ax.plot([x(lo)], [y], marker="<", color=colour, markersize=5, zorder=3, clip_on=False)
+    for (source, marker), (xs_, ys_) in cut.items():
+        colour = SOURCE_STYLE.get(source, (source, GREY, ""))[1]
+        ax.plot(xs_, ys_, linestyle="", marker=marker, color=colour, markersize=5, zorder=3, clip_on=False)
+    if missing:
+        ax.hlines(missing, x(lo), x(hi), colors=GREY, linestyles=(0, (2, 3)), linewidth=1, zorder=2)
 
     # projected events
-    used_events: dict[str, tuple[str, str]] = {}
+    events: dict[tuple[str, str, str], tuple[list[float], list[int]]] = {}
     row_of: dict[tuple[str, str], int] = {}
     for y, bar in enumerate(shown):
         row_of.setdefault(bar.group, y)
@@ -407,9 +448,11 @@ def timeline_figure(
         y = row_of.get(group)
         if y is None:
             continue
-        legend, marker, colour = style
-        ax.plot([x(ev.time)], [y], marker=marker, color=colour, markersize=7, markeredgecolor="white", zorder=4)
-        used_events[legend] = (marker, colour)
+        xs_, ys_ = events.setdefault(style, ([], []))
+        xs_.append(x(ev.time))
+        ys_.append(y)
+    for (_legend, marker, colour), (xs_, ys_) in events.items():
+        ax.plot(xs_, ys_, linestyle="", marker=marker, color=colour, markersize=7, markeredgecolor="white", zorder=4)
 
     if as_of is not None:
         ax.axvline(x(as_of), color="black", linestyle="--", linewidth=1.1, zorder=5)
@@ -435,9 +478,13 @@ def timeline_figure(
             handles.append(Patch(facecolor=colour, hatch=hatch, edgecolor="#333333", label=label))
     handles.append(Patch(facecolor=YELLOW, alpha=0.5, label=f"{data['poll_days']:g} days before primary expiry (Entra polls)"))
     handles.append(Patch(facecolor=VERMILLION, alpha=0.5, label=f"{data['urgent_days']:g} days before primary expiry (renew now)"))
-    for legend, (marker, colour) in used_events.items():
-        handles.append(Line2D([], [], linestyle="", marker=marker, color=colour, label=legend))
-    fig.legend(handles=handles, loc="outside upper center", ncols=3, fontsize=7.5, frameon=False)
+    for legend_text, marker, colour in events:
+        handles.append(Line2D([], [], linestyle="", marker=marker, color=colour, label=legend_text))
+    legend = fig.legend(
+        handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.04 / fig.get_figheight()),
+        ncols=3, fontsize=7.5, frameon=False, borderaxespad=0,
+    )
+    _place(fig, ax, above=0.3, below=0.72, legend=legend)
 
     first, last = page * max_rows + 1, page * max_rows + len(shown)
     note = f"Rows {first}\u2013{last} of {total}, most urgent first"
@@ -522,7 +569,8 @@ def mismatch_matrix_figure(result: Any, *, max_rows: int = 40, domains: Iterable
     evidence. Domains that disagree come first, then domains with gaps; past ``max_rows`` the
     footer counts the rest by state.
     """
-    from matplotlib.patches import Patch, Rectangle
+    from matplotlib.collections import PolyCollection
+    from matplotlib.patches import Patch
 
     if max_rows < 1:
         raise ValueError("max_rows must be >= 1")
@@ -538,17 +586,23 @@ def mismatch_matrix_figure(result: Any, *, max_rows: int = 40, domains: Iterable
     ax = fig.add_subplot()
     if not shown:
         return _empty(fig, ax, "No federated domain with a verdict.")
+    cells: dict[str, list[list[tuple[float, float]]]] = {code: [] for code in _CODE_STYLE}
     for y, (_domain, _farm, codes, texts) in enumerate(shown):
         for x_, (cell, text) in enumerate(zip(codes, texts)):
             code = "?" if "?" in cell else (cell[0] if cell else "")
             face, ink, hatch, _ = _CODE_STYLE[code]
-            ax.add_patch(
-                Rectangle((x_ - 0.5, y - 0.5), 1, 1, facecolor=face, hatch=hatch, edgecolor="#333333", linewidth=0.5)
-            )
+            x0, y0 = x_ - 0.5, y - 0.5
+            cells[code].append([(x0, y0), (x0 + 1, y0), (x0 + 1, y0 + 1), (x0, y0 + 1)])
             ax.text(
                 x_, y, text, ha="center", va="center", fontsize=8, color=ink, family="monospace",
                 fontweight="bold", parse_math=False,
                 bbox={"facecolor": face, "edgecolor": "none", "pad": 0.6} if hatch else None,
+            )
+    for code, verts in cells.items():  # one collection per code, not one patch per cell
+        if verts:
+            face, _ink, hatch, _ = _CODE_STYLE[code]
+            ax.add_collection(
+                PolyCollection(verts, facecolors=face, edgecolors="#333333", linewidths=0.5, hatch=hatch or None)
             )
     ax.set_xlim(-0.5, len(MATRIX_VIEWS) - 0.5)
     ax.set_ylim(len(shown) - 0.5, -0.5)
@@ -563,7 +617,11 @@ def mismatch_matrix_figure(result: Any, *, max_rows: int = 40, domains: Iterable
         Patch(facecolor=face, hatch=hatch, edgecolor="#333333", label=legend)
         for face, _ink, hatch, legend in _CODE_STYLE.values()
     ]
-    fig.legend(handles=handles, loc="outside lower center", ncols=4, fontsize=7.5, frameon=False)
+    legend = fig.legend(
+        handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.04 / fig.get_figheight()),
+        ncols=4, fontsize=7.5, frameon=False, borderaxespad=0,
+    )
+    _place(fig, ax, above=0.55, below=0.12, legend=legend, legend_at="bottom")
     rest = rows[max_rows:]
     if rest:
         states = [_matrix_problem(r[2]) for r in rest]
@@ -579,7 +637,7 @@ def mismatch_matrix_figure(result: Any, *, max_rows: int = 40, domains: Iterable
         note = f"{len(shown)} of {len(rows)} domains shown, disagreements first; the other {len(rest)}: {', '.join(parts)}."
     else:
         note = f"{len(rows)} federated domain{'s' if len(rows) != 1 else ''}, disagreements first."
-    fig.suptitle(note, fontsize=8, x=0.01, ha="left", color="#333333")
+    _header(fig, note)
     return fig
 
 
@@ -649,20 +707,32 @@ def days_to_expiry_figure(result: Any, *, max_rows: int = 40, horizon: int = 400
     lo = max(lo, -horizon / 4)
     hi = min(max([poll * 2, *known]) if known else horizon, horizon)
     span = hi - lo
+    bars: dict[tuple[str, str], tuple[list[int], list[float], list[float]]] = {}  # band -> ys, lefts, widths
     for y, (_label, days) in enumerate(shown):
         colour, hatch, _ = _band(days, poll, urgent)
         if days is None:
-            ax.barh(y, span * 0.3, left=lo, height=0.6, color="white", hatch=hatch, edgecolor="#bbbbbb", linewidth=0.4)
+            ys, lefts, widths = bars.setdefault((colour, hatch), ([], [], []))
+            ys.append(y)
+            lefts.append(lo)
+            widths.append(span * 0.3)
             ax.text(lo + span * 0.31, y, "unknown: evidence missing", va="center", fontsize=7.5, color="#333333")
             continue
         shown_days = min(max(days, lo), hi)
-        ax.barh(y, shown_days, height=0.6, color=colour, hatch=hatch, edgecolor="#333333", linewidth=0.4)
+        ys, lefts, widths = bars.setdefault((colour, hatch), ([], [], []))
+        ys.append(y)
+        lefts.append(0.0)
+        widths.append(shown_days)
         text = f"{days:,.0f} d"
         inside = shown_days > span * 0.85
         ax.text(
             shown_days - span * 0.01 if inside else max(shown_days, 0) + span * 0.01, y,
             ("\u25c0 " if days < lo else "") + text + (" \u25b6" if days > hi else ""), va="center", ha="right" if inside else "left",
             fontsize=7.5, color="white" if inside and colour in (VERMILLION,) else "black",
+        )
+    for (colour, hatch), (ys, lefts, widths) in bars.items():  # one barh per band
+        ax.barh(
+            ys, widths, left=lefts, height=0.6, color=colour, hatch=hatch,
+            edgecolor="#bbbbbb" if colour == "white" else "#333333", linewidth=0.4,
         )
     for days, style in ((0.0, "-"), (urgent, "--"), (poll, ":")):
         if lo <= days <= hi:
@@ -682,7 +752,10 @@ def days_to_expiry_figure(result: Any, *, max_rows: int = 40, horizon: int = 400
     for probe in (-1.0, min(1.0, urgent / 2), urgent, poll, None):
         colour, hatch, name = _band(probe, poll, urgent)
         bands.append(Patch(facecolor=colour, hatch=hatch, edgecolor="#333333", label=name))
-    fig.legend(handles=bands, loc="outside lower center", ncols=5, fontsize=7.5, frameon=False)
+    legend = fig.legend(
+        handles=bands, loc="lower center", bbox_to_anchor=(0.5, 0.04 / fig.get_figheight()),
+        ncols=5, fontsize=7.5, frameon=False, borderaxespad=0,
+    )
     rest = rows[max_rows:]
     if rest:
         counts: dict[str, int] = {}
@@ -694,5 +767,6 @@ def days_to_expiry_figure(result: Any, *, max_rows: int = 40, horizon: int = 400
         note = f"{len(shown)} most urgent of {len(rows)} shown; the other {len(rest)}: {detail}"
         if soonest is not None:
             note += f" (soonest {soonest:,.0f} d)"
-        fig.suptitle(note + ".", fontsize=8, x=0.01, ha="left", color="#333333")
+        _header(fig, note + ".")
+    _place(fig, ax, above=0.55 if rest else 0.3, below=0.5, legend=legend, legend_at="bottom")
     return fig

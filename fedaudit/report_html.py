@@ -545,25 +545,25 @@ def verdicts(ctx: ReportContext) -> Fragment:
 
 
 def timeline(ctx: ReportContext, *, max_rows: int = 40) -> Fragment:
-    """The certificate timeline (most urgent page) and the days-to-expiry chart."""
-    from .plots import days_to_expiry_figure, timeline_figure
+    """The certificate timeline: the most urgent ``max_rows`` rows.
 
+    Days left per domain are in the verdict table, so the report leaves out
+    :func:`fedaudit.plots.days_to_expiry_figure` (the explore notebook shows it).
+    """
+    from .plots import timeline_figure
+
+    poll = f"{float(ctx.thresholds.get('expiry_warning_days', 35)):g}"
+    urgent = f"{float(ctx.thresholds.get('expiry_urgent_days', 15)):g}"
     fig = timeline_figure(ctx.result, max_rows=max_rows)
-    parts = [
-        figure(
-            fig,
-            alt="Timeline of token-signing certificates per farm and domain, coloured by source, "
-            "with the as-of date, the 35- and 15-day windows before the primary's expiry and projected rollover events.",
-            caption="Token-signing certificates from not-before to not-after. Shaded: the 35 days before the "
-            "primary's expiry (Entra ID polls the metadata) and the last 15 (renew now). The appendix lists every certificate.",
-        ).html,
-        figure(
-            days_to_expiry_figure(ctx.result, max_rows=max_rows),
-            alt="Days left on the token-signing certificate per farm and per domain.",
-            caption="Days left per farm (AD FS primary) and per federated domain, most urgent first.",
-        ).html,
-    ]
-    return _section("timeline", "".join(parts))
+    body = figure(
+        fig,
+        alt="Timeline of token-signing certificates per farm and domain, coloured by source, with the as-of date, "
+        f"the {poll}- and {urgent}-day windows before the primary's expiry and projected rollover events.",
+        caption=f"Token-signing certificates from not-before to not-after, most urgent first. Shaded: the {poll} days "
+        f"before the primary's expiry (Entra ID polls the metadata) and the last {urgent} (renew now). "
+        "The certificate appendix lists every certificate.",
+    ).html
+    return _section("timeline", body)
 
 
 def matrix(ctx: ReportContext, *, max_rows: int = 40) -> Fragment:
@@ -655,15 +655,105 @@ def _finding_articles(frame: pd.DataFrame, path: Callable[[Any], str] = str) -> 
     return "".join(parts)
 
 
+#: Findings of one check on one farm are shown as one block from this many on (a farm with
+#: hundreds of domains would otherwise repeat the same title and remedy hundreds of times).
+GROUP_FROM = 4
+_BLANK_LINE = "\n\n"
+
+
+def _check_title(check_id: str) -> str:
+    """The registered check's title, else its id (a finding's own title names one domain)."""
+    from .checks import by_id
+
+    try:
+        return by_id(check_id).title
+    except KeyError:
+        return check_id
+
+
+def _evidence_inline(items: Any, path: Callable[[Any], str]) -> str:
+    if not isinstance(items, (list, tuple)):
+        return ""
+    parts = []
+    for item in items:
+        if isinstance(item, Mapping):
+            origin = item.get("origin")
+            where = "" if _na(origin) else f" ({path(origin)})"
+            parts.append(f"{item.get('fact', '')}: {_plain(item.get('value'))}{where}")
+        else:
+            parts.append(str(item))
+    return "; ".join(parts)
+
+
+def _grouped_article(group: pd.DataFrame, path: Callable[[Any], str]) -> str:
+    """Findings of one check, severity and farm (and exception state) as one block: a row per
+    finding, and each distinct block of remediation commands once, in order of appearance."""
+    first = group.iloc[0]
+    sev = "info" if _na(first["severity"]) else str(first["severity"])
+    excepted = "excepted" in group.columns and not _na(first["excepted"]) and bool(first["excepted"])
+    klass = f"fa-finding fa-sev-{_e(sev)}-box" + (" fa-excepted" if excepted else "")
+    farm = None if _na(first["farm"]) else str(first["farm"])
+    where = f" on {farm}" if farm else ""
+    heading = f"{_check_title(str(first['id']))}: {len(group)} findings{where}"
+    meta = _dl(
+        [
+            ("check", first["id"]),
+            ("farm", first["farm"]),
+            ("runbook", first["reference"]),
+            ("controls", first.get("controls")),
+            ("exception", first.get("exception")),
+        ]
+    )
+    rows = "".join(
+        f"<tr><td>{_e(_plain(r['domain']))}</td><td>{_e(r['title'])}"
+        + ("" if _na(r["detail"]) else f'<br><span class="fa-note">{_e(r["detail"])}</span>')
+        + f"</td><td>{_e(_evidence_inline(r['evidence'], path))}</td></tr>"
+        for _, r in group.iterrows()
+    )
+    blocks: list[str] = []
+    for text in group["remediation"]:
+        if _na(text):
+            continue
+        for block in str(text).split(_BLANK_LINE):
+            if block.strip() and block not in blocks:
+                blocks.append(block)
+    remedy = (
+        "<p><strong>Remediation</strong> (the commands of all these findings; a block they share is shown once)</p>"
+        f"<pre><code>{_e(_BLANK_LINE.join(blocks))}</code></pre>"
+        if blocks
+        else ""
+    )
+    return (
+        f'<article class="{klass}"><h3>{_sev(sev)} {_e(heading)}{" (excepted)" if excepted else ""}</h3>{meta}'
+        '<div class="fa-table"><table class="fa-data"><thead><tr><th>domain</th><th>finding</th><th>evidence</th>'
+        f"</tr></thead><tbody>{rows}</tbody></table></div>{remedy}</article>"
+    )
+
+
 def findings(ctx: ReportContext) -> Fragment:
-    """Every finding, most severe first: what, where, the evidence used and the exact remedy."""
+    """Every finding, most severe first: what, where, the evidence used and the exact remedy.
+
+    From :data:`GROUP_FROM` findings of one check on one farm on, they share one block."""
     frame = ctx.result.findings
     if not len(frame):
         return _section("findings", '<p class="fa-note">No finding.</p>', "no findings")
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    keyed = frame.assign(
+        _rank=[rank.get(str(v), 9) for v in frame["severity"]],
+        _exc=frame["excepted"].fillna(False).astype(bool) if "excepted" in frame.columns else False,
+        _farm=frame["farm"].astype("string").fillna(""),
+        _id=frame["id"].astype("string"),
+    )
+    parts = []
+    for _, group in keyed.groupby(["_rank", "_id", "_farm", "_exc"], sort=True):
+        if len(group) >= GROUP_FROM:
+            parts.append(_grouped_article(group, ctx.path))
+        else:
+            parts.append(_finding_articles(group, ctx.path))
     counts = ctx.counts()
     intro = "<p>" + ", ".join(f"{counts[s]} {s}" for s in SEVERITIES) + " open"
     intro += f"; {counts['excepted']} excepted (accepted risks, shown dashed)" if counts["excepted"] else ""
-    return _section("findings", intro + ".</p>" + _finding_articles(frame, ctx.path), f"{len(frame)} finding(s)")
+    return _section("findings", intro + ".</p>" + "".join(parts), f"{len(frame)} finding(s)")
 
 
 _ISSUE_COLUMNS = {"severity": "severity", "origin": "file", "line": "line", "field": "field", "message": "message"}

@@ -52,7 +52,10 @@ def _ctx(n=5, subject=XSS, **kw):
     return rh.ReportContext(result=result, parameters={"inputs": ["<i>x</i>"]}, title="T <b>", organisation="O <img src=q>", **kw)
 
 
-SECTION_FUNCS = (rh.header, rh.drift, rh.verdicts, rh.timeline, rh.matrix, rh.findings, rh.load_issues, rh.certificates, rh.manifest)
+SECTION_FUNCS = (
+    rh.header, rh.drift, rh.verdicts, rh.timeline, rh.matrix, rh.findings, rh.load_issues, rh.methodology,
+    rh.certificates, rh.manifest,
+)
 
 
 def _page(ctx) -> str:
@@ -62,6 +65,13 @@ def _page(ctx) -> str:
         cell.outputs = [new_output("execute_result", data=fn(ctx)._repr_mimebundle_(), execution_count=7)]
         cell.execution_count = 7
         cells.append(cell)
+    plain = new_code_cell("x")
+    plain.outputs = [
+        new_output("display_data", data={"text/plain": "plain <text>"}),
+        new_output("stream", name="stdout", text="side <effect>"),
+        new_output("display_data", data={"application/javascript": "alert(1)", "text/plain": "js"}),
+    ]
+    cells.append(plain)
     note = new_markdown_cell("HIDDEN_NOTE")
     note.metadata["tags"] = ["fedaudit-hide"]
     return reporting.render_html(new_notebook(cells=[note, *cells]), title="Title <script>")
@@ -95,6 +105,10 @@ def test_page_is_self_contained_and_hides_code(page):
                 assert attrs[key].startswith(("data:", "#")), attrs
     text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page).lower()
     assert "cdn" not in text and "mathjax" not in text and "require.js" not in text and "requirejs" not in text and "@import" not in text
+    for anchor, _ in rh.SECTIONS:
+        if anchor != "drift":
+            assert f'<section id="{anchor}">' in page, anchor
+    assert "<pre>plain &lt;text&gt;</pre>" in page and "side &lt;effect&gt;" in page
     assert "SECRET_CODE" not in page and "In&nbsp;[" not in page and "Out[" not in page and "HIDDEN_NOTE" not in page
     assert "<title>Title &lt;script&gt;</title>" in page
     meta = [a for a in tags.named("meta") if a.get("name") == "viewport"]
@@ -113,9 +127,29 @@ def test_header_counts_and_status():
 
 def test_findings_mark_exceptions_and_keep_remediation():
     text = rh.findings(_ctx()).html
-    assert text.count("<article") == 6
+    # 4 EXPIRY-URGENT findings on one farm share a block; SYNC-CURRENT and the excepted one stand alone
+    assert text.count("<article") == 3
+    assert "EXPIRY-URGENT: 4 findings on fs0.contoso.example" in text
     assert "(excepted)" in text and "fa-excepted" in text
-    assert "Update-MsolFederatedDomain -DomainName &quot;d0001.example.com&quot;" in text
+    for domain in ("d0000", "d0001", "d0002", "d0003", "d0004"):
+        assert f"Update-MsolFederatedDomain -DomainName &quot;{domain}.example.com&quot;" in text
+
+
+def test_grouped_findings_show_each_distinct_remediation_block_once():
+    from fedaudit.frames import make_frame
+
+    shared = "# on the AD FS server\nUpdate-AdfsCertificate -CertificateType Token-Signing"
+    rows = [
+        {"id": "x.check", "severity": "high", "farm": "fs", "domain": f"d{i}.com", "title": f"t{i}", "detail": "<b>",
+         "evidence": [{"fact": "f", "value": i, "origin": "o"}], "remediation": f"{shared}\n\nSet-Thing -Domain d{i}.com"}
+        for i in range(rh.GROUP_FROM)
+    ]
+    ctx = _ctx()
+    ctx.result = type(ctx.result)(ctx.result.as_of, ctx.result.evidence, ctx.result.verdicts, make_frame("findings", rows), ctx.result.timeline)
+    text = rh.findings(ctx).html
+    assert text.count("<article") == 1 and text.count("Update-AdfsCertificate") == 1
+    assert all(f"Set-Thing -Domain d{i}.com" in text for i in range(rh.GROUP_FROM))
+    assert "&lt;b&gt;" in text and "f: 3 (o)" in text
 
 
 def test_drift_section_only_with_history():
