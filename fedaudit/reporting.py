@@ -313,7 +313,8 @@ def report(
     except OSError as exc:
         raise ReportError(f"{out_dir}: cannot create the output folder: {exc.strerror or exc}") from None
     name = f"{started:%Y-%m-%dT%H%M%SZ}-{_slug(audit_name, organisation, title)}"
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=out_dir))
+    # absolute: the kernel runs with the temporary folder as its working directory
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=os.path.abspath(out_dir)))
     parameters = {
         "inputs": [_absolute(p) for p in paths],
         "metadata": [_absolute(m) for m in metadata],
@@ -365,7 +366,7 @@ def report(
             "outputs": outputs,
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        final = _publish(tmp, out_dir, name)
+        final = out_dir / _publish(tmp, tmp.parent, name).name  # as the caller named it
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -262,19 +262,26 @@ def cli_run(tmp_path_factory):
     import contextlib
     import io
 
+    import os
+
     stdout = io.StringIO()
-    with contextlib.redirect_stdout(stdout):
-        code = main([
-            "report", str(SAMPLES), "--out", str(out), "--as-of", _samples_as_of(), "--organisation", "Contoso",
-            "--exceptions", str(exceptions), "--history", str(base / "history.sqlite"), "--audit-name", "demo",
-        ])
-    return code, stdout.getvalue(), out, exceptions
+    cwd = os.getcwd()
+    os.chdir(base)  # a relative --out, as `make report` passes it
+    try:
+        with contextlib.redirect_stdout(stdout):
+            code = main([
+                "report", str(SAMPLES), "--out", "out", "--as-of", _samples_as_of(), "--organisation", "Contoso",
+                "--exceptions", str(exceptions), "--history", str(base / "history.sqlite"), "--audit-name", "demo",
+            ])
+    finally:
+        os.chdir(cwd)
+    return code, str(base / stdout.getvalue().strip()), out, exceptions
 
 
 @pytest.mark.slow
 def test_cli_report_writes_a_complete_dated_folder(cli_run):
-    code, stdout, out, exceptions = cli_run
-    html_path = Path(stdout.strip())
+    code, html_path, out, exceptions = cli_run
+    html_path = Path(html_path)
     folder = html_path.parent
     assert html_path.name == "report.html" and html_path.is_file()
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{6}Z-demo", folder.name)  # named after the audit
