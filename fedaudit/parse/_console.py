@@ -132,15 +132,13 @@ def prepare(text: str) -> list[Line]:
     and a shared markdown indentation removed.
     """
     text = normalise_newlines(strip_ansi(text)).lstrip("\ufeff")
-    lines = []
-    odd = "\u00a0" in text or "\x00" in text
-    for no, raw in enumerate(text.split("\n"), start=1):
-        if odd:
-            raw = raw.replace("\u00a0", " ").replace("\x00", "")
-        if ("```" in raw or "~~~" in raw) and _FENCE.match(raw):
-            lines.append(Line(no, ""))
-            continue
-        lines.append(Line(no, raw.rstrip()))
+    # No-break spaces and NULs go line by line or all at once alike (neither is a newline).
+    body = text.replace("\u00a0", " ").replace("\x00", "") if "\u00a0" in text or "\x00" in text else text
+    if "```" in body or "~~~" in body:
+        lines = [Line(no, "") if ("```" in raw or "~~~" in raw) and _FENCE.match(raw) else Line(no, raw.rstrip())
+                 for no, raw in enumerate(body.split("\n"), start=1)]
+    else:
+        lines = [Line(no, raw.rstrip()) for no, raw in enumerate(body.split("\n"), start=1)]
     if "`" in text:
         lines = _unwrap_backticks(lines)
     lines = _collapse_double_spacing(lines)

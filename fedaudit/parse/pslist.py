@@ -52,7 +52,6 @@ FORM = "list"
 _PROPERTY = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_]*)(?P<pad>[ \t]+):(?:[ \t](?P<val>.*))?$")
 # Continuation prompt of a command typed over several lines (`PS C:\> Get-X |` then `>> ...`).
 _PROMPT_CONTINUATION = re.compile(r"^>>(?: (?P<more>.*))?$")
-_X509_START = re.compile(r"^\{?\[Subject\]")
 _MAY_ANNOTATE = re.compile("[\u2605\u2606\u203b]")  # ★ ☆ ※
 
 
@@ -64,6 +63,8 @@ class _Builder:
         self.known = None if known is None else frozenset(k.lower() for k in known)
         self.objects: list[PSObject] = []
         self.command: str | None = None
+        # False when the capture holds no annotation mark at all (values then need no search)
+        self.annotated = True
         self._reset()
 
     def _reset(self) -> None:
@@ -82,10 +83,14 @@ class _Builder:
     def _start_value(self, first: str) -> None:
         self.value = [first]
         stripped = first.strip()
-        # X509Certificate.ToString(true) starts with "[Subject]"; a collection of certificates
-        # (TokenSigningCertificates) prints as "{[Subject] ... }".
-        self._cert = "open" if _X509_START.match(stripped) else None
-        self._cert_set = stripped.startswith("{")
+        if stripped[:1] in ("[", "{"):
+            # X509Certificate.ToString(true) starts with "[Subject]"; a collection of
+            # certificates (TokenSigningCertificates) prints as "{[Subject] ... }".
+            self._cert = "open" if stripped.startswith(("[Subject]", "{[Subject]")) else None
+            self._cert_set = stripped.startswith("{")
+        else:
+            self._cert = None
+            self._cert_set = False
         self._thumb_seen = False
 
     def _append(self, text: str) -> None:
@@ -108,15 +113,25 @@ class _Builder:
     def _close_value(self) -> None:
         if self.key is None:
             return
-        lines = [strip_annotation(v).rstrip() if _MAY_ANNOTATE.search(v) else v.rstrip() for v in self.value]
-        while lines and not lines[-1]:
-            lines.pop()
-        if lines:
-            lines[0] = lines[0].strip()
-        self.props[self.key] = "\n".join(lines)
-        self.folded.add(self.key.lower())
+        self._store_value()
         self.key = None
         self._start_value("")
+
+    def _store_value(self) -> None:
+        """Store the value being read under ``self.key`` (which the caller then moves on)."""
+        key = self.key
+        value = self.value
+        annotated = self.annotated
+        if len(value) == 1 and not (annotated and _MAY_ANNOTATE.search(value[0])):
+            self.props[key] = value[0].strip()  # the lines below for a one-line value
+        else:
+            lines = [strip_annotation(v).rstrip() if annotated and _MAY_ANNOTATE.search(v) else v.rstrip() for v in value]
+            while lines and not lines[-1]:
+                lines.pop()
+            if lines:
+                lines[0] = lines[0].strip()
+            self.props[key] = "\n".join(lines)
+        self.folded.add(key.lower())
 
     def flush(self) -> None:
         self._close_value()
@@ -153,14 +168,14 @@ class _Builder:
 
     def add_property(self, line: Line, m: re.Match[str]) -> None:
         key = m.group("key")
-        separator_blanks = 2 if self._x509_state() == "done" else 1
+        current = self.key
+        separator_blanks = 2 if current is not None and self._cert == "done" else 1
         folded = key.lower()
-        repeated = folded in self.folded or (self.key or "").lower() == folded
+        repeated = folded in self.folded or (current is not None and current.lower() == folded)
         if len(self.blanks) >= separator_blanks or repeated:
             self.flush()
-        else:
-            self._close_value()
-            self.blanks = []
+        elif current is not None:
+            self._store_value()  # _close_value without resetting the value _start_value replaces
         if self.start is None:
             self.start = line.no
             self.colon = m.start("pad") + len(m.group("pad"))
@@ -205,21 +220,28 @@ class _Builder:
 def _scan(text: str, origin: str, known: frozenset[str] | None) -> list[PSObject]:
     lines = prepare(text)
     # Where Format-Table underlines are: a table header can only sit a few lines above one.
-    dash_rows = [n for n, ln in enumerate(lines) if ln.text.lstrip(" \t")[:1] == "-" and is_dash_row(ln.text)]
+    dash_rows = [n for n, ln in enumerate(lines) if "-" in ln.text and ln.text.lstrip(" \t")[:1] == "-" and is_dash_row(ln.text)]
     next_dash = 0
+    n_dash = len(dash_rows)
+    n = len(lines)
     b = _Builder(origin, known)
+    b.annotated = _MAY_ANNOTATE.search(text) is not None
     i = 0
     after_soft_blank = False
-    while i < len(lines):
+    known_names = b.known
+    while i < n:
         line = lines[i]
-        if not line.text:
+        text_i = line.text
+        if not text_i:
             if line.soft:
                 after_soft_blank = True
             else:
                 b.blank(line)
             i += 1
             continue
-        is_cmd, cmd = command_of(line.text, at_boundary=b.at_boundary or after_soft_blank)
+        boundary = b.key is None or bool(b.blanks) or after_soft_blank
+        # command_of finds nothing in a line that neither starts with "PS" nor sits at a boundary
+        is_cmd, cmd = command_of(text_i, at_boundary=boundary) if boundary or text_i.startswith("PS") else (False, None)
         after_soft_blank = False
         if is_cmd:
             b.flush()
@@ -231,7 +253,13 @@ def _scan(text: str, origin: str, known: frozenset[str] | None) -> list[PSObject
                     b.command = f"{b.command} {piece}" if b.command else piece
                 i += 1
             continue
-        m = None if line.text[:1] in (" ", "\t") else b.property_match(line.text)
+        if text_i[0] in " \t":
+            m = None
+        else:
+            # property_match, with its common case (a known property name) inline
+            m = _PROPERTY.match(text_i)
+            if m is not None and known_names is not None and m.group("key").lower() not in known_names:
+                m = b.property_match(text_i)
         while next_dash < len(dash_rows) and dash_rows[next_dash] <= i:
             next_dash += 1
         near_dashes = next_dash < len(dash_rows) and dash_rows[next_dash] - i <= 8
@@ -244,8 +272,26 @@ def _scan(text: str, origin: str, known: frozenset[str] | None) -> list[PSObject
                 continue
         if m is not None:
             b.add_property(line, m)
-        else:
-            b.add_other(line)
+            i += 1
+            # The lines that continue this value (wrapped base64, a certificate block): indented,
+            # not blank, no table underline within reach. For them the general path above finds
+            # no command (a prompt or a bare command starts at column 0), no property (indented)
+            # and no table, and add_other appends them: do just that, without the per-line tests.
+            value_col = b.value_col
+            append = b._append
+            while i < n:
+                cont = lines[i].text
+                if not cont or cont[0] not in " \t":
+                    break
+                while next_dash < n_dash and dash_rows[next_dash] <= i:
+                    next_dash += 1
+                if next_dash < n_dash and dash_rows[next_dash] - i <= 8:
+                    break
+                lead = len(cont) - len(cont.lstrip(" "))
+                append(cont[min(lead, value_col) :])
+                i += 1
+            continue
+        b.add_other(line)
         i += 1
     b.flush()
     return b.objects
