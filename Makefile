@@ -28,8 +28,11 @@ test: $(STAMP)
 report: $(STAMP)
 	$(VENV)/bin/fedaudit report data/samples --out reports --as-of $(SAMPLES_ASOF) --organisation "Contoso Group (demo)" --fail-on none
 
+# JupyterLab refuses to run as root (containers) unless told to
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: $(STAMP)
-	FEDAUDIT_INPUTS=$(CURDIR)/data/samples FEDAUDIT_AS_OF=$(SAMPLES_ASOF) $(VENV)/bin/jupyter lab notebooks/explore.ipynb
+	FEDAUDIT_INPUTS=$(CURDIR)/data/samples FEDAUDIT_AS_OF=$(SAMPLES_ASOF) $(VENV)/bin/jupyter lab $(LAB_ROOT) notebooks/explore.ipynb
 
 bench: $(STAMP)
 	$(PY) -m fedaudit._bench
