@@ -113,11 +113,26 @@ class Endpoint:
 
     @property
     def host(self) -> str | None:
-        try:
-            host = urlsplit(self.location).hostname
-        except ValueError:
-            return None
-        return host.lower() if host else None
+        return _location_host(self.location)
+
+
+_HOSTS: dict[str, str | None] = {}
+
+
+def _location_host(location: str) -> str | None:
+    """Lower-case host of an endpoint URL, remembered (a document repeats its few hosts in
+    every endpoint, and ``hosts`` is asked for often); bounded like the certificate caches."""
+    if location in _HOSTS:
+        return _HOSTS[location]
+    try:
+        host = urlsplit(location).hostname
+        found = host.lower() if host else None
+    except ValueError:
+        found = None
+    if len(_HOSTS) >= 8192:
+        _HOSTS.clear()
+    _HOSTS[location] = found
+    return found
 
 
 @dataclass(frozen=True)
@@ -329,8 +344,8 @@ class _Collector:
             for cert_el in x509_data.findall(_DS + "X509Certificate"):
                 text = "".join(cert_el.itertext())
                 try:
-                    with quiet_serial_warning():
-                        cert = certificate_from_base64(text, origin=self.origin, field=field_name)
+                    # certs reads a non-positive serial without cryptography's warning
+                    cert = certificate_from_base64(text, origin=self.origin, field=field_name)
                 except CertificateError as exc:
                     self.issue(f"unreadable certificate: {exc.message}", cert_el, field=field_name)
                     continue

@@ -26,8 +26,8 @@ from typing import Any, Mapping
 
 from ..errors import InputError, ParseError
 from ..records import CertificateObservation, LoadIssue, MetadataRecord, ParseResult
-from .parse import MetadataDocument, MetadataEntity, parse_metadata
-from .verify import SignatureVerification, verify_metadata
+from .parse import MetadataDocument, MetadataEntity, document_from_tree, parse_tree
+from .verify import SignatureVerification, verify_tree
 
 __all__ = ["FetchSidecar", "parse_sidecar", "read_document", "read_metadata"]
 
@@ -174,8 +174,10 @@ def read_document(data: bytes, origin: str, sidecar: FetchSidecar | None = None)
         fetch_error = "body differs from the bytes fetched (sha256 mismatch)"
         issues.append(LoadIssue(origin, f"{fetch_error}; sidecar {sidecar.origin}", field="sha256", severity="high"))
     try:
-        doc = parse_metadata(data, origin)
-        verdict = verify_metadata(data, origin)
+        # One parse serves the records and the signature check.
+        root = parse_tree(data, origin)
+        doc = document_from_tree(root, bytes(data), origin)
+        verdict = verify_tree(root, data, origin, document=doc)
     except InputError as exc:
         issues.append(LoadIssue(origin, exc.message, line=exc.line, field=exc.field, severity="high"))
         record = MetadataRecord(origin=origin, sha256=digest, error=fetch_error or exc.message, **fetch)

@@ -38,9 +38,9 @@ from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
 from ..records import Certificate
-from .parse import MAX_DEPTH, MAX_DOCUMENT_BYTES, NS, _Collector, parse_tree, quiet_serial_warning
+from .parse import MAX_DEPTH, MAX_DOCUMENT_BYTES, NS, MetadataDocument, _Collector, parse_tree, quiet_serial_warning
 
-__all__ = ["SIGNATURE_STATES", "SignatureVerification", "algorithm_name", "verify_metadata"]
+__all__ = ["SIGNATURE_STATES", "SignatureVerification", "algorithm_name", "verify_metadata", "verify_tree"]
 
 SIGNATURE_STATES = ("valid", "invalid", "absent", "error")
 
@@ -183,6 +183,21 @@ def verify_metadata(
     ParseError) only when the bytes are not a safe metadata document; every signature outcome,
     however broken, is a :class:`SignatureVerification`."""
     root = parse_tree(data, origin, max_bytes=max_bytes, max_depth=max_depth)
+    return verify_tree(root, data, origin, trusted=trusted)
+
+
+def verify_tree(
+    root: etree._Element,
+    data: bytes,
+    origin: str = "<metadata>",
+    *,
+    trusted: Iterable[Certificate] = (),
+    document: MetadataDocument | None = None,
+) -> SignatureVerification:
+    """:func:`verify_metadata` for a document already parsed by :func:`~.parse.parse_tree`
+    (``root``; ``data`` are its bytes, which signxml verifies). ``document``, when given, is
+    :func:`~.parse.document_from_tree` of the same ``root``: its signature facts and signing keys
+    are used instead of being read from the tree a second time."""
     collector = _Collector(origin)
     root_sigs = root.findall(_DS + "Signature")
     if not root_sigs:
@@ -194,7 +209,7 @@ def verify_metadata(
             error=f"the document root is not signed; a ds:Signature at {_element_path(inner)} "
             "does not authenticate the document (signature wrapping)",
         )
-    info = collector.signature(root_sigs[0])
+    info = document.signature if document is not None and document.signature is not None else collector.signature(root_sigs[0])
     sig_alg = algorithm_name(info.signature_method)
     dig_alg = algorithm_name(info.digest_methods[0]) if info.digest_methods else None
 
@@ -223,12 +238,8 @@ def verify_metadata(
         if count != 1:
             return result("invalid", f"ID {root_id!r} is carried by {count} elements (duplicated IDs)")
 
-    key_descriptor = [
-        key.certificate
-        for entity in collector.walk(root, None, None)
-        for key in entity.keys
-        if key.use in _SIGNING_USES
-    ]
+    entities = document.entities if document is not None else collector.walk(root, None, None)
+    key_descriptor = [key.certificate for entity in entities for key in entity.keys if key.use in _SIGNING_USES]
     candidates = _candidates(key_descriptor, info.key_info_certificates, tuple(trusted))
     if not candidates:
         return result("error", "no certificate to check the signature with (no ds:KeyInfo certificate, "

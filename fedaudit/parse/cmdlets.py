@@ -128,13 +128,21 @@ class _Props:
 
     def __init__(self, obj: PSObject) -> None:
         self.obj = obj
-        self.lower: dict[str, Any] = {}
-        self.values: dict[str, Any] = {}
-        for k, v in obj.properties.items():
-            low = str(k).lower()
-            self.lower[low] = k
-            if not _empty(v):
-                self.values[low] = v
+        props = obj.properties
+        names = tuple(props)
+        lows = _LOWS.get(names)
+        if lows is None:
+            # Objects of one export share their property names: fold each name list once.
+            if len(_LOWS) > 4096:
+                _LOWS.clear()
+            lows = _LOWS[names] = tuple(str(k).lower() for k in names)
+        self.lower: dict[str, Any] = dict(zip(lows, names))
+        # not _empty(v), with the test for a plain str inline
+        self.values: dict[str, Any] = {
+            low: v
+            for low, v in zip(lows, props.values())
+            if (v.strip() not in _BLANK_TEXT if v.__class__ is str else not _empty(v))
+        }
 
     def key(self, *names: str) -> str | None:
         for name in names:
@@ -164,6 +172,8 @@ class _Props:
 
 
 _LOWER: dict[str, str] = {}
+_LOWS: dict[tuple[Any, ...], tuple[str, ...]] = {}
+_BLANK_TEXT = frozenset(("", "{}", "-"))  # what _empty calls an empty string, once stripped
 
 
 def _low(name: str) -> str:
@@ -187,6 +197,13 @@ def _empty(value: Any) -> bool:
 
 def _text(value: Any) -> str | None:
     """A scalar as text; a 5.1 ``[uri]`` object as its string; type-name placeholders as None."""
+    if value.__class__ is str:  # the usual case, tested as below
+        s = value.strip()
+        if not s or s in _BLANK_TEXT:
+            return None
+        if s.startswith(("System.", "Microsoft.")) and _TYPE_NAME_VALUE.match(s):
+            return None
+        return s
     if _empty(value):
         return None
     if isinstance(value, dict):
@@ -206,7 +223,8 @@ def _text(value: Any) -> str | None:
 
 def _first_token(value: str) -> str:
     """Drop an author's annotation after a value (``True ★<<<``, ``wsFed ★<--``)."""
-    return value.split()[0] if value.split() else value
+    parts = value.split(None, 1)
+    return parts[0] if parts else value
 
 
 class _Ctx:
