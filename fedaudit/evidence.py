@@ -114,14 +114,39 @@ def _norm_uri(uri: str | None) -> str | None:
     return uri.strip().lower().rstrip("/") if uri else None
 
 
+_HOSTS: dict[str, str | None] = {}
+
+
 def _host(uri: str | None) -> str | None:
     if not uri:
         return None
+    if uri in _HOSTS:  # every domain of a farm names the same few sign-in URLs
+        return _HOSTS[uri]
     try:
         host = urlsplit(uri.strip()).hostname
+        found = host.lower() if host else None
     except ValueError:
-        return None
-    return host.lower() if host else None
+        found = None
+    if len(_HOSTS) >= 8192:
+        _HOSTS.clear()
+    _HOSTS[uri] = found
+    return found
+
+
+# An observation with one field changed, as dataclasses.replace makes it but without a call to
+# __init__ per field (the join re-places tens of thousands). Only while the record has no
+# __post_init__ and no __slots__ to honour; otherwise dataclasses.replace.
+_PLAIN_OBSERVATION = not hasattr(CertificateObservation, "__post_init__") and "__slots__" not in vars(CertificateObservation)
+
+
+def _replace(o: CertificateObservation, **changes: Any) -> CertificateObservation:
+    if not _PLAIN_OBSERVATION or type(o) is not CertificateObservation:
+        return dataclasses.replace(o, **changes)
+    new = object.__new__(CertificateObservation)
+    state = new.__dict__
+    state.update(o.__dict__)
+    state.update(changes)
+    return new
 
 
 def _subject_host(cert: Certificate) -> str | None:
@@ -346,7 +371,7 @@ class _Join:
                 record = o.hints.get("record") if o.hints else None
                 if domain is None and record is not None and record.isdigit():
                     domain = self.resolved.get((ri, int(record)))
-                self.obs.append(o if domain == o.domain else dataclasses.replace(o, domain=domain))
+                self.obs.append(o if domain == o.domain else _replace(o, domain=domain))
 
     def adfs_farms(self) -> None:
         """Farm of each AD FS certificate (rules 1-5 of the module notes)."""
@@ -362,11 +387,11 @@ class _Join:
             if not found and not hints.get("identifier") and not hints.get("hosts"):
                 found = set(self.origin_farms.get(o.origin, set()))
             if len(found) == 1:
-                self.obs[i] = dataclasses.replace(o, farm=found.pop())
+                self.obs[i] = _replace(o, farm=found.pop())
                 continue
             host = _subject_host(o.certificate)
             if host:
-                self.obs[i] = dataclasses.replace(o, farm=_one(self.by_host.get(host, set())) or host)
+                self.obs[i] = _replace(o, farm=_one(self.by_host.get(host, set())) or host)
                 continue
             pending.append(i)
         by_thumb = self.thumbprint_farms()
@@ -376,7 +401,7 @@ class _Join:
             if farm is None and single is not None and o.domain is None:
                 farm = single
             if farm:
-                self.obs[i] = dataclasses.replace(o, farm=farm)
+                self.obs[i] = _replace(o, farm=farm)
 
     def thumbprint_farms(self) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
@@ -452,7 +477,7 @@ class _Join:
                     host = _subject_host(o.certificate)
                     farm = _one(self.by_host.get(host, set())) if host else None
             if farm:
-                self.obs[i] = dataclasses.replace(o, farm=farm)
+                self.obs[i] = _replace(o, farm=farm)
         # Last, an AD FS or file certificate no fact above placed (a CA-issued certificate in a
         # Format-Table capture) takes the farm whose domains or metadata hold its thumbprint.
         held: dict[str, set[str]] = {}
@@ -463,7 +488,7 @@ class _Join:
             if not o.farm and o.source in ("adfs", "file"):
                 farm = _one(held.get(o.certificate.thumbprint, set()))
                 if farm:
-                    self.obs[i] = dataclasses.replace(o, farm=farm)
+                    self.obs[i] = _replace(o, farm=farm)
 
     def enrich(self) -> None:
         """Certificate bytes win: a printed certificate takes the decoded record of the same
@@ -478,7 +503,7 @@ class _Join:
         for i, o in enumerate(self.obs):
             c = o.certificate
             if c.text_derived and best[c.thumbprint] is not c and (not best[c.thumbprint].text_derived or _filled(best[c.thumbprint]) > _filled(c)):
-                self.obs[i] = dataclasses.replace(o, certificate=best[c.thumbprint])
+                self.obs[i] = _replace(o, certificate=best[c.thumbprint])
 
     def certificate_rows(self) -> list[dict[str, Any]]:
         rows: dict[tuple[Any, ...], dict[str, Any]] = {}
