@@ -210,13 +210,12 @@ def _load_files(
     for path in files:
         origin = str(path)
         try:
-            with open(path, "rb") as fh:
-                size = os.fstat(fh.fileno()).st_size
-                if size > MAX_FILE_BYTES:
-                    results.append(_refused(origin, f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit"))
-                    inputs.append(InputFile(origin, size, "", "refused (too large)"))
-                    continue
-                data = fh.read()
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                results.append(_refused(origin, f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit"))
+                inputs.append(InputFile(origin, size, "", "refused (too large)"))
+                continue
+            data = path.read_bytes()
         except OSError as exc:
             results.append(_refused(origin, f"cannot read file: {exc.strerror or exc}"))
             inputs.append(InputFile(origin, 0, "", "unreadable"))
