@@ -9,10 +9,23 @@ response per domain, some as Get-MgDomainFederationConfiguration Format-List cap
 metadata with fetch sidecars).
 
 Each measurement runs in its own Python process, so runs share no memory and the peak resident
-set (``ru_maxrss``) is that run's own; import time is outside the timers. Beside ``fedaudit.load``
-two floors are measured in the same run: reading every file and decoding every certificate
-value the files carry once with ``x509.load_der_x509_certificate`` (per occurrence: what any
-loader that does not cache decodes), and the same with each distinct certificate decoded once.
+set (``ru_maxrss``) is that run's own; import time is outside the timers. Each is run
+``REPEATS`` times and the fastest run is reported (the others absorb a busy machine's noise);
+the peak is the largest of the runs.
+
+The floor (issue 2: "read the same files and decode each certificate once with cryptography,
+nothing else"), measured in the same run as ``fedaudit.load``: read every file of the estate and
+call ``x509.load_der_x509_certificate`` once for every certificate value the records in those
+files carry, i.e. once per occurrence, not once per distinct certificate: every
+Get-MsolDomainFederationSettings block and Graph federation object decodes its
+SigningCertificate (and NextSigningCertificate), every Get-AdfsCertificate export each
+certificate's RawData, and every metadata document each of its certificates once (a document
+repeats its keys in each role descriptor and in the signature's KeyInfo: one decode per
+certificate per document). Certificates printed only as text (Format-List blocks, Export-Csv
+ToString) carry no bytes and cost the floor nothing. The list of values is recorded while the
+estate is written (``certificates.bin`` beside it): 24,096 for the default estate, the
+certificate observations of the load that come with bytes (23,350 Entra, 279 AD FS, 467
+metadata). A second floor decodes each distinct certificate once, for comparison only.
 Targets: load within 3x of the per-occurrence floor, peak memory under 500 MB.
 """
 
@@ -34,6 +47,8 @@ DOMAINS_PER_FARM = 100
 FARMS_PER_TENANT = 10
 AS_OF = dt.datetime(2026, 11, 27, tzinfo=dt.timezone.utc)
 _MARKER = "BUILT.json"
+#: Runs of each measurement; the fastest is reported.
+REPEATS = 3
 
 
 def _farm_host(i: int) -> str:
@@ -233,6 +248,14 @@ def _child(code: str, *args: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _best(code: str, *args: str) -> dict:
+    """The fastest of ``REPEATS`` runs of ``code``, with the largest peak of them all."""
+    runs = [_child(code, *args) for _ in range(REPEATS)]
+    best = dict(min(runs, key=lambda r: r["seconds"]))
+    best["maxrss_kb"] = max(r["maxrss_kb"] for r in runs)
+    return best
+
+
 def run(out_dir: str | os.PathLike[str]) -> list[str]:
     out = Path(out_dir)
     estate = out / "estate"
@@ -247,18 +270,18 @@ def run(out_dir: str | os.PathLike[str]) -> list[str]:
         built = f"built in {time.perf_counter() - t:.1f} s"
     manifest = str(out / "certificates.bin")
     baseline = _child(_BASELINE)
-    floor = _child(_FLOOR, str(estate), manifest, "0")
-    floor_distinct = _child(_FLOOR, str(estate), manifest, "1")
-    load = _child(_LOAD, str(estate))
+    floor = _best(_FLOOR, str(estate), manifest, "0")
+    floor_distinct = _best(_FLOOR, str(estate), manifest, "1")
+    load = _best(_LOAD, str(estate))
     mb = 1024.0
     ratio = load["seconds"] / floor["seconds"] if floor["seconds"] else float("inf")
     lines = [
         f"estate: {counts['farms']} farms, {counts['domains']:,} federated domains, {counts['files']:,} files, "
         f"{counts['bytes'] / 1e6:.0f} MB ({built}) in {estate}",
-        f"floor, read files + decode {floor['decoded']:,} certificate values: {floor['seconds']:.2f} s, "
+        f"floor, read files + decode {floor['decoded']:,} certificate values (best of {REPEATS}): {floor['seconds']:.2f} s, "
         f"peak {floor['maxrss_kb'] / mb:.0f} MB",
         f"floor, read files + decode {floor_distinct['decoded']:,} distinct certificates: {floor_distinct['seconds']:.2f} s",
-        f"fedaudit.load: {load['seconds']:.2f} s, peak {load['maxrss_kb'] / mb:.0f} MB "
+        f"fedaudit.load (best of {REPEATS}): {load['seconds']:.2f} s, peak {load['maxrss_kb'] / mb:.0f} MB "
         f"(imports alone {baseline['maxrss_kb'] / mb:.0f} MB); farms {load['farms']}, federated domains {load['federated']:,} "
         f"({load['tied']:,} tied to a farm), certificate rows {load['certificates']:,}, metadata {load['metadata']}, issues {load['issues']}",
         f"ratio load / floor: {ratio:.1f}x (target <= 3x: {'met' if ratio <= 3 else 'MISSED'}); "
