@@ -29,10 +29,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 __all__ = [
+    "MATRIX_STATES",
+    "MATRIX_VIEWS",
+    "MatrixRow",
     "days_to_expiry_figure",
     "figure_png",
     "frames_of",
+    "matrix_note",
     "mismatch_matrix_figure",
+    "mismatch_rows",
     "timeline_figure",
 ]
 
@@ -440,16 +445,17 @@ def timeline_figure(
             row_of[(bar.farm or "", "")] = y
         elif bar.source == "entra" and bar.slot == "current":
             row_of[bar.group] = y
-    for ev in data["timeline"].itertuples(index=False):
-        style = _event_style(str(ev.event))
-        if style is None or pd.isna(ev.time) or not (lo <= ev.time <= hi):
-            continue
-        group = (_s(ev.farm) or "", _s(ev.domain) or "")
-        y = row_of.get(group)
+    tl = data["timeline"]
+    in_view = tl[tl["time"].between(lo, hi)] if len(tl) else tl  # NaT is never between
+    for event, time_, farm, domain in zip(
+        in_view["event"].tolist(), in_view["time"].tolist(), in_view["farm"].tolist(), in_view["domain"].tolist()
+    ):
+        style = _event_style(str(event))
+        y = row_of.get((_s(farm) or "", _s(domain) or "")) if style else None
         if y is None:
             continue
         xs_, ys_ = events.setdefault(style, ([], []))
-        xs_.append(x(ev.time))
+        xs_.append(x(time_))
         ys_.append(y)
     for (_legend, marker, colour), (xs_, ys_) in events.items():
         ax.plot(xs_, ys_, linestyle="", marker=marker, color=colour, markersize=7, markeredgecolor="white", zorder=4)
@@ -505,8 +511,42 @@ _CODE_STYLE = {  # code -> (face colour, text colour, hatch, legend)
 }
 
 
-def _matrix_rows(certificates: pd.DataFrame, verdicts: pd.DataFrame) -> list[tuple[str, str | None, list[list[str]], list[str]]]:
-    """(domain, farm, codes per view, cell text per view) for each domain with a verdict."""
+MATRIX_STATES = ("disagree", "with gaps", "agree")
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    """One federated domain of the mismatch matrix. Per view (:data:`MATRIX_VIEWS`): the
+    thumbprints seen, their codes (``P`` AD FS primary, ``S`` secondary, ``?`` neither) and the
+    cell text; ``state`` indexes :data:`MATRIX_STATES`."""
+
+    domain: str
+    farm: str | None
+    thumbprints: tuple[tuple[str, ...], ...]
+    codes: tuple[tuple[str, ...], ...]
+    texts: tuple[str, ...]
+    state: int
+
+    @property
+    def cell_codes(self) -> tuple[str, ...]:
+        """The code a cell is coloured by: ``?`` wins, then ``P``, ``S``; ``""`` for no data."""
+        return tuple("?" if "?" in c else (c[0] if c else "") for c in self.codes)
+
+
+def _matrix_state(codes: list[list[str]]) -> int:
+    """0 = disagreement, 1 = gaps in the evidence, 2 = agrees (Entra current holds the primary)."""
+    current, nxt, metadata = codes[2], codes[3], codes[4]
+    if any("?" in c for c in codes) or (codes[0] and current and "P" not in current):
+        return 0
+    if not codes[0] or not current or (metadata == [] and codes[0]) or (codes[1] and "S" not in nxt + current):
+        return 1
+    return 2
+
+
+def mismatch_rows(result: Any, *, domains: Iterable[str] | str | None = None) -> list[MatrixRow]:
+    """The mismatch matrix as data, disagreements first (the report draws it as an HTML table)."""
+    data = frames_of(result)
+    certificates = data["certificates"]
     certs = certificates[certificates["role"].isna() | (certificates["role"] == "token-signing")]
     by_farm: dict[tuple[str, str, str], set[str]] = {}
     by_domain: dict[tuple[str, str], set[str]] = {}
@@ -519,10 +559,11 @@ def _matrix_rows(certificates: pd.DataFrame, verdicts: pd.DataFrame) -> list[tup
             by_farm.setdefault((farm, "metadata", ""), set()).add(tp)
         elif source == "entra" and domain and slot in ("current", "next"):
             by_domain.setdefault((domain.lower(), slot), set()).add(tp)
+    sel = _select(domains)
     out = []
-    for row in verdicts.itertuples(index=False):
+    for row in data["verdicts"].itertuples(index=False):
         domain, farm = _s(row.domain), _s(row.farm)
-        if domain is None:
+        if domain is None or (sel is not None and domain.lower() not in sel):
             continue
         primary = by_farm.get((farm or "", "adfs", "primary"), set())
         secondary = by_farm.get((farm or "", "adfs", "secondary"), set())
@@ -535,10 +576,8 @@ def _matrix_rows(certificates: pd.DataFrame, verdicts: pd.DataFrame) -> list[tup
         ]
         codes, texts = [], []
         for thumbs in views:
-            cell_codes = []
-            for tp in sorted(thumbs):
-                cell_codes.append("P" if tp in primary else "S" if tp in secondary else "?")
-            cell_codes = sorted(set(cell_codes), key="PS?".index)
+            found = {"P" if tp in primary else "S" if tp in secondary else "?" for tp in thumbs}
+            cell_codes = [c for c in "PS?" if c in found]
             codes.append(cell_codes)
             if not thumbs:
                 texts.append("\u2014")
@@ -546,18 +585,24 @@ def _matrix_rows(certificates: pd.DataFrame, verdicts: pd.DataFrame) -> list[tup
                 texts.append(f"{cell_codes[0]} {next(iter(thumbs))[:4]}")
             else:
                 texts.append("+".join(cell_codes) if len(cell_codes) > 1 else f"{len(thumbs)}\u00d7{cell_codes[0]}")
-        out.append((domain, farm, codes, texts))
+        out.append(
+            MatrixRow(
+                domain, farm, tuple(tuple(sorted(v)) for v in views), tuple(tuple(c) for c in codes), tuple(texts),
+                _matrix_state(codes),
+            )
+        )
+    out.sort(key=lambda r: (r.state, r.domain))
     return out
 
 
-def _matrix_problem(codes: list[list[str]]) -> int:
-    """0 = disagreement, 1 = gaps in the evidence, 2 = agrees (Entra current holds the primary)."""
-    current, nxt, metadata = codes[2], codes[3], codes[4]
-    if any("?" in c for c in codes) or (codes[0] and current and "P" not in current):
-        return 0
-    if not codes[0] or not current or (metadata == [] and codes[0]) or (codes[1] and "S" not in nxt + current):
-        return 1
-    return 2
+def matrix_note(rows: list[MatrixRow], shown: int) -> str:
+    """The line that says how many domains the matrix shows and what the others are."""
+    rest = rows[shown:]
+    if not rest:
+        return f"{len(rows)} federated domain{'s' if len(rows) != 1 else ''}, disagreements first."
+    states = [r.state for r in rest]
+    parts = [f"{states.count(i)} {name}" for i, name in enumerate(MATRIX_STATES) if states.count(i)]
+    return f"{shown} of {len(rows)} domains shown, disagreements first; the other {len(rest)}: {', '.join(parts)}."
 
 
 def mismatch_matrix_figure(result: Any, *, max_rows: int = 40, domains: Iterable[str] | str | None = None) -> Figure:
@@ -574,12 +619,7 @@ def mismatch_matrix_figure(result: Any, *, max_rows: int = 40, domains: Iterable
 
     if max_rows < 1:
         raise ValueError("max_rows must be >= 1")
-    data = frames_of(result)
-    rows = _matrix_rows(data["certificates"], data["verdicts"])
-    sel = _select(domains)
-    if sel is not None:
-        rows = [r for r in rows if r[0].lower() in sel]
-    rows.sort(key=lambda r: (_matrix_problem(r[2]), r[0]))
+    rows = mismatch_rows(result, domains=domains)
     shown = rows[:max_rows]
     n = max(len(shown), 1)
     fig = _new_figure(WIDTH_INCHES, 1.7 + n * 0.3)
@@ -587,9 +627,8 @@ def mismatch_matrix_figure(result: Any, *, max_rows: int = 40, domains: Iterable
     if not shown:
         return _empty(fig, ax, "No federated domain with a verdict.")
     cells: dict[str, list[list[tuple[float, float]]]] = {code: [] for code in _CODE_STYLE}
-    for y, (_domain, _farm, codes, texts) in enumerate(shown):
-        for x_, (cell, text) in enumerate(zip(codes, texts)):
-            code = "?" if "?" in cell else (cell[0] if cell else "")
+    for y, row in enumerate(shown):
+        for x_, (code, text) in enumerate(zip(row.cell_codes, row.texts)):
             face, ink, hatch, _ = _CODE_STYLE[code]
             x0, y0 = x_ - 0.5, y - 0.5
             cells[code].append([(x0, y0), (x0 + 1, y0), (x0 + 1, y0 + 1), (x0, y0 + 1)])
@@ -608,7 +647,7 @@ def mismatch_matrix_figure(result: Any, *, max_rows: int = 40, domains: Iterable
     ax.set_ylim(len(shown) - 0.5, -0.5)
     ax.set_xticks(range(len(MATRIX_VIEWS)), MATRIX_VIEWS, fontsize=8)
     ax.xaxis.tick_top()
-    labels = [_short(d if not f else f"{d} ({f})") for d, f, _, _ in shown]
+    labels = [_short(r.domain if not r.farm else f"{r.domain} ({r.farm})") for r in shown]
     ax.set_yticks(range(len(shown)), labels, fontsize=8, parse_math=False)
     ax.tick_params(length=0)
     for spine in ax.spines.values():
@@ -622,21 +661,7 @@ def mismatch_matrix_figure(result: Any, *, max_rows: int = 40, domains: Iterable
         ncols=4, fontsize=7.5, frameon=False, borderaxespad=0,
     )
     _place(fig, ax, above=0.55, below=0.12, legend=legend, legend_at="bottom")
-    rest = rows[max_rows:]
-    if rest:
-        states = [_matrix_problem(r[2]) for r in rest]
-        parts = [
-            f"{count} {name}"
-            for count, name in (
-                (states.count(0), "disagree"),
-                (states.count(1), "with gaps"),
-                (states.count(2), "agree"),
-            )
-            if count
-        ]
-        note = f"{len(shown)} of {len(rows)} domains shown, disagreements first; the other {len(rest)}: {', '.join(parts)}."
-    else:
-        note = f"{len(rows)} federated domain{'s' if len(rows) != 1 else ''}, disagreements first."
+    note = matrix_note(rows, len(shown))
     _header(fig, note)
     return fig
 

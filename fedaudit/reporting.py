@@ -295,17 +295,11 @@ def report(
     """
     exceptions_file = exceptions if isinstance(exceptions, (str, os.PathLike)) else None
     paths = _validate(inputs, fail_on, {"ca_bundle": ca_bundle, "exceptions": exceptions_file})
-    started = _now()
-    if as_of is None:
-        when = started
-    elif isinstance(as_of, dt.datetime):
-        when = as_of if as_of.tzinfo else as_of.replace(tzinfo=dt.timezone.utc)
-    elif isinstance(as_of, dt.date):
-        when = dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=dt.timezone.utc)
-    else:
-        from .report_html import _as_of
+    from .engine import to_utc
+    from .report_html import RUN_FILE
 
-        when = _as_of(as_of)
+    started = _now()
+    when = started if as_of is None else to_utc(as_of)
     title = title or "Federation certificate audit"
     out_dir = Path(out)
     try:
@@ -333,7 +327,7 @@ def report(
     try:
         parameters["exceptions"] = _stage_exceptions(exceptions, tmp)
         notebook = execute_template(TEMPLATE, tmp / NOTEBOOK_NAME, parameters, cwd=tmp)
-        run_file = tmp / ".fedaudit-run.json"
+        run_file = tmp / RUN_FILE
         try:
             run = json.loads(run_file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:

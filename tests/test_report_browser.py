@@ -219,7 +219,7 @@ def test_page_loads_without_console_errors(browser):
 
 
 def test_every_image_decodes(browser):
-    assert len(browser["images"]) >= 2  # timeline, matrix
+    assert len(browser["images"]) >= 1  # the timeline (the matrix is an HTML table)
     for image in browser["images"]:
         assert image["src"].startswith("data:image/png"), image
         assert image["w"] > 0 and image["h"] > 0, image

@@ -116,6 +116,17 @@ def test_page_is_self_contained_and_hides_code(page):
     assert "@media print" in page and "@media (max-width" in page
 
 
+def test_matrix_table_prints_codes_and_full_thumbprints():
+    ctx = _ctx(3)  # d0000 in sync, d0001 Entra lags, d0002 no Entra settings
+    text = rh.matrix(ctx).html
+    rows = _Tags(text).named("tr")
+    assert len(rows) == 4  # header + 3 domains
+    assert text.index("d0001.example.com") < text.index("d0000.example.com")  # disagreement first
+    primary = ctx.result.verdicts["primary_thumbprint"].iloc[0]
+    assert f'title="{primary}"' in text and f">P {primary[:4]}<" in text
+    assert 'class="fa-m-x"' in text and 'title="not in the evidence">\u2014<' in text
+
+
 def test_header_counts_and_status():
     ctx = _ctx(exit_code=1, fail_on="high")
     counts = ctx.counts()
