@@ -8,6 +8,8 @@ records and load issues point at the line the user sees in the file.
 from __future__ import annotations
 
 import re
+from functools import partial
+from itertools import repeat
 from typing import NamedTuple
 
 from ..textio import normalise_newlines, strip_ansi
@@ -20,6 +22,8 @@ class Line(NamedTuple):
     text: str  # trailing whitespace removed; "" for blank and whitespace-only lines
     soft: bool = False  # a blank line that is a markdown double-spacing artefact
 
+
+_new_line = partial(tuple.__new__, Line)  # Line from a (no, text, soft) tuple
 
 # Prompt lines: `PS C:\>`, `PS C:\Windows\system32>`, `PS Cert:\LocalMachine\Root>`, `PS>`.
 _PROMPT = re.compile(r"^PS(?:\s+[^>\n]*)?>\s?(?P<cmd>.*)$")
@@ -105,11 +109,11 @@ def _collapse_double_spacing(lines: list[Line]) -> list[Line]:
 
 def _deindent(lines: list[Line]) -> list[Line]:
     """Remove indentation every content line shares (markdown 4-space code blocks)."""
-    content = [ln.text for ln in lines if ln.text]
-    if not content:
-        return lines
     prefix = None
-    for text in content:
+    for ln in lines:
+        text = ln.text
+        if not text:
+            continue
         lead = text[: len(text) - len(text.lstrip(" \t"))]
         if prefix is None:
             prefix = lead
@@ -120,7 +124,9 @@ def _deindent(lines: list[Line]) -> list[Line]:
             prefix = prefix[:k]
         if not prefix:
             return lines
-    n = len(prefix or "")
+    if prefix is None:  # no content line
+        return lines
+    n = len(prefix)
     return [Line(ln.no, ln.text[n:]) if ln.text else ln for ln in lines]
 
 
@@ -138,7 +144,9 @@ def prepare(text: str) -> list[Line]:
         lines = [Line(no, "") if ("```" in raw or "~~~" in raw) and _FENCE.match(raw) else Line(no, raw.rstrip())
                  for no, raw in enumerate(body.split("\n"), start=1)]
     else:
-        lines = [Line(no, raw.rstrip()) for no, raw in enumerate(body.split("\n"), start=1)]
+        raws = body.split("\n")
+        # Line(no, text) for every line, built without a Python call per line
+        lines = list(map(_new_line, zip(range(1, len(raws) + 1), map(str.rstrip, raws), repeat(False))))
     if "`" in text:
         lines = _unwrap_backticks(lines)
     lines = _collapse_double_spacing(lines)

@@ -167,7 +167,8 @@ class _Builder:
         return self.key is None or bool(self.blanks)
 
     def add_property(self, line: Line, m: re.Match[str]) -> None:
-        key = m.group("key")
+        key, val = m.group(1, 3)  # key, val
+        pad_end = m.end(2)  # the colon's column
         current = self.key
         separator_blanks = 2 if current is not None and self._cert == "done" else 1
         folded = key.lower()
@@ -178,12 +179,13 @@ class _Builder:
             self._store_value()  # _close_value without resetting the value _start_value replaces
         if self.start is None:
             self.start = line.no
-            self.colon = m.start("pad") + len(m.group("pad"))
+            self.colon = pad_end
         self.key = key
-        self._start_value(m.group("val") or "")
-        self.value_col = m.end("pad") + 2
+        self._start_value(val or "")
+        self.value_col = pad_end + 2
         self.lines[key] = line.no
-        self.blanks = []
+        if self.blanks:
+            self.blanks = []
 
     def add_other(self, line: Line) -> None:
         """A line that is not a property: continuation of the current value, or stray text."""
