@@ -229,7 +229,8 @@ def prepare(
         "exceptions": exceptions,
     }
     evidence_dir = None
-    if output_dir and any(str(m).lower().startswith(("https://", "http://")) for m in metadata_list):
+    # metadata URLs (in either list) are fetched into the report folder: the documents are evidence
+    if output_dir and any(str(m).lower().startswith(("https://", "http://")) for m in input_list + metadata_list):
         evidence_dir = os.path.join(output_dir, "metadata")
         os.makedirs(evidence_dir, exist_ok=True)
     evidence = load(*input_list, metadata=metadata_list, ca_bundle=ca_bundle, culture=culture, evidence_dir=evidence_dir)

@@ -342,3 +342,35 @@ def test_failed_run_leaves_no_folder(tmp_path):
     with pytest.raises(ReportError, match="ConfigError"):
         reporting.report([SAMPLES], tmp_path / "out", as_of=_samples_as_of(), exceptions=bad)
     assert list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.slow
+def test_fetched_metadata_is_kept_and_listed_in_the_manifest(tmp_path):
+    """A metadata URL (real HTTPS on 127.0.0.1, trustme CA) is fetched into the report folder."""
+    import ssl
+
+    import trustme
+
+    from fedaudit._bench.fetch import LoopbackHTTPS, send
+
+    document = next((SAMPLES / "metadata").glob("fs.contoso.com_*.xml")).read_bytes()
+    ca = trustme.CA()
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    with LoopbackHTTPS(lambda h: send(h, 200, document), context=context) as server:
+        url = f"https://127.0.0.1:{server.port}/FederationMetadata/2007-06/FederationMetadata.xml"
+        result = reporting.report(
+            [SAMPLES / "ad-fs" / "contoso-adfs01"], tmp_path / "out", metadata=[url], ca_bundle=tmp_path / "ca.pem",
+            as_of=_samples_as_of(), fail_on="none",
+        )
+    fetched = [m for m in result.manifest["metadata"] if m["url"] == url]
+    assert len(fetched) == 1 and fetched[0]["http_status"] == 200 and fetched[0]["tls_verified"] is True
+    assert fetched[0]["sha256"] == hashlib.sha256(document).hexdigest()
+    assert fetched[0]["fetched_at"] and fetched[0]["origin"].startswith("metadata/")
+    kept = [p.name for p in (result.folder / "metadata").iterdir()]
+    assert any(n.endswith(".xml") for n in kept) and any(n.endswith(".fetch.json") for n in kept)
+    listed = {i["path"] for i in result.manifest["inputs"]}
+    assert {f"metadata/{n}" for n in kept} <= listed
+    assert {f"metadata/{n}" for n in kept} <= set(result.manifest["outputs"])
+    assert result.manifest["parameters"]["metadata"] == [url]
