@@ -53,7 +53,8 @@ def normalise_newlines(text: str) -> str:
     """CRLF and lone CR become LF (Windows exports end lines with CRLF)."""
     if "\r" not in text:
         return text
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n")
+    return text.replace("\r", "\n") if "\r" in text else text
 
 
 def _utf16_without_bom(data: bytes) -> str | None:

@@ -443,6 +443,18 @@ def _clean_domain(token: str) -> str | None:
     return token.lower()
 
 
+_CMDLET_PATTERNS: dict[str, re.Pattern[str]] = {}
+
+
+def _cmdlet_pattern(cmdlet: str) -> re.Pattern[str]:
+    pattern = _CMDLET_PATTERNS.get(cmdlet)
+    if pattern is None:
+        if len(_CMDLET_PATTERNS) > 256:
+            _CMDLET_PATTERNS.clear()
+        pattern = _CMDLET_PATTERNS[cmdlet] = re.compile(re.escape(cmdlet) + r"(?![A-Za-z])", re.I)
+    return pattern
+
+
 def command_domain(command: str | None, cmdlet: str | None = None) -> str | None:
     """The domain a captured command line names (``-DomainName x`` / ``-DomainId x`` / positional).
 
@@ -454,7 +466,7 @@ def command_domain(command: str | None, cmdlet: str | None = None) -> str | None
     text = command.replace("\u2013", "-").replace("\u2014", "-")
     stage = text
     if cmdlet:
-        m = re.search(re.escape(cmdlet) + r"(?![A-Za-z])", text, re.I)
+        m = _cmdlet_pattern(cmdlet).search(text)
         if not m:
             return None
         stage = re.split(r"[|;}]", text[m.end() :], maxsplit=1)[0]

@@ -78,18 +78,18 @@ def identify(obj: PSObject) -> str | None:
         if by_type == C.MG_DOMAIN and obj.form == "Graph JSON":
             return C.GRAPH_DOMAIN
         return by_type
-    names = [k for k in obj.properties if isinstance(k, str) and k != "ToString"]
-    key = tuple(names)
+    key = tuple(obj.properties)  # the names below follow from the keys alone
     if key in _IDENTIFIED:
         return _IDENTIFIED[key]
+    names = [k for k in key if isinstance(k, str) and k != "ToString"]
     if len(_IDENTIFIED) > 4096:
         _IDENTIFIED.clear()
     _IDENTIFIED[key] = found = _identify_names(names)
     return found
 
 
-# Exports of one kind share their property names: recognise each name list once.
-_IDENTIFIED: dict[tuple[str, ...], str | None] = {}
+# Exports of one kind share their property names: recognise each key list once.
+_IDENTIFIED: dict[tuple[object, ...], str | None] = {}
 
 
 def _identify_names(names: list[str]) -> str | None:

@@ -227,7 +227,7 @@ def _scan(text: str, origin: str, known: frozenset[str] | None) -> list[PSObject
     n_dash = len(dash_rows)
     n = len(lines)
     b = _Builder(origin, known)
-    b.annotated = _MAY_ANNOTATE.search(text) is not None
+    b.annotated = "\u2605" in text or "\u2606" in text or "\u203b" in text  # _MAY_ANNOTATE, by str search
     i = 0
     after_soft_blank = False
     known_names = b.known
