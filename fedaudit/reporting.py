@@ -296,7 +296,7 @@ def report(
     exceptions_file = exceptions if isinstance(exceptions, (str, os.PathLike)) else None
     paths = _validate(inputs, fail_on, {"ca_bundle": ca_bundle, "exceptions": exceptions_file})
     from .engine import to_utc
-    from .report_html import RUN_FILE
+    from .report_context import RUN_FILE
 
     started = _now()
     when = started if as_of is None else to_utc(as_of)
