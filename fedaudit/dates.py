@@ -190,7 +190,27 @@ def _order_reading(cands: tuple[tuple[int, int, int], ...], date_part: str, orde
     return None  # YMD culture but the year is last
 
 
+# Exports repeat their dates (every domain's lastRunDateTime, every block of one certificate):
+# each (text, culture) is read once. Only readings that succeed are kept (an error is raised
+# afresh with the caller's origin, line and field); bounded like the certificate caches.
+_READ: dict[tuple[str, str | None], dt.datetime] = {}
+
+
 def _parse(text: str, culture: str | None, origin, line, field) -> dt.datetime:
+    key = (text, culture) if isinstance(text, str) else None
+    if key is not None:
+        hit = _READ.get(key)
+        if hit is not None:
+            return hit
+    value = _parse_text(text, culture, origin, line, field)
+    if key is not None:
+        if len(_READ) >= 8192:
+            _READ.clear()
+        _READ[key] = value
+    return value
+
+
+def _parse_text(text: str, culture: str | None, origin, line, field) -> dt.datetime:
     if not isinstance(text, str):
         raise _error(f"expected text, got {type(text).__name__}", repr(text), origin, line, field)
     raw = text.strip()

@@ -443,6 +443,9 @@ def _clean_domain(token: str) -> str | None:
     return token.lower()
 
 
+_STAGE_END = re.compile(r"[|;}]")
+_POSITIONAL = re.compile(r"\s+(\"[^\"]*\"|'[^']*'|[^\s-][^\s]*)")
+_DOMAIN_PARAMETER = re.compile(r"-Domain(?:Name|Id)\s*[: ]\s*(\"[^\"]*\"|'[^']*'|[^\s|;}]+)", re.I)
 _CMDLET_PATTERNS: dict[str, re.Pattern[str]] = {}
 
 
@@ -469,11 +472,11 @@ def command_domain(command: str | None, cmdlet: str | None = None) -> str | None
         m = _cmdlet_pattern(cmdlet).search(text)
         if not m:
             return None
-        stage = re.split(r"[|;}]", text[m.end() :], maxsplit=1)[0]
-        positional = re.match(r"\s+(\"[^\"]*\"|'[^']*'|[^\s-][^\s]*)", stage)
+        stage = _STAGE_END.split(text[m.end() :], maxsplit=1)[0]
+        positional = _POSITIONAL.match(stage)
         if positional:
             return _clean_domain(positional.group(1))
-    m = re.search(r"-Domain(?:Name|Id)\s*[: ]\s*(\"[^\"]*\"|'[^']*'|[^\s|;}]+)", stage, re.I)
+    m = _DOMAIN_PARAMETER.search(stage)
     return _clean_domain(m.group(1)) if m else None
 
 
