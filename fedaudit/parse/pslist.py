@@ -140,9 +140,9 @@ class _Builder:
                 PSObject(
                     origin=self.origin,
                     form=FORM,
-                    properties=dict(self.props),
+                    properties=self.props,  # _reset below starts new dicts: no copies needed
                     line=self.start,
-                    lines=dict(self.lines),
+                    lines=self.lines,
                     command=self.command,
                 )
             )
