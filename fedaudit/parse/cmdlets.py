@@ -137,11 +137,11 @@ class _Props:
                 _LOWS.clear()
             lows = _LOWS[names] = tuple(str(k).lower() for k in names)
         self.lower: dict[str, Any] = dict(zip(lows, names))
-        # not _empty(v), with the test for a plain str inline
+        # not _empty(v), with the tests for a plain str and None inline
         self.values: dict[str, Any] = {
             low: v
             for low, v in zip(lows, props.values())
-            if (v.strip() not in _BLANK_TEXT if v.__class__ is str else not _empty(v))
+            if (v.strip() not in _BLANK_TEXT if v.__class__ is str else v is not None and not _empty(v))
         }
 
     def key(self, *names: str) -> str | None:
