@@ -12,6 +12,7 @@ PowerShell 7.2+ hosts wrap Format-List labels in ``$PSStyle.Formatting.FormatAcc
 
 from __future__ import annotations
 
+import contextlib
 import codecs
 import re
 
@@ -116,10 +117,8 @@ def decode(data: bytes, origin: str) -> tuple[str, str]:
             origin=origin,
             value=data[max(0, at - 8) : at + 8],
         )
-    try:
+    with contextlib.suppress(UnicodeDecodeError):  # not UTF-8: try the ANSI code page next
         return normalise_newlines(data.decode("utf-8")), "utf-8"
-    except UnicodeDecodeError:
-        pass
     try:
         return normalise_newlines(data.decode("cp1252")), "cp1252"
     except UnicodeDecodeError as exc:

@@ -281,9 +281,8 @@ def test_fixed_keys_make_minting_reproducible(tmp_path):
         again = mint_certificate("CN=x", nb, nb + dt.timedelta(days=1), key_size=1024, key_slot=7, hash_name="sha1")
         with pytest.raises(LookupError, match="demo-rsa-1024-008.key"):
             synth.private_key(1024, 8)
-        with pytest.raises(RuntimeError):
-            with synth.fixed_keys(tmp_path):
-                pass
+        with pytest.raises(RuntimeError), synth.fixed_keys(tmp_path):
+            synth.private_key(2048, 0)
     assert first == again
     assert synth.private_key(1024, 7).public_key().public_numbers() != keys[(1024, 7)].public_key().public_numbers()
 
