@@ -155,10 +155,48 @@ def render_frames(frames: Mapping[str, pd.DataFrame], fmt: str, extra: Mapping[s
     for name, frame in frames.items():
         parts.append(f"{name} ({len(frame)})")
         if len(frame):
-            with pd.option_context("display.width", 200, "display.max_colwidth", 60, "display.max_rows", 500):
-                parts.append(frame.to_string(index=False, na_rep="-"))
+            parts.append(_text_table(frame))
         parts.append("")
     return "\n".join(parts)
+
+
+#: Widest a cell of the plain-text table may be; longer text is clipped with an ellipsis
+#: (the full value is in --format json/csv).
+TABLE_CELL_WIDTH = 60
+
+
+#: Columns whose end matters most (file names): clipped at the start instead.
+_CLIP_LEFT = {"path", "origin", "url", "report"}
+
+
+def _clip(value: Any, left: bool = False) -> str:
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+        return "-"
+    if isinstance(value, pd.Timestamp):
+        text = value.strftime("%Y-%m-%d %H:%M") + "Z"
+    elif isinstance(value, float):
+        text = f"{value:.1f}"
+    elif isinstance(value, (list, dict)):
+        text = json.dumps(value, default=_json_default, ensure_ascii=False)
+    else:
+        text = str(value)
+    text = " ".join(text.split())
+    if len(text) <= TABLE_CELL_WIDTH:
+        return text
+    if left:
+        return "\u2026" + text[-(TABLE_CELL_WIDTH - 1) :]
+    return text[: TABLE_CELL_WIDTH - 1] + "\u2026"
+
+
+def _text_table(frame: pd.DataFrame) -> str:
+    """Left-aligned columns, one line per row, cells clipped to TABLE_CELL_WIDTH."""
+    columns = [str(c) for c in frame.columns]
+    left = [c.lower() in _CLIP_LEFT for c in columns]
+    rows = [[_clip(v, lf) for v, lf in zip(row, left)] for row in frame.itertuples(index=False, name=None)]
+    widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths)).rstrip()]
+    lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    return "\n".join(lines)
 
 
 def _cell(value: Any) -> str:
