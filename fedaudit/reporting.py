@@ -230,6 +230,11 @@ def _absolute(value: Any) -> Any:
 
 def _publish(tmp: Path, out: Path, name: str) -> Path:
     """Rename ``tmp`` to ``out/name`` (or ``name-2`` ...), never replacing an existing folder."""
+    # mkdtemp made the folder 0700; a published report gets the permissions of any new
+    # folder (the umask decides), so the people it is meant for can read it.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)
     for n in range(1, 1000):
         final = out / (name if n == 1 else f"{name}-{n}")
         if final.exists():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import html.parser
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -374,3 +375,17 @@ def test_fetched_metadata_is_kept_and_listed_in_the_manifest(tmp_path):
     assert {f"metadata/{n}" for n in kept} <= listed
     assert {f"metadata/{n}" for n in kept} <= set(result.manifest["outputs"])
     assert result.manifest["parameters"]["metadata"] == [url]
+
+
+def test_published_folder_is_readable_as_the_umask_allows(tmp_path):
+    import stat
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(suffix=".partial", dir=tmp_path))
+    assert stat.S_IMODE(tmp.stat().st_mode) == 0o700
+    old = os.umask(0o022)
+    try:
+        final = reporting._publish(tmp, tmp_path, "r")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(final.stat().st_mode) == 0o755
