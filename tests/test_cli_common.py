@@ -4,7 +4,9 @@ import datetime as dt
 import re
 
 import pandas as pd
+import pytest
 
+from fedaudit.cli import main
 from fedaudit.cli._common import TABLE_CELL_WIDTH, render_frames
 from fedaudit.frames import make_frame
 
@@ -32,3 +34,33 @@ def test_table_formats_times_and_numbers():
     )
     text = render_frames({"t": frame}, "table")
     assert "2026-11-27 10:30Z" in text and "4.7" in text
+
+
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["check", "x", "--fail-on", "bogus"], "fedaudit check: error: argument --fail-on: invalid choice: 'bogus'"),
+        (["inventory"], "fedaudit inventory: error: the following arguments are required: PATH"),
+        (["bogus"], "fedaudit: error: argument COMMAND: invalid choice: 'bogus'"),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(capsys, argv, needle):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(needle)
+
+
+def test_bad_notification_date_names_its_own_option(capsys, tmp_path):
+    assert main(["check", str(tmp_path), "--notification-date", "garbage"]) == 2
+    assert capsys.readouterr().err == "fedaudit: error: --notification-date: 'garbage' is not a date (use YYYY-MM-DD)\n"
+
+
+def test_report_history_needs_a_database_and_an_audit_name(capsys, tmp_path):
+    assert main(["report", str(tmp_path), "--out", str(tmp_path / "r"), "--history", str(tmp_path / "h.sqlite")]) == 2
+    assert "--history needs --audit-name" in capsys.readouterr().err
+    argv = ["report", str(tmp_path), "--out", str(tmp_path / "r"), "--history", str(tmp_path / "h.sqlite"), "--audit-name", "a"]
+    assert main(argv) == 2
+    assert "no history database there" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()

@@ -32,8 +32,8 @@ COMMANDS = {
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one clear line, exit 2
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"fedaudit: error: {message}\n")
+        command = self.prog if self.prog.startswith("fedaudit") else "fedaudit"
+        sys.stderr.write(f"{command}: error: {message} (see '{command} -h')\n")
         raise SystemExit(2)
 
 

@@ -31,8 +31,10 @@ __all__ = [
 FAIL_ON = ("critical", "high", "warning", "info", "none")
 
 
-def parse_as_of(value: str | None) -> dt.datetime | None:
-    """``YYYY-MM-DD`` (midnight UTC) or an ISO 8601 timestamp; None stays None."""
+def parse_as_of(value: str | None, option: str = "--as-of") -> dt.datetime | None:
+    """``YYYY-MM-DD`` (midnight UTC) or an ISO 8601 timestamp; None stays None.
+
+    ``option`` names the flag in the error message."""
     if value is None:
         return None
     try:
@@ -41,7 +43,7 @@ def parse_as_of(value: str | None) -> dt.datetime | None:
             return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
         stamp = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise UsageError(f"--as-of: {value!r} is not a date (use YYYY-MM-DD)") from None
+        raise UsageError(f"{option}: {value!r} is not a date (use YYYY-MM-DD)") from None
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=dt.timezone.utc)
     return stamp.astimezone(dt.timezone.utc)

@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         if not os.access(path, os.R_OK):
             raise UsageError(f"{path}: permission denied")
     as_of = parse_as_of(args.as_of) or dt.datetime.now(dt.timezone.utc)  # the CLI is the edge: it may read the clock
-    nd = parse_as_of(args.notification_date) if args.notification_date else None
+    nd = parse_as_of(args.notification_date, "--notification-date") if args.notification_date else None
     evidence = load(*args.paths, **load_options(args))
     result = audit(evidence, as_of, notification_date=nd)
     if args.exceptions:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 
+from ..errors import UsageError
 from ._common import add_as_of, add_fail_on, parse_as_of
 
 __all__ = ["register", "run"]
@@ -51,6 +53,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..reporting import report
 
+    if args.history is not None:
+        # A drift section needs both: without them it would silently say "first recorded run".
+        if not args.audit_name:
+            raise UsageError("--history needs --audit-name (the audit's name in that database)")
+        if not os.path.isfile(args.history):
+            raise UsageError(f"--history: {args.history}: no history database there (fedaudit run creates it)")
     result = report(
         args.paths,
         args.out,
