@@ -68,6 +68,7 @@ AUDIT_KEYS = (
     "title",
     "fail_on",
     "exceptions",
+    "retention",
 )
 #: Keys ``[defaults]`` may set for every audit.
 DEFAULT_KEYS = tuple(k for k in AUDIT_KEYS if k not in ("name", "exports"))
@@ -97,6 +98,7 @@ class AuditConfig:
     title: str | None = None
     fail_on: str = "high"
     exceptions: Path | None = None
+    retention: int | None = None  # days; overrides [output] retention for this audit
 
 
 @dataclass(frozen=True)
@@ -151,12 +153,7 @@ def parse_config(text: str, *, origin: str, base_dir: str | os.PathLike[str], ch
     root = (base / root_text).resolve()
     if root.exists() and not root.is_dir():
         raise ConfigError(f"{origin}: [output] root: {root} exists and is not a folder")
-    retention = output.get("retention")
-    if retention is not None:
-        if isinstance(retention, bool) or not isinstance(retention, int) or retention < 1:
-            raise ConfigError(
-                f"{origin}: [output] retention: expected a whole number of days (1 or more), got {retention!r}"
-            )
+    retention = _retention(output, f"{origin}: [output]")
     ocsf = v.boolean(output, "ocsf", "[output]", default=True)
 
     defaults = doc.get("defaults", {})
@@ -184,6 +181,14 @@ def parse_config(text: str, *, origin: str, base_dir: str | os.PathLike[str], ch
         seen[audit.name] = i
         audits.append(audit)
     return Config(path=Path(origin), root=root, audits=tuple(audits), retention=retention, ocsf=ocsf)
+
+
+def _retention(table: Mapping[str, Any], where: str) -> int | None:
+    """``retention`` in days (1 or more), or None to keep every report."""
+    retention = table.get("retention")
+    if retention is not None and (isinstance(retention, bool) or not isinstance(retention, int) or retention < 1):
+        raise ConfigError(f"{where} retention: expected a whole number of days (1 or more), got {retention!r}")
+    return retention
 
 
 def _did_you_mean(word: str, options: tuple[str, ...] | list[str]) -> str:
@@ -323,6 +328,7 @@ class _Validator:
             title=self.string(raw, "title", where),
             fail_on=fail_on,
             exceptions=exceptions,
+            retention=_retention(raw, f"{self.origin}: {where}"),
         )
 
     def _check_threshold_names(self, thresholds: Mapping[str, float], where: str) -> None:

@@ -137,7 +137,7 @@ def _run_one(config: Config, audit: AuditConfig, db_path: Path, as_of: dt.dateti
         # Ctrl-C or a bug: say so in the history, then let it propagate.
         history.fail_run(db_path, run_id, finished=_now(), error=f"{type(exc).__name__}: {exc}")
         raise
-    _apply_retention(config, db_path, audit.name, say)
+    _apply_retention(audit.retention or config.retention, config.root, db_path, audit.name, say)
     return outcome
 
 
@@ -257,11 +257,12 @@ def _inside(path: Path, root: Path) -> bool:
     return True
 
 
-def _apply_retention(config: Config, db_path: Path, audit: str, say: Progress) -> None:
-    if not config.retention:
+def _apply_retention(retention: int | None, root: Path, db_path: Path, audit: str, say: Progress) -> None:
+    """Remove report and evidence folders of ``audit`` older than ``retention`` days."""
+    if not retention:
         return
     now = _now()
-    cutoff = now - dt.timedelta(days=config.retention)
+    cutoff = now - dt.timedelta(days=retention)
     frame = history.runs(db_path, audit)
     complete = frame[frame["recorded_status"] == "complete"]
     if not len(complete):
@@ -277,7 +278,7 @@ def _apply_retention(config: Config, db_path: Path, audit: str, say: Progress) -
             target = Path(value)
             target = target.parent if target.suffix.lower() == ".html" else target
             # Only ever delete inside the output root, whatever the database says.
-            if target.exists() and _inside(target, config.root) and target.resolve() != config.root.resolve():
+            if target.exists() and _inside(target, root) and target.resolve() != root.resolve():
                 shutil.rmtree(target)
                 removed.append(target.name)
         history.mark_pruned(db_path, int(row.id), now)

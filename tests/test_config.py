@@ -222,3 +222,28 @@ def test_example_config_loads(tmp_path: Path) -> None:
     assert all(p.exists() for a in config.audits for p in a.exports)
     contoso = config.audit("contoso")
     assert contoso.exceptions is not None and contoso.exceptions.exists()
+
+
+def test_retention_per_audit_overrides_the_output_default(estate: Path) -> None:
+    cfg = write(
+        estate,
+        """
+        [output]
+        retention = 400
+
+        [[audit]]
+        name = "contoso"
+        exports = ["exports/contoso"]
+        retention = 30
+
+        [[audit]]
+        name = "fabrikam"
+        exports = ["exports/fabrikam"]
+        """,
+    )
+    config = load_config(cfg)
+    assert config.retention == 400
+    assert [a.retention for a in config.audits] == [30, None]
+    bad = write(estate, '[[audit]]\nname = "c"\nexports = ["exports/contoso"]\nretention = 0\n', "bad.toml")
+    with pytest.raises(ConfigError, match=r"\[\[audit\]\] #1 \('c'\) retention: expected a whole number of days"):
+        load_config(bad)
