@@ -49,6 +49,8 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
                 yield path.joinpath(*parts)
         elif path.is_file():
             yield path
+        elif path.exists():
+            raise UsageError(f"{path}: not a regular file or folder (a device, socket or pipe is not evidence)")
         else:
             raise UsageError(f"{path}: no such file or folder")
 

@@ -64,3 +64,10 @@ def test_report_history_needs_a_database_and_an_audit_name(capsys, tmp_path):
     assert main(argv) == 2
     assert "no history database there" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
+
+
+def test_a_device_is_not_evidence(capsys):
+    assert main(["inventory", "/dev/null"]) == 2
+    assert capsys.readouterr().err == (
+        "fedaudit: error: /dev/null: not a regular file or folder (a device, socket or pipe is not evidence)\n"
+    )

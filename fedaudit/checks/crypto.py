@@ -57,8 +57,8 @@ def _fix(farm: str | None, label: str) -> str:
         return f"# On the primary AD FS server of {farm}:\nUpdate-AdfsCertificate -CertificateType Token-Decrypting"
     if farm:
         return rm.join(
-            f"# Replace it with a certificate using a 2048-bit (or larger) RSA key and SHA-256. With "
-            f"AutoCertificateRollover on, AD FS generates one:",
+            "# Replace it with a certificate using a 2048-bit (or larger) RSA key and SHA-256. With "
+            "AutoCertificateRollover on, AD FS generates one:",
             rm.adfs_generate(farm),
             "# then put it into Entra ID for every federated domain (see the sync findings) before AD FS promotes it.",
         )

@@ -20,6 +20,7 @@ __all__ = [
     "add_as_of",
     "add_fail_on",
     "add_format",
+    "check_paths",
     "add_load_options",
     "load_options",
     "parse_as_of",
@@ -47,6 +48,21 @@ def parse_as_of(value: str | None, option: str = "--as-of") -> dt.datetime | Non
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=dt.timezone.utc)
     return stamp.astimezone(dt.timezone.utc)
+
+
+def check_paths(paths: list[str]) -> None:
+    """Refuse a PATH that does not exist or cannot be read, before any loading (exit 2).
+
+    URLs pass: they are fetched as metadata evidence."""
+    import os
+
+    for path in paths:
+        if "://" in path:
+            continue
+        if not os.path.exists(path):
+            raise UsageError(f"{path}: no such file or folder")
+        if not os.access(path, os.R_OK):
+            raise UsageError(f"{path}: permission denied")
 
 
 def add_as_of(parser: argparse.ArgumentParser) -> None:

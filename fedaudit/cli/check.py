@@ -5,15 +5,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import textwrap
 from typing import Any
 
 import pandas as pd
 
 from ..checks import ACTION_RANK
-from ..errors import UsageError
-from ._common import add_as_of, add_fail_on, add_format, add_load_options, load_options, parse_as_of, render_frames, write_out
+from ._common import check_paths, add_as_of, add_fail_on, add_format, add_load_options, load_options, parse_as_of, render_frames, write_out
 
 __all__ = ["register", "render_table", "run"]
 
@@ -81,13 +79,7 @@ def run(args: argparse.Namespace) -> int:
     from ..engine import audit, exit_code
     from ..loader import load
 
-    for path in args.paths:
-        if "://" in path:
-            continue
-        if not os.path.exists(path):
-            raise UsageError(f"{path}: no such file or folder")
-        if not os.access(path, os.R_OK):
-            raise UsageError(f"{path}: permission denied")
+    check_paths(args.paths)
     as_of = parse_as_of(args.as_of) or dt.datetime.now(dt.timezone.utc)  # the CLI is the edge: it may read the clock
     nd = parse_as_of(args.notification_date, "--notification-date") if args.notification_date else None
     evidence = load(*args.paths, **load_options(args))

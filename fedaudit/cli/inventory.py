@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 
 import pandas as pd
 
-from ..errors import UsageError
-from ._common import add_format, add_load_options, load_options, render_frames, write_out
+from ._common import check_paths, add_format, add_load_options, load_options, render_frames, write_out
 
 EPILOG = """\
 Examples:
@@ -75,13 +73,7 @@ def _inputs_frame(evidence) -> pd.DataFrame:
 def run(args: argparse.Namespace) -> int:
     from ..loader import load
 
-    for path in args.paths:
-        if "://" in path:
-            continue
-        if not os.path.exists(path):
-            raise UsageError(f"{path}: no such file or folder")
-        if not os.access(path, os.R_OK):
-            raise UsageError(f"{path}: permission denied")
+    check_paths(args.paths)
     evidence = load(*args.paths, strict=False, **load_options(args))
     frames = dict(evidence.frames())
     if args.format == "table":
