@@ -116,10 +116,11 @@ def test_samples_json_object(capsys):
 def test_samples_csv_sections(capsys):
     code, out, _ = run(capsys, "check", str(SAMPLES), "--as-of", AS_OF, "--format", "csv", "--fail-on", "none")
     assert code == 0
-    assert out.startswith("# verdicts\n")
+    head = f"# as_of: {AS_OF}T00:00:00+00:00\n# verdicts\n"
+    assert out.startswith(head)
     marks = [out.index(f"\n\n# {name}\n") for name in ("findings", "timeline", "issues")]
     assert marks == sorted(marks)
-    rows = list(csv.DictReader(io.StringIO(out[len("# verdicts\n"): marks[0]])))
+    rows = list(csv.DictReader(io.StringIO(out[len(head): marks[0]])))
     assert {r["domain"] for r in rows} >= {"contoso.com", "fabrikam.com"}
     findings = list(csv.DictReader(io.StringIO(out[marks[0] + len("\n\n# findings\n"): marks[1]])))
     assert any("Update-MsolFederatedDomain" in f["remediation"] for f in findings)  # multi-line cells quoted

@@ -71,3 +71,8 @@ def test_a_device_is_not_evidence(capsys):
     assert capsys.readouterr().err == (
         "fedaudit: error: /dev/null: not a regular file or folder (a device, socket or pipe is not evidence)\n"
     )
+
+
+def test_check_csv_states_its_as_of(capsys, tmp_path):
+    assert main(["check", str(tmp_path), "--as-of", "2026-11-27", "--format", "csv", "--fail-on", "none"]) == 0
+    assert capsys.readouterr().out.startswith("# as_of: 2026-11-27T00:00:00+00:00\n# verdicts\n")

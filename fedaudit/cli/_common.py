@@ -158,6 +158,8 @@ def render_frames(frames: Mapping[str, pd.DataFrame], fmt: str, extra: Mapping[s
         return json.dumps(obj, indent=2, default=_json_default, ensure_ascii=False) + "\n"
     if fmt == "csv":
         out = io.StringIO()
+        for key, value in (extra or {}).items():  # e.g. "# as_of: 2026-11-27T00:00:00+00:00"
+            out.write(f"# {key}: {_json_default(value) if not isinstance(value, str) else value}\n")
         for i, (name, frame) in enumerate(frames.items()):
             if len(frames) > 1:
                 if i:

@@ -11,7 +11,17 @@ from typing import Any
 import pandas as pd
 
 from ..checks import ACTION_RANK
-from ._common import check_paths, add_as_of, add_fail_on, add_format, add_load_options, load_options, parse_as_of, render_frames, write_out
+from ._common import (
+    add_as_of,
+    add_fail_on,
+    add_format,
+    add_load_options,
+    check_paths,
+    load_options,
+    parse_as_of,
+    render_frames,
+    write_out,
+)
 
 __all__ = ["register", "render_table", "run"]
 
@@ -96,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
         write_out(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n")
     elif args.format == "csv":
         write_out(render_frames({"verdicts": result.verdicts, "findings": result.findings,
-                                 "timeline": result.timeline, "issues": result.issues}, "csv"))
+                                 "timeline": result.timeline, "issues": result.issues}, "csv",
+                                {"as_of": result.as_of}))
     else:
         write_out(render_table(result, args.fail_on, code))
     return code

@@ -6,7 +6,7 @@ import argparse
 
 import pandas as pd
 
-from ._common import check_paths, add_format, add_load_options, load_options, render_frames, write_out
+from ._common import add_format, add_load_options, check_paths, load_options, render_frames, write_out
 
 EPILOG = """\
 Examples:
