@@ -443,6 +443,21 @@ def _clean_domain(token: str) -> str | None:
     return token.lower()
 
 
+# What people paste in place of a label they hide: <redacted>, [tenant], {name}, ****.
+_REDACTED_LABEL = re.compile(r"<[^<>\s]{1,63}>|\[[^\[\]\s]{1,63}\]|\{[^{}\s]{1,63}\}|\*{1,63}")
+
+
+def _domain_name(value: str) -> str | None:
+    """``value`` (a Get-MsolDomain Name, a Get-MgDomain Id) lower-cased, or None when it does not
+    look like a DNS domain name (``wuauserv``, ``x``, ``192.0.2.1``). A label hidden by the person
+    who shared the capture (``<redacted>.example``) still counts as a label."""
+    domain = _first_token(value).strip().lower()
+    probe = _REDACTED_LABEL.sub("redacted", domain.strip("\"'").rstrip("."))
+    if not _DOMAIN_TOKEN.match(probe) or probe.rsplit(".", 1)[-1].isdigit():
+        return None
+    return domain
+
+
 _STAGE_END = re.compile(r"[|;}]")
 _POSITIONAL = re.compile(r"\s+(\"[^\"]*\"|'[^']*'|[^\s-][^\s]*)")
 _DOMAIN_PARAMETER = re.compile(r"-Domain(?:Name|Id)\s*[: ]\s*(\"[^\"]*\"|'[^']*'|[^\s|;}]+)", re.I)
@@ -756,6 +771,10 @@ def _map_msol_domain(ctx: _Ctx, out: Mapped) -> None:
     if not name:
         ctx.issue("Get-MsolDomain row without a Name", field=None)
         return
+    domain = _domain_name(name)
+    if domain is None:
+        ctx.issue(f"Get-MsolDomain Name {name[:60]!r} is not a domain name: row skipped", field=ctx.p.key("Name"))
+        return
     auth = ctx.text("Authentication")
     authentication = _AUTHENTICATION.get(_first_token(auth).lower()) if auth else None
     if auth and authentication is None:
@@ -764,7 +783,7 @@ def _map_msol_domain(ctx: _Ctx, out: Mapped) -> None:
     out.domains.append(
         EntraDomain(
             origin=ctx.obj.origin,
-            domain=_first_token(name).strip().lower(),
+            domain=domain,
             authentication=authentication,
             status=_first_token(status) if status else None,
             line=ctx.obj.line,
@@ -777,6 +796,10 @@ def _map_mg_domain(ctx: _Ctx, out: Mapped) -> None:
     if not name:
         ctx.issue("domain without an Id", field=None)
         return
+    domain = _domain_name(name)
+    if domain is None:
+        ctx.issue(f"domain Id {name[:60]!r} is not a domain name: row skipped", field=ctx.p.key("Id"))
+        return
     auth = ctx.text("AuthenticationType")
     authentication = _AUTHENTICATION.get(_first_token(auth).lower()) if auth else None
     if auth and authentication is None:
@@ -785,7 +808,7 @@ def _map_mg_domain(ctx: _Ctx, out: Mapped) -> None:
     out.domains.append(
         EntraDomain(
             origin=ctx.obj.origin,
-            domain=_first_token(name).lower(),
+            domain=domain,
             authentication=authentication,
             status=None if verified is None else ("Verified" if verified else "Unverified"),
             line=ctx.obj.line,

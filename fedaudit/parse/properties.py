@@ -4,7 +4,10 @@ The lists come from the field lists of the format notes (``../shared/reference/f
 MS docs OUTPUTS sections, the AdfsDsc ``ServiceCertificate`` stub, the Graph resource pages and
 the verbatim captures. A console capture shows only the properties the user selected
 (``FL Source, TokenSigningCertificate``), and AD FS versions add properties, so recognition
-scores the overlap of *distinctive* names rather than asking for a full match.
+does not ask for a full match. It asks instead that most of the printed names belong to the
+cmdlet (an unrelated object that happens to print ``Name`` and ``Status`` is not a domain list),
+that at least one of them is more telling than the names every other object prints, and it
+scores the overlap by how *distinctive* each name is.
 """
 
 from __future__ import annotations
@@ -147,26 +150,67 @@ for _props in _FOLDED.values():
     for _p in _props:
         _SPREAD[_p] = _SPREAD.get(_p, 0) + 1
 
+#: Names that countless unrelated objects print (Get-Service, Get-Process, Get-ChildItem, CIM
+#: classes, X509Certificate2, Get-AdfsRelyingPartyTrust, ...). They count toward a cmdlet's share
+#: of the printed names, but names from this list alone never recognise a cmdlet: ``Name : x``
+#: is not a Get-MsolDomain row, ``Manufacturer, Model`` is not a Graph domain.
+_COMMON: frozenset[str] = frozenset(
+    "name status displayname id state source model manufacturer thumbprint".split()
+)
+
+#: Names PowerShell itself adds (remoting, jobs) and OData annotations: they say nothing about
+#: which cmdlet ran, so they neither help nor hurt a cmdlet's share.
+_NEUTRAL: frozenset[str] = frozenset({"pscomputername", "psshowcomputername", "runspaceid", "pssourcejobinstanceid"})
+
+#: Columns that are not the cmdlet's properties but that its mapper reads, so they are explained
+#: (they count toward the share, never as evidence): the fedaudit collector's ``DomainName`` on
+#: the Entra settings objects, the certificate's dates and subject beside Get-AdfsCertificate
+#: (``Select CertificateType, Thumbprint, @{n='NotAfter';e={$_.Certificate.NotAfter}}``).
+_EXPLAINED_TOO: Mapping[str, frozenset[str]] = {
+    "Get-AdfsCertificate": frozenset({"notafter", "notbefore", "not after", "not before", "subject"}),
+    "Get-MsolFederationProperty": frozenset({"domainname"}),
+    "Get-MsolDomainFederationSettings": frozenset({"domainname"}),
+    "Get-MgDomainFederationConfiguration": frozenset({"domainname", "domainid"}),
+}
+
+
+def _neutral(folded_name: str) -> bool:
+    return folded_name in _NEUTRAL or folded_name.startswith("@odata.")
+
 
 def identify_cmdlet(property_names: Iterable[str]) -> str | None:
     """The cmdlet (or Graph resource) whose properties best explain ``property_names``.
 
-    Case-insensitive. Each matching name scores ``1 / (number of sets holding it)``, so
-    distinctive names (``TokenSigningCertificate``, ``IsPrimary``) outweigh shared ones
+    ``property_names`` are the names one object prints. Case-insensitive. A cmdlet qualifies
+    only when
+
+    * more than half of the printed names are its properties (or columns its mapper reads,
+      such as ``NotAfter`` beside Get-AdfsCertificate); names PowerShell adds itself
+      (``PSComputerName``, ``RunspaceId``) and ``@odata.*`` annotations are left out of the count;
+    * at least two names match (or the single name given);
+    * at least one match is more telling than the names every object prints (``Name``,
+      ``Status``, ``Id``, ``DisplayName``, ... on their own recognise nothing).
+
+    Among the qualifying cmdlets each matching name scores ``1 / (number of sets holding it)``,
+    so distinctive names (``TokenSigningCertificate``, ``IsPrimary``) outweigh shared ones
     (``Id``, ``IssuerUri``). A tie goes to the set with more exact-case matches (Graph camelCase
-    vs SDK PascalCase). At least two names must match (or the single name given). Returns None
-    when nothing fits or the best is still a tie (``["Id"]``: Get-MgDomain or its federation
-    configuration?).
+    vs SDK PascalCase). Returns None when no cmdlet qualifies or the best is still a tie
+    (``["IssuerUri", "SigningCertificate"]``: Get-MsolDomainFederationSettings or
+    Get-MgDomainFederationConfiguration?).
     """
     given = [n for n in property_names if isinstance(n, str) and n.strip()]
     if not given:
         return None
     exact = {n.strip() for n in given}
     folded = {n.lower() for n in exact}
+    counted = {n for n in folded if not _neutral(n)}
     ranked = []
     for name, props in _FOLDED.items():
         hits = folded & props
-        if len(hits) < min(2, len(folded)):
+        if len(hits) < min(2, len(folded)) or not (hits - _COMMON) - _NEUTRAL:
+            continue
+        explained = counted & (props | _EXPLAINED_TOO.get(name, frozenset()))
+        if 2 * len(explained) <= len(counted):
             continue
         score = sum(1.0 / _SPREAD[h] for h in hits)
         exact_hits = len(exact & CMDLET_PROPERTIES[name])
