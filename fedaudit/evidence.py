@@ -77,14 +77,22 @@ class Evidence:
 # * farm of an AD FS certificate: (1) the Identifier / hosts printed beside it
 #   (Get-MsolFederationProperty "ADFS Server"); (2) a Get-AdfsProperties object in the same
 #   capture file; (3) its subject "CN=ADFS Signing - <host>" / "CN=ADFS Encryption - <host>";
-#   (4) the same thumbprint already tied to a farm; (5) the only farm loaded; (6) the farm of the
-#   domain it was printed for; (7) the farm whose Entra domains or metadata hold its thumbprint.
+#   (4) the same thumbprint already tied to a farm; (5) a subject CN equal to the host of exactly
+#   one loaded farm (the service-communications certificate "CN=<federation service name>");
+#   (6) the only farm loaded; (7) the farm of the domain it was printed for; (8) the farm whose
+#   Entra domains or metadata hold its thumbprint; then, until nothing changes, (9) the same
+#   thumbprint tied to one farm by any export and (10) the farm of the other certificates of the
+#   same Get-AdfsCertificate capture (same file, no domain), when they all name one farm. A
+#   certificate no rule places keeps farm NA; the engine reads this column and adds no rules.
 # * domain of a settings record that does not print it (Get-MsolDomainFederationSettings,
 #   Graph internalDomainFederation): the parser already tried the command line, @odata.context,
 #   domain_map and the IssuerUri form; here a single unnamed settings record is paired with a
 #   single federated domain lacking settings, first within its capture file, then across files.
 
 _ADFS_SUBJECT = re.compile(r"CN=ADFS (?:Signing|Encryption) - ([A-Za-z0-9.-]+)", re.I)
+# Every CN attribute of a subject as the parsers print it: RFC 4514 ("CN=a,O=b"), certutil /
+# .NET ("CN=a, O=b") or OpenSSL's one-line form ("/CN=a/O=b").
+_SUBJECT_CN = re.compile(r"(?:^|[,;+/])\s*CN\s*=\s*(\"[^\"]*\"|[^,;+/]*)", re.I)
 _FARM_FIELDS = (
     "host_name",
     "identifier",
@@ -152,6 +160,16 @@ def _replace(o: CertificateObservation, **changes: Any) -> CertificateObservatio
 def _subject_host(cert: Certificate) -> str | None:
     m = _ADFS_SUBJECT.search(cert.subject or "")
     return m.group(1).lower().rstrip(".") if m else None
+
+
+def _subject_cns(cert: Certificate) -> set[str]:
+    """The subject's CN values as host names (lower-case, no trailing dot); empty if none."""
+    out = set()
+    for m in _SUBJECT_CN.finditer(cert.subject or ""):
+        value = m.group(1).strip().strip('"').strip().lower().rstrip(".")
+        if value:
+            out.add(value)
+    return out
 
 
 def _same(field: str, a: Any, b: Any) -> bool:
@@ -374,7 +392,7 @@ class _Join:
                 self.obs.append(o if domain == o.domain else _replace(o, domain=domain))
 
     def adfs_farms(self) -> None:
-        """Farm of each AD FS certificate (rules 1-5 of the module notes)."""
+        """Farm of each AD FS certificate (rules 1-6 of the module notes, then 9-10)."""
         single = next(iter(self.farms)) if len(self.farms) == 1 else None
         pending: list[int] = []
         for i, o in enumerate(self.obs):
@@ -398,10 +416,40 @@ class _Join:
         for i in pending:
             o = self.obs[i]
             farm = _one(by_thumb.get(o.certificate.thumbprint, set()))
+            if farm is None:
+                farm = _one(self.farm_by_hosts(_subject_cns(o.certificate)))
             if farm is None and single is not None and o.domain is None:
                 farm = single
             if farm:
                 self.obs[i] = _replace(o, farm=farm)
+        self.sibling_farms()
+
+    def sibling_farms(self) -> None:
+        """Rules 9 and 10: an AD FS certificate printed without a domain and not yet placed takes
+        the one farm its thumbprint is tied to by any export, else the one farm of the other
+        certificates of its capture file that are printed without a domain (one Get-AdfsCertificate
+        capture describes one farm; captures naming several farms tie nothing). Repeated until
+        nothing changes, since each tie can settle a sibling or a twin elsewhere."""
+        pending = [i for i, o in enumerate(self.obs) if o.source == "adfs" and not o.farm and o.domain is None]
+        while pending:
+            by_thumb: dict[str, set[str]] = {}
+            by_origin: dict[str, set[str]] = {}
+            for o in self.obs:
+                if o.farm:
+                    by_thumb.setdefault(o.certificate.thumbprint, set()).add(o.farm)
+                    if o.source == "adfs" and o.domain is None:
+                        by_origin.setdefault(o.origin, set()).add(o.farm)
+            left = []
+            for i in pending:
+                o = self.obs[i]
+                farm = _one(by_thumb.get(o.certificate.thumbprint, set())) or _one(by_origin.get(o.origin, set()))
+                if farm:
+                    self.obs[i] = _replace(o, farm=farm)
+                else:
+                    left.append(i)
+            if len(left) == len(pending):
+                return
+            pending = left
 
     def thumbprint_farms(self) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
@@ -489,6 +537,8 @@ class _Join:
                 farm = _one(held.get(o.certificate.thumbprint, set()))
                 if farm:
                     self.obs[i] = _replace(o, farm=farm)
+        # Ties made just now settle the rest of their Get-AdfsCertificate capture (rules 9-10).
+        self.sibling_farms()
 
     def enrich(self) -> None:
         """Certificate bytes win: a printed certificate takes the decoded record of the same

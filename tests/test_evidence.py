@@ -295,3 +295,100 @@ def test_adfs_certificate_takes_the_farm_whose_domain_holds_its_thumbprint(certs
         ]
     )
     assert rows(ev.certificates, "source", "farm") == [("adfs", "sts.contoso.com"), ("entra", "sts.contoso.com")]
+
+
+# -- AD FS certificates the exports print without a farm (service-communications, Format-Table) --
+
+CONTOSO = "http://fs.contoso.com/adfs/services/trust"
+FABRIKAM = "http://sts.fabrikam.com/adfs/services/trust"
+
+
+def two_farms():
+    return result("props.txt", farms=(farm("props.txt", host="fs.contoso.com", ident=CONTOSO), farm("q.txt", host="sts.fabrikam.com", ident=FABRIKAM)))
+
+
+@pytest.fixture(scope="module")
+def ssl():
+    from fedaudit.synth import mint_certificate
+
+    start = dt.datetime(2026, 1, 1, tzinfo=UTC)
+    mk = lambda subject, slot: certificate_from_der(mint_certificate(subject, start, start + dt.timedelta(days=365), key_slot=slot))  # noqa: E731
+    return {
+        "contoso": mk("CN=fs.contoso.com", 4),
+        "contoso-o": mk("CN=FS.Contoso.com,O=Contoso Ltd,C=GB", 5),
+        "other": mk("CN=www.example.net", 6),
+    }
+
+
+def bare(n):
+    """A certificate as Format-Table prints it: the thumbprint and nothing else."""
+    return Certificate(thumbprint=f"{n:040X}", text_derived=True)
+
+
+def test_service_communications_subject_cn_names_the_farm(ssl):
+    ev = build_evidence(
+        [
+            two_farms(),
+            result("a.xml", observations=(obs(ssl["contoso"], origin="a.xml", role="service-communications", slot="primary"),)),
+            result("b.xml", observations=(obs(ssl["contoso-o"], origin="b.xml", role="service-communications", slot="primary"),)),
+        ]
+    )
+    assert rows(ev.certificates, "origin", "farm") == [("a.xml", "fs.contoso.com"), ("b.xml", "fs.contoso.com")]
+
+
+def test_unrelated_certificate_with_two_farms_stays_unplaced(ssl):
+    ev = build_evidence(
+        [two_farms(), result("c.xml", observations=(obs(ssl["other"], origin="c.xml", role="service-communications", slot="primary"),))]
+    )
+    assert rows(ev.certificates, "farm") == [(None,)]
+
+
+def test_format_table_capture_takes_the_farm_of_its_other_certificates(certs, ssl):
+    # Three bare thumbprints in one capture; Entra holds the signing one for a domain of
+    # fs.contoso.com, so the decrypting and service-communications ones are that farm's too.
+    capture = (
+        obs(bare(1), origin="table.txt", role="service-communications", slot="primary"),
+        obs(bare(2), origin="table.txt", role="token-decrypting", slot="primary"),
+        obs(bare(3), origin="table.txt", role="token-signing", slot="primary"),
+    )
+    entra = result(
+        "e.json",
+        domains=(EntraDomain("e.json", "contoso.com", issuer_uri=CONTOSO, has_settings=True),),
+        observations=(obs(bare(3), "entra", "e.json", slot="current", domain="contoso.com"),),
+    )
+    # The same decrypting thumbprint printed bare in another capture follows it there (and, the
+    # same observation in the same farm, folds into the one row with both origins).
+    twin = result("again.txt", observations=(obs(bare(2), origin="again.txt", role="token-decrypting", slot="primary"),))
+    ev = build_evidence([two_farms(), result("table.txt", observations=capture), entra, twin])
+    adfs = ev.certificates[ev.certificates["source"] == "adfs"]
+    assert rows(adfs, "thumbprint", "farm") == [
+        (bare(1).thumbprint, "fs.contoso.com"),
+        (bare(2).thumbprint, "fs.contoso.com"),
+        (bare(3).thumbprint, "fs.contoso.com"),
+    ]
+    assert list(adfs["origins"].iloc[1]) == ["table.txt", "again.txt"]
+
+
+def test_capture_naming_two_farms_ties_nothing_else(certs, ssl):
+    capture = (
+        obs(ssl["contoso"], origin="mixed.txt", role="service-communications", slot="primary"),
+        obs(certs["fab"], origin="mixed.txt", slot="primary"),
+        obs(bare(7), origin="mixed.txt", role="token-decrypting", slot="primary"),
+    )
+    ev = build_evidence([two_farms(), result("mixed.txt", observations=capture)])
+    assert rows(ev.certificates, "role", "farm") == [
+        ("service-communications", "fs.contoso.com"),
+        ("token-signing", "sts.fabrikam.com"),
+        ("token-decrypting", None),
+    ]
+
+
+def test_certificates_printed_for_a_domain_do_not_tie_their_capture(certs):
+    # Get-MsolFederationProperty's ADFS Server side is tied through its domain, not its file:
+    # a bare Get-AdfsCertificate row in the same file stays unplaced when two farms are loaded.
+    capture = (
+        obs(certs["ca"], origin="fp.txt", slot="primary", domain="contoso.com", hints={"identifier": CONTOSO}),
+        obs(bare(9), origin="fp.txt", role="token-decrypting", slot="primary"),
+    )
+    ev = build_evidence([two_farms(), result("fp.txt", observations=capture)])
+    assert rows(ev.certificates, "domain", "farm") == [("contoso.com", "fs.contoso.com"), (None, None)]

@@ -418,8 +418,7 @@ def build_view(evidence: Evidence) -> EstateView:
         )
 
     adfs_certs = [c for c in certs if c.source == "adfs" and c.role in (None, "token-signing", "token-decrypting")]
-    named_farms = list(farms)
-    unattached = _attach_farms(certs, adfs_certs, named_farms)
+    unattached = _attach_farms(adfs_certs)
     for c in adfs_certs:
         fname = c.farm if c.farm is not None else unattached.get(id(c))
         if fname is not None:
@@ -565,39 +564,14 @@ def build_view(evidence: Evidence) -> EstateView:
     )
 
 
-def _attach_farms(certs: list[CertFact], adfs_certs: list[CertFact], named_farms: list[str]) -> dict[int, str]:
-    """Farm of each AD FS certificate no export tied to one (Get-AdfsCertificate does not name its
-    farm; the evidence join ties most by subject or by the only farm loaded). Facts, in order:
-    the same thumbprint tied to one farm elsewhere (an Entra domain's certificate, the farm's
-    metadata, another AD FS export); then the farm of the other certificates of the same capture
-    file (one Get-AdfsCertificate capture describes one farm); then the only farm in the
-    evidence; else an unnamed farm, reported as such."""
-    by_thumb: dict[str, set[str]] = {}
-    for c in certs:
-        if c.farm is not None:
-            by_thumb.setdefault(c.thumbprint, set()).add(c.farm)
-    out: dict[int, str] = {}
-    pending = [c for c in adfs_certs if c.farm is None and c.domain is None]
-    for c in pending:
-        found = by_thumb.get(c.thumbprint, set())
-        if len(found) == 1:
-            out[id(c)] = next(iter(found))
-    by_origin: dict[str, set[str]] = {}
-    for c in adfs_certs:
-        farm = c.farm if c.farm is not None else out.get(id(c))
-        if farm is not None and c.domain is None and c.origin:
-            by_origin.setdefault(c.origin, set()).add(farm)
-    for c in pending:
-        if id(c) in out:
-            continue
-        found = by_origin.get(c.origin or "", set())
-        if len(found) == 1:
-            out[id(c)] = next(iter(found))
-        elif len(named_farms) == 1:
-            out[id(c)] = named_farms[0]
-        else:
-            out[id(c)] = UNNAMED_FARM
-    return out
+def _attach_farms(adfs_certs: list[CertFact]) -> dict[int, str]:
+    """Where the AD FS certificates the evidence join left without a farm go. The join is the one
+    rule set tying a certificate to a farm (:mod:`fedaudit.evidence`: thumbprints, the other
+    certificates of the same capture, subjects, the only farm loaded), so the ``farm`` column of
+    the certificates frame is what the checks use, and a notebook reading the frame sees the same
+    farms as the findings. A certificate printed without a farm and without a domain is grouped
+    under an unnamed farm, reported as such; none is tied to a named farm here."""
+    return {id(c): UNNAMED_FARM for c in adfs_certs if c.farm is None and c.domain is None}
 
 
 def _metadata_matches(m: MetaFact, farm: FarmFact) -> bool:
