@@ -60,9 +60,9 @@ def test_bad_notification_date_names_its_own_option(capsys, tmp_path):
 def test_report_history_needs_a_database_and_an_audit_name(capsys, tmp_path):
     assert main(["report", str(tmp_path), "--out", str(tmp_path / "r"), "--history", str(tmp_path / "h.sqlite")]) == 2
     assert "--history needs --audit-name" in capsys.readouterr().err
-    argv = ["report", str(tmp_path), "--out", str(tmp_path / "r"), "--history", str(tmp_path / "h.sqlite"), "--audit-name", "a"]
+    argv = ["report", str(tmp_path), "--out", str(tmp_path / "r"), "--history", str(tmp_path), "--audit-name", "a"]
     assert main(argv) == 2
-    assert "no history database there" in capsys.readouterr().err
+    assert "not a history database file" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
 
 

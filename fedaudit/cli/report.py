@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 from ..errors import UsageError
 from ._common import add_as_of, add_fail_on, parse_as_of
@@ -57,8 +58,13 @@ def run(args: argparse.Namespace) -> int:
         # A drift section needs both: without them it would silently say "first recorded run".
         if not args.audit_name:
             raise UsageError("--history needs --audit-name (the audit's name in that database)")
-        if not os.path.isfile(args.history):
-            raise UsageError(f"--history: {args.history}: no history database there (fedaudit run creates it)")
+        if not os.path.exists(args.history):
+            sys.stderr.write(
+                f"fedaudit report: note: no history database at {args.history} yet: "
+                "the report shows this as the first recorded run\n"
+            )
+        elif not os.path.isfile(args.history):
+            raise UsageError(f"--history: {args.history}: not a history database file")
     result = report(
         args.paths,
         args.out,
