@@ -59,8 +59,8 @@ def _ms_date(value: str) -> dt.datetime | None:
 
 def _convert(value: Any, key: str | None = None, depth: int = 0) -> Any:
     """Turn 5.1 dates into datetimes and RawData integer arrays into bytes, recursively."""
-    if depth > 64:
-        raise ParseError("JSON nested too deeply (more than 64 levels)")
+    if depth > _MAX_DEPTH:
+        raise ParseError(f"JSON nested too deeply (more than {_MAX_DEPTH} levels)")
     if isinstance(value, str):
         if value.startswith("/Date("):
             stamp = _ms_date(value)
@@ -146,6 +146,23 @@ def _array_offsets(text: str, start: int) -> list[int] | None:
     return None
 
 
+#: Deepest nesting accepted. ConvertTo-Json caps at -Depth 100; real exports use 2 to 10.
+_MAX_DEPTH = 64
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    """True when ``data`` nests lists/objects more than ``limit`` levels (iterative, early exit)."""
+    stack = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (list, dict)):
+            if depth >= limit:
+                return True
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children if isinstance(child, (list, dict)))
+    return False
+
+
 def parse_json(text: str, origin: str) -> list[PSObject]:
     """Objects of a JSON export, in order. Raises :class:`ParseError` for text that is not JSON
     or not an object / list of objects."""
@@ -156,6 +173,9 @@ def parse_json(text: str, origin: str) -> list[PSObject]:
         raise ParseError(f"not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", origin=origin, line=exc.lineno) from None
     except RecursionError:
         raise ParseError("JSON nested too deeply", origin=origin) from None
+    # Python 3.12+ decodes deep nesting without a RecursionError: refuse it here, as before.
+    if _deeper_than(data, _MAX_DEPTH):
+        raise ParseError(f"JSON nested too deeply (more than {_MAX_DEPTH} levels)", origin=origin)
     form = json_form(body)
     context: str | None = None
     items: list[Any]
