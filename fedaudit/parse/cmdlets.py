@@ -766,53 +766,49 @@ def _map_federation_settings(ctx: _Ctx, out: Mapped, cmdlet: str, domain_arg: st
         )
 
 
-def _map_msol_domain(ctx: _Ctx, out: Mapped) -> None:
-    name = ctx.text("Name")
+def _domain_row(
+    ctx: _Ctx, out: Mapped, *, name_key: str, auth_key: str, missing: str, label: str, status: str | None
+) -> None:
+    """One Entra domain row (Get-MsolDomain, Get-MgDomain, Graph domain): a DNS name in
+    ``name_key`` and Managed/Federated in ``auth_key``; anything else is a load issue."""
+    name = ctx.text(name_key)
     if not name:
-        ctx.issue("Get-MsolDomain row without a Name", field=None)
+        ctx.issue(missing, field=None)
         return
     domain = _domain_name(name)
     if domain is None:
-        ctx.issue(f"Get-MsolDomain Name {name[:60]!r} is not a domain name: row skipped", field=ctx.p.key("Name"))
+        ctx.issue(f"{label} {name[:60]!r} is not a domain name: row skipped", field=ctx.p.key(name_key))
         return
-    auth = ctx.text("Authentication")
+    auth = ctx.text(auth_key)
     authentication = _AUTHENTICATION.get(_first_token(auth).lower()) if auth else None
     if auth and authentication is None:
-        ctx.issue(f"Authentication {auth!r} is neither Managed nor Federated", field=ctx.p.key("Authentication"))
-    status = ctx.text("Status")
+        ctx.issue(f"{auth_key} {auth!r} is neither Managed nor Federated", field=ctx.p.key(auth_key))
     out.domains.append(
         EntraDomain(
             origin=ctx.obj.origin,
             domain=domain,
             authentication=authentication,
-            status=_first_token(status) if status else None,
+            status=status,
             line=ctx.obj.line,
         )
     )
 
 
+def _map_msol_domain(ctx: _Ctx, out: Mapped) -> None:
+    status = ctx.text("Status")
+    _domain_row(
+        ctx, out, name_key="Name", auth_key="Authentication",
+        missing="Get-MsolDomain row without a Name", label="Get-MsolDomain Name",
+        status=_first_token(status) if status else None,
+    )
+
+
 def _map_mg_domain(ctx: _Ctx, out: Mapped) -> None:
-    name = ctx.text("Id")
-    if not name:
-        ctx.issue("domain without an Id", field=None)
-        return
-    domain = _domain_name(name)
-    if domain is None:
-        ctx.issue(f"domain Id {name[:60]!r} is not a domain name: row skipped", field=ctx.p.key("Id"))
-        return
-    auth = ctx.text("AuthenticationType")
-    authentication = _AUTHENTICATION.get(_first_token(auth).lower()) if auth else None
-    if auth and authentication is None:
-        ctx.issue(f"AuthenticationType {auth!r} is neither Managed nor Federated", field=ctx.p.key("AuthenticationType"))
     verified = ctx.bool("IsVerified")
-    out.domains.append(
-        EntraDomain(
-            origin=ctx.obj.origin,
-            domain=domain,
-            authentication=authentication,
-            status=None if verified is None else ("Verified" if verified else "Unverified"),
-            line=ctx.obj.line,
-        )
+    _domain_row(
+        ctx, out, name_key="Id", auth_key="AuthenticationType",
+        missing="domain without an Id", label="domain Id",
+        status=None if verified is None else ("Verified" if verified else "Unverified"),
     )
 
 
