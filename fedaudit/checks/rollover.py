@@ -236,17 +236,8 @@ def secondary_overdue(view: EstateView, as_of, th, new) -> Iterator[Finding]:
     action="plan-renewal",
 )
 def secondary_short_lived(view: EstateView, as_of, th, new) -> Iterator[Finding]:
-    for farm in view.farms.values():
-        primary = primary_of(farm)
-        secs = live_secondaries(farm, as_of)
-        if primary is None or primary.not_after is None or not secs:
-            continue
-        days = primary.days_left(as_of)
-        if days is None or not (0 <= days <= th.single_certificate_days):
-            continue
-        best = max(secs, key=lambda c: c.not_after or as_of)
-        left = best.days_left(as_of)
-        if left is None or left >= _about_a_year(farm, th):
+    for farm, primary, days, best, left in _pairs_near_promotion(view, as_of, th):
+        if left >= _about_a_year(farm, th):
             continue
         yield new(
             farm=farm.name,
@@ -260,6 +251,25 @@ def secondary_short_lived(view: EstateView, as_of, th, new) -> Iterator[Finding]
             ),
             subject=best.thumbprint,
         )
+
+
+def _pairs_near_promotion(
+    view: EstateView, as_of: dt.datetime, th: Any
+) -> Iterator[tuple[FarmFact, CertFact, float, CertFact, float]]:
+    """Farms whose primary is within the 5-day window (manual Step 1.3) and that hold a live
+    secondary: (farm, primary, its days left, the longest-lived secondary, that one's days left)."""
+    for farm in view.farms.values():
+        primary = primary_of(farm)
+        secs = live_secondaries(farm, as_of)
+        if primary is None or primary.not_after is None or not secs:
+            continue
+        days = primary.days_left(as_of)
+        if days is None or not (0 <= days <= th.single_certificate_days):
+            continue
+        best = max(secs, key=lambda c: c.not_after or as_of)
+        left = best.days_left(as_of)
+        if left is not None:
+            yield farm, primary, days, best, left
 
 
 def _about_a_year(farm: FarmFact, th: Any) -> float:
@@ -280,17 +290,8 @@ def _about_a_year(farm: FarmFact, th: Any) -> float:
     action="none",
 )
 def pair_ready(view: EstateView, as_of, th, new) -> Iterator[Finding]:
-    for farm in view.farms.values():
-        primary = primary_of(farm)
-        secs = live_secondaries(farm, as_of)
-        if primary is None or primary.not_after is None or not secs:
-            continue
-        days = primary.days_left(as_of)
-        if days is None or not (0 <= days <= th.single_certificate_days):
-            continue
-        best = max(secs, key=lambda c: c.not_after or as_of)
-        left = best.days_left(as_of)
-        if left is None or left < _about_a_year(farm, th):
+    for farm, primary, days, best, left in _pairs_near_promotion(view, as_of, th):
+        if left < _about_a_year(farm, th):
             continue
         yield new(
             farm=farm.name,
