@@ -88,6 +88,20 @@ def _rollover_off(farm: FarmFact | None, d: DomainFact | None) -> bool:
     return d is None and farm is not None and farm.rollover is False
 
 
+def _finding(new, view: EstateView, farm: FarmFact | None, d: DomainFact | None, cert: CertFact, label: str,
+             as_of, th, **fields: Any) -> Finding:
+    """A finding about one certificate of a farm or domain: its facts, the renewal commands, the
+    thumbprint as the finding's subject; ``fields`` carry title, detail and any severity override."""
+    return new(
+        farm=farm.name if farm else None,
+        domain=d.name if d else None,
+        evidence=tuple(cert_facts(label, cert)),
+        remediation=_remediation(view, farm, d, as_of, th),
+        subject=cert.thumbprint,
+        **fields,
+    )
+
+
 def _who(farm: FarmFact | None, d: DomainFact | None) -> str:
     return d.name if d is not None else (farm.name if farm else "?")
 
@@ -107,14 +121,10 @@ def expired(view: EstateView, as_of, th, new) -> Iterator[Finding]:
         days = cert.days_left(as_of)
         if days is None or days >= 0:
             continue
-        yield new(
-            farm=farm.name if farm else None,
-            domain=d.name if d else None,
+        yield _finding(
+            new, view, farm, d, cert, label, as_of, th,
             title=f"{_who(farm, d)}: {label} certificate expired {-days:.0f} days ago",
             detail=f"{label} {cert.label()} expired on {cert.not_after:%Y-%m-%d %H:%M} UTC.",
-            evidence=tuple(cert_facts(label, cert)),
-            remediation=_remediation(view, farm, d, as_of, th),
-            subject=cert.thumbprint,
         )
 
 
@@ -134,14 +144,10 @@ def within_15(view: EstateView, as_of, th, new) -> Iterator[Finding]:
         days = cert.days_left(as_of)
         if days is None or not (0 <= days < th.expiry_urgent_days) or ready or _rollover_off(farm, d):
             continue
-        yield new(
-            farm=farm.name if farm else None,
-            domain=d.name if d else None,
+        yield _finding(
+            new, view, farm, d, cert, label, as_of, th,
             title=f"{_who(farm, d)}: {label} certificate expires in {days:.1f} days",
             detail=f"{label} {cert.label()} expires on {cert.not_after:%Y-%m-%d %H:%M} UTC and {why}.",
-            evidence=tuple(cert_facts(label, cert)),
-            remediation=_remediation(view, farm, d, as_of, th),
-            subject=cert.thumbprint,
         )
 
 
@@ -164,16 +170,12 @@ def within_35(view: EstateView, as_of, th, new) -> Iterator[Finding]:
         if days is None or not (th.expiry_urgent_days <= days < th.expiry_warning_days) or ready or _rollover_off(farm, d):
             continue
         automatic = d is None and farm is not None and farm.rollover is True and metadata_public(farm.metadata)[0] is True
-        yield new(
+        yield _finding(
+            new, view, farm, d, cert, label, as_of, th,
             severity="info" if automatic else None,
-            farm=farm.name if farm else None,
-            domain=d.name if d else None,
             title=f"{_who(farm, d)}: {label} certificate expires in {days:.0f} days",
             detail=f"{label} {cert.label()} expires on {cert.not_after:%Y-%m-%d} and {why}. Entra ID polls the "
             "metadata from 35 days before expiry; make sure the new certificate reaches it.",
-            evidence=tuple(cert_facts(label, cert)),
-            remediation=_remediation(view, farm, d, as_of, th),
-            subject=cert.thumbprint,
         )
 
 
