@@ -28,6 +28,7 @@ __all__ = [
     "PSUri",
     "format_list",
     "format_table",
+    "json51_text",
     "to_clixml",
     "to_csv",
     "to_json51",
@@ -477,6 +478,22 @@ def _json51(value: Any, col: int) -> str:
         items = [inner + _json51(v, col + 4) for v in value]
         return "[\n" + ",\n".join(items) + "\n" + pad + "]"
     raise TypeError(type(value).__name__)
+
+
+def json51_text(value: Any) -> str:
+    """Plain values (dicts, lists, str, int, bool, None, tz-aware datetimes as ``\\/Date(ms)\\/``)
+    in Windows PowerShell 5.1's ConvertTo-Json layout, LF line ends, no trailing newline."""
+
+    def dates(v: Any) -> Any:
+        if isinstance(v, dt.datetime):
+            return _Date51((v - _EPOCH) // dt.timedelta(milliseconds=1))
+        if isinstance(v, dict):
+            return {k: dates(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [dates(x) for x in v]
+        return v
+
+    return _json51(dates(value), 0)
 
 
 def to_json51(objects: Sequence[PSObj], *, depth: int = 2, culture: str = "en-US", utc_offset: dt.timedelta = _ZERO) -> str:

@@ -30,10 +30,10 @@ from cryptography import x509
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2]))
 
+from fedaudit._psforms import json51_text  # noqa: E402  (ConvertTo-Json 5.1 layout, shared with synth)
 from fedaudit.synth import mint_certificate  # noqa: E402
 
 UTC = dt.timezone.utc
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
 
 #: The estate the fixtures describe; tests read their expected values from here.
 ESTATE: dict[str, Any] = {
@@ -71,47 +71,9 @@ def minted() -> dict[str, bytes]:
 # -- Windows PowerShell 5.1 ConvertTo-Json -------------------------------------------------------
 
 
-class Date51:
-    def __init__(self, when: dt.datetime) -> None:
-        self.ms = int((when - EPOCH).total_seconds() * 1000)
-
-
-def _s51(s: str) -> str:
-    out = json.dumps(s, ensure_ascii=False)
-    return out.replace("'", "\\u0027").replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def json51(value: Any, col: int = 0) -> str:
-    """JavaScriptSerializer output through 5.1's pretty printer (LF here; CRLF applied at the end)."""
-    if isinstance(value, Date51):
-        return f'"\\/Date({value.ms})\\/"'
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return _s51(value)
-    pad, inner = " " * col, " " * (col + 4)
-    if isinstance(value, dict):
-        if not value:
-            return "{\n\n" + pad + "}"
-        items = []
-        for k, v in value.items():
-            head = f"{inner}{_s51(k)}:  "
-            items.append(head + json51(v, len(head)))
-        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
-    if isinstance(value, list):
-        if not value:
-            return "[\n\n" + pad + "]"
-        return "[\n" + ",\n".join(inner + json51(v, col + 4) for v in value) + "\n" + pad + "]"
-    raise TypeError(type(value).__name__)
-
-
 def ps51(value: Any) -> bytes:
     # [IO.File]::WriteAllText with UTF8Encoding($false): UTF-8, no BOM, no trailing newline.
-    return json51(value).replace("\n", "\r\n").encode("utf-8")
+    return json51_text(value).replace("\n", "\r\n").encode("utf-8")
 
 
 def ps7(value: Any) -> bytes:
@@ -128,8 +90,8 @@ def cert_object(der: bytes) -> dict[str, Any]:
         "Subject": _dotnet_name(c.subject),
         "Issuer": _dotnet_name(c.issuer),
         "SerialNumber": format(c.serial_number, "X").rjust(2, "0"),
-        "NotBefore": Date51(c.not_valid_before_utc),
-        "NotAfter": Date51(c.not_valid_after_utc),
+        "NotBefore": c.not_valid_before_utc,
+        "NotAfter": c.not_valid_after_utc,
         "Thumbprint": hashlib.sha1(der).hexdigest().upper(),
         "RawData": base64.b64encode(der).decode("ascii"),
     }
