@@ -35,7 +35,7 @@ lab: $(STAMP)
 	FEDAUDIT_INPUTS=$(CURDIR)/data/samples FEDAUDIT_AS_OF=$(SAMPLES_ASOF) $(VENV)/bin/jupyter lab $(LAB_ROOT) notebooks/explore.ipynb
 
 bench: $(STAMP)
-	$(PY) -m fedaudit._bench
+	$(PY) -m benchmarks
 
 samples: $(STAMP)
 	$(PY) data/samples/make_samples.py

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._version import __version__
-from .errors import (
+from fedaudit import _compat
+from fedaudit._version import __version__
+from fedaudit.errors import (
     CertificateError,
     ConfigError,
     DateError,
@@ -24,8 +25,8 @@ from .errors import (
     ReportError,
     UsageError,
 )
-from .evidence import Evidence, InputFile
-from .records import (
+from fedaudit.evidence.join import Evidence, InputFile
+from fedaudit.records import (
     AdfsFarm,
     Certificate,
     CertificateObservation,
@@ -36,10 +37,12 @@ from .records import (
     PSObject,
 )
 
+_compat.install()
+
 if TYPE_CHECKING:  # pragma: no cover
-    from .engine import AuditResult, audit
-    from .loader import load
-    from .reporting import report
+    from fedaudit.engine.core import AuditResult, audit
+    from fedaudit.evidence.load import load
+    from fedaudit.reporting.render import report
 
 __all__ = [
     "AdfsFarm",
@@ -72,10 +75,10 @@ __all__ = [
 ]
 
 _LAZY = {
-    "load": ("fedaudit.loader", "load"),
-    "audit": ("fedaudit.engine", "audit"),
-    "AuditResult": ("fedaudit.engine", "AuditResult"),
-    "report": ("fedaudit.reporting", "report"),
+    "load": ("fedaudit.evidence.load", "load"),
+    "audit": ("fedaudit.engine.core", "audit"),
+    "AuditResult": ("fedaudit.engine.core", "AuditResult"),
+    "report": ("fedaudit.reporting.render", "report"),
 }
 
 

@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
-from .records import ROLES, SEVERITIES, SLOTS, SOURCES
+from fedaudit.records import ROLES, SEVERITIES, SLOTS, SOURCES
 
 __all__ = ["SCHEMAS", "empty_frame", "frame_records", "make_frame"]
 

@@ -18,11 +18,11 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from fedaudit.certs import certificate_from_der
-from fedaudit.evidence import Evidence
+from fedaudit.parse.certs import certificate_from_der
+from fedaudit.evidence.join import Evidence
 from fedaudit.frames import make_frame
 from fedaudit.records import Certificate
-from fedaudit.synth import mint_certificate
+from support.synth import mint_certificate
 
 UTC = dt.timezone.utc
 AS_OF = dt.datetime(2026, 11, 27, tzinfo=UTC)

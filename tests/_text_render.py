@@ -1,4 +1,4 @@
-"""Console text for tests, printed the way PowerShell prints it (independent of fedaudit.synth).
+"""Console text for tests, printed the way PowerShell prints it (independent of support.synth).
 
 * :func:`g_pattern`: .NET ``DateTime.ToString(CurrentCulture)`` ("G" = short date + long time).
 * :func:`x509_tostring`: ``X509Certificate.ToString(true)`` (dotnet/runtime X509Certificate.cs).

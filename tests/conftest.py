@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fedaudit.synth import mint_certificate
+from support.synth import mint_certificate
 
 DATA = Path(__file__).parent / "data"
 UTC = dt.timezone.utc
@@ -20,7 +20,7 @@ def data_dir() -> Path:
 
 @pytest.fixture
 def mint():
-    """mint(subject, not_before, not_after, **kw) -> DER bytes (see fedaudit.synth)."""
+    """mint(subject, not_before, not_after, **kw) -> DER bytes (see support.synth)."""
     return mint_certificate
 
 

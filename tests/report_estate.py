@@ -1,7 +1,7 @@
 """A synthetic audited estate as frames, for the plot and report-fragment tests.
 
-Certificates are real (minted with :func:`fedaudit.synth.mint_certificate` and decoded with
-:func:`fedaudit.certs.certificate_from_der`); frames are built with :func:`fedaudit.frames.make_frame`
+Certificates are real (minted with :func:`support.synth.mint_certificate` and decoded with
+:func:`fedaudit.parse.certs.certificate_from_der`); frames are built with :func:`fedaudit.frames.make_frame`
 in the shapes of :data:`fedaudit.frames.SCHEMAS`, so the figures and report sections can be tested
 without going through the loader and engine.
 """
@@ -12,10 +12,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from fedaudit.certs import certificate_from_der
-from fedaudit.evidence import Evidence, InputFile
+from fedaudit.parse.certs import certificate_from_der
+from fedaudit.evidence.join import Evidence, InputFile
 from fedaudit.frames import frame_records, make_frame
-from fedaudit.synth import mint_certificate
+from support.synth import mint_certificate
 
 UTC = dt.timezone.utc
 AS_OF = dt.datetime(2026, 11, 27, tzinfo=UTC)
@@ -111,7 +111,7 @@ def estate(n_domains: int = 3, *, farms: int = 1, subject: str | None = None, do
 
 @dataclass(frozen=True)
 class Audited:
-    """The shape of :class:`fedaudit.engine.AuditResult` the report sections read."""
+    """The shape of :class:`fedaudit.engine.core.AuditResult` the report sections read."""
 
     as_of: dt.datetime
     evidence: Evidence

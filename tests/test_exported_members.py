@@ -59,7 +59,7 @@ def test_exceptions_share_one_root():
 
 def test_loading_modules_declare_sorted_all():
     for module in ("fedaudit.parse", "fedaudit.parse.cmdlets", "fedaudit.parse.dispatch", "fedaudit.parse.psjson",
-                   "fedaudit.parse.clixml", "fedaudit.parse.pscsv", "fedaudit.evidence", "fedaudit.loader"):
+                   "fedaudit.parse.clixml", "fedaudit.parse.pscsv", "fedaudit.evidence.join", "fedaudit.evidence.load"):
         mod = importlib.import_module(module)
         assert mod.__all__ == sorted(mod.__all__), module
         for name in mod.__all__:

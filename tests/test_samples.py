@@ -236,7 +236,7 @@ def test_folder_and_file_names_do_not_matter(evidence, tmp_path):
 
 def test_benchmark_estate_loads_completely(tmp_path):
     """The `make bench` estate, scaled down: every form it mixes loads and every domain is tied."""
-    from fedaudit._bench.load import build_estate
+    from benchmarks.load import build_estate
 
     counts = build_estate(tmp_path / "estate", farms=5, domains_per_farm=10, farms_per_tenant=2)
     assert (tmp_path / "certificates.bin").stat().st_size > 0

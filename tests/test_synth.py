@@ -1,4 +1,4 @@
-"""The export writers of fedaudit.synth render what PowerShell renders.
+"""The export writers of support.synth render what PowerShell renders.
 
 Where a real capture exists (tests/data/synth, sources in SOURCES.md) the writer must reproduce
 it: we mint a certificate with the capture's subject, serial and dates and compare the text.
@@ -19,11 +19,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from fedaudit import synth
-from fedaudit._psforms import MIN_VALUE, PSObj, format_list, format_table, to_clixml, to_csv, to_json7, to_json51
-from fedaudit.certs import certificate_from_der
-from fedaudit.loader import sniff_kind
-from fedaudit.synth import (
+from support import synth
+from support._psforms import MIN_VALUE, PSObj, format_list, format_table, to_clixml, to_csv, to_json7, to_json51
+from fedaudit.parse.certs import certificate_from_der
+from fedaudit.evidence.load import sniff_kind
+from support.synth import (
     WRITERS,
     AdfsCertificate,
     AdfsProperties,

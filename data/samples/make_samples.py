@@ -27,8 +27,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))  # run from a checkout without installing
+sys.path.insert(0, str(HERE.parents[1] / "tests"))  # the sample writers: tests/support
 
-from fedaudit.synth import (  # noqa: E402
+from support.synth import (  # noqa: E402
     WRITERS,
     AdfsCertificate,
     AdfsProperties,

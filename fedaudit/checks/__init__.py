@@ -19,8 +19,8 @@ only its arguments (no clock, files or network). Families, one module each:
 
 from __future__ import annotations
 
-from . import crypto, entra, evidence, expiry, metadata, notification, rollover, sync
-from ._base import ACTION_RANK, DEFAULT_THRESHOLDS, SEVERITY_RANK, Check, Finding, Thresholds
+from fedaudit.checks import crypto, entra, evidence, expiry, metadata, notification, rollover, sync
+from fedaudit.checks._base import ACTION_RANK, DEFAULT_THRESHOLDS, SEVERITY_RANK, Check, Finding, Thresholds
 
 __all__ = [
     "ACTION_RANK",

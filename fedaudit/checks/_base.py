@@ -1,7 +1,7 @@
 """The records every check shares: :class:`Check`, :class:`Finding`, :class:`Thresholds`.
 
 A check is a pure function ``func(evidence, as_of, thresholds) -> list[Finding]``. It reads the
-frames of an :class:`~fedaudit.evidence.Evidence` (through :func:`fedaudit.checks._view.view_of`),
+frames of an :class:`~fedaudit.evidence.join.Evidence` (through :func:`fedaudit.evidence.view.view_of`),
 never the clock, files or the network; ``as_of`` is injected.
 """
 
@@ -11,12 +11,12 @@ import datetime as dt
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from ..errors import UsageError
-from ..frames import ACTIONS
-from ..records import SEVERITIES
+from fedaudit.errors import UsageError
+from fedaudit.frames import ACTIONS
+from fedaudit.records import SEVERITIES
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..evidence import Evidence
+    from fedaudit.evidence.join import Evidence
 
 __all__ = [
     "ACTION_RANK",
@@ -249,13 +249,13 @@ def define(
     action: str,
 ) -> Callable[[Callable[..., Any]], Check]:
     """Register ``inner(view, as_of, thresholds, new)`` as a check. ``new(**fields)`` makes a
-    finding of this check; ``view`` is the joined :class:`~fedaudit.checks._view.EstateView`."""
+    finding of this check; ``view`` is the joined :class:`~fedaudit.evidence.view.EstateView`."""
 
     def deco(inner: Callable[..., Any]) -> Check:
         holder: list[Check] = []
 
         def func(evidence: Evidence, as_of: dt.datetime, thresholds: Thresholds) -> list[Finding]:
-            from ._view import view_of
+            from fedaudit.evidence.view import view_of
 
             return list(inner(view_of(evidence), as_of, thresholds, holder[0].finding))
 

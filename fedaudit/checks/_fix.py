@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .. import remediation as rm
-from ._view import CertFact, DomainFact, DomainState, EstateView, FarmFact, domain_state, next_secondaries
+from fedaudit.checks import remediation as rm
+from fedaudit.evidence.view import CertFact, DomainFact, DomainState, EstateView, FarmFact, domain_state, next_secondaries
 
 __all__ = ["farm_domain_names", "plan_push", "push_to_entra", "renew_manually"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ._base import (
+from fedaudit.checks._base import (
     IA_5_2,
     ISO_A_8_24,
     REF_DEFAULT,
@@ -22,8 +22,8 @@ from ._base import (
     define,
     fact,
 )
-from .. import remediation as rm
-from ._view import CertFact, EstateView
+from fedaudit.checks import remediation as rm
+from fedaudit.evidence.view import CertFact, EstateView
 
 CHECKS: list[Check] = []
 _CONTROLS = (SC_12, SC_13, SC_17, IA_5_2, ISO_A_8_24)

@@ -16,8 +16,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterator
 
-from .. import remediation as rm
-from ._base import (
+from fedaudit.checks import remediation as rm
+from fedaudit.checks._base import (
     CM_6,
     IA_5_2,
     ISO_A_8_16,
@@ -31,8 +31,8 @@ from ._base import (
     define,
     fact,
 )
-from ._fix import push_to_entra
-from ._view import EstateView, norm_uri, domain_state, farm_thresholds, issuer_forms
+from fedaudit.checks._fix import push_to_entra
+from fedaudit.evidence.view import EstateView, norm_uri, domain_state, farm_thresholds, issuer_forms
 
 CHECKS: list[Check] = []
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ._base import (
+from fedaudit.checks._base import (
     CA_7,
     ISO_A_5_36,
     ISO_A_8_16,
@@ -21,8 +21,8 @@ from ._base import (
     define,
     fact,
 )
-from ._view import EstateView, host_of, metadata_public
-from .. import remediation as rm
+from fedaudit.evidence.view import EstateView, host_of, metadata_public
+from fedaudit.checks import remediation as rm
 
 CHECKS: list[Check] = []
 _CONTROLS = (CA_7, ISO_A_5_36, ISO_A_8_16)

@@ -15,8 +15,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterator
 
-from .. import remediation as rm
-from ._base import (
+from fedaudit.checks import remediation as rm
+from fedaudit.checks._base import (
     CP_2,
     IA_5_2,
     ISO_A_8_24,
@@ -29,9 +29,9 @@ from ._base import (
     define,
     fact,
 )
-from ._fix import renew_manually
-from ._view import CertFact, DomainFact, EstateView, FarmFact, metadata_public
-from .rollover import cert_facts, live_secondaries, primary_of
+from fedaudit.checks._fix import renew_manually
+from fedaudit.evidence.view import CertFact, DomainFact, EstateView, FarmFact, metadata_public
+from fedaudit.checks.rollover import cert_facts, live_secondaries, primary_of
 
 CHECKS: list[Check] = []
 _CONTROLS = (SC_17, IA_5_2, SC_12, CP_2, ISO_A_8_24)

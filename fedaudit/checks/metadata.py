@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from .. import remediation as rm
-from ._base import (
+from fedaudit.checks import remediation as rm
+from fedaudit.checks._base import (
     ISO_A_8_16,
     ISO_A_8_24,
     REF_AUTO,
@@ -24,7 +24,7 @@ from ._base import (
     define,
     fact,
 )
-from ._view import EstateView, FarmFact, MetaFact, metadata_public, next_secondaries
+from fedaudit.evidence.view import EstateView, FarmFact, MetaFact, metadata_public, next_secondaries
 
 CHECKS: list[Check] = []
 _CONTROLS = (SC_17, SC_8, SI_4, ISO_A_8_16, ISO_A_8_24)

@@ -17,8 +17,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterator
 
-from ._base import ISO_A_8_16, REF_NOTIFICATION, SI_4, SI_5, Check, Finding, define, fact
-from ._view import DomainState, EstateView, domain_state, farm_thresholds
+from fedaudit.checks._base import ISO_A_8_16, REF_NOTIFICATION, SI_4, SI_5, Check, Finding, define, fact
+from fedaudit.evidence.view import DomainState, EstateView, domain_state, farm_thresholds
 
 CHECKS: list[Check] = []
 _CONTROLS = (SI_5, SI_4, ISO_A_8_16)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterator
 
-from .. import remediation as rm
-from ._base import (
+from fedaudit.checks import remediation as rm
+from fedaudit.checks._base import (
     CM_6,
     CP_2,
     ISO_A_5_37,
@@ -30,8 +30,8 @@ from ._base import (
     define,
     fact,
 )
-from ._fix import renew_manually
-from ._view import CertFact, EstateView, FarmFact, farm_thresholds, next_secondaries
+from fedaudit.checks._fix import renew_manually
+from fedaudit.evidence.view import CertFact, EstateView, FarmFact, farm_thresholds, next_secondaries
 
 CHECKS: list[Check] = []
 

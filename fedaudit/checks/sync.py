@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterator
 
-from ._base import (
+from fedaudit.checks._base import (
     CP_2,
     IA_5_2,
     ISO_A_8_24,
@@ -26,8 +26,8 @@ from ._base import (
     define,
     fact,
 )
-from ._fix import push_to_entra
-from ._view import DomainFact, DomainState, EstateView, domain_state
+from fedaudit.checks._fix import push_to_entra
+from fedaudit.evidence.view import DomainFact, DomainState, EstateView, domain_state
 
 CHECKS: list[Check] = []
 _CONTROLS = (IA_5_2, SC_12, SC_17, CP_2, ISO_A_8_24)

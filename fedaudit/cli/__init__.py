@@ -13,8 +13,8 @@ import importlib
 import sys
 from typing import Sequence
 
-from .._version import __version__
-from ..errors import FedauditError
+from fedaudit._version import __version__
+from fedaudit.errors import FedauditError
 
 __all__ = ["main"]
 

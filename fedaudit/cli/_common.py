@@ -12,8 +12,8 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from ..errors import UsageError
-from ..frames import frame_records
+from fedaudit.errors import UsageError
+from fedaudit.frames import frame_records
 
 __all__ = [
     "FAIL_ON",

@@ -10,8 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..checks import ACTION_RANK
-from ._common import (
+from fedaudit.checks import ACTION_RANK
+from fedaudit.cli._common import (
     add_as_of,
     add_fail_on,
     add_format,
@@ -86,8 +86,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..engine import audit, exit_code
-    from ..loader import load
+    from fedaudit.engine.core import audit, exit_code
+    from fedaudit.evidence.load import load
 
     check_paths(args.paths)
     as_of = parse_as_of(args.as_of) or dt.datetime.now(dt.timezone.utc)  # the CLI is the edge: it may read the clock
@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     if args.exceptions:
         import dataclasses
 
-        from ..exceptions import apply_exceptions, load_exceptions
+        from fedaudit.engine.waivers import apply_exceptions, load_exceptions
 
         findings = apply_exceptions(result.findings, load_exceptions(args.exceptions), as_of)
         result = dataclasses.replace(result, findings=findings)

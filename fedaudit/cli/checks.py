@@ -7,7 +7,7 @@ import textwrap
 
 import pandas as pd
 
-from ._common import add_format, render_frames, write_out
+from fedaudit.cli._common import add_format, render_frames, write_out
 
 __all__ = ["checks_frame", "register", "run"]
 
@@ -26,7 +26,7 @@ Exit status: 0 (2 on a usage error).
 
 
 def checks_frame() -> pd.DataFrame:
-    from ..checks import REGISTRY
+    from fedaudit.checks import REGISTRY
 
     rows = [
         {

@@ -51,15 +51,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..errors import UsageError
-    from ..fetch import fetch_all
+    from fedaudit.errors import UsageError
+    from fedaudit.io.fetch import fetch_all
 
     urls = list(args.urls)
     if args.discover:
         import pandas as pd
 
-        from ..loader import load
-        from ..metadata import discover_metadata_urls
+        from fedaudit.evidence.load import load
+        from fedaudit.metadata import discover_metadata_urls
 
         mapping = discover_metadata_urls(load(*args.discover))
         for row in mapping.itertuples(index=False):

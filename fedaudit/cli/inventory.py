@@ -6,7 +6,7 @@ import argparse
 
 import pandas as pd
 
-from ._common import add_format, add_load_options, check_paths, load_options, render_frames, write_out
+from fedaudit.cli._common import add_format, add_load_options, check_paths, load_options, render_frames, write_out
 
 EPILOG = """\
 Examples:
@@ -71,7 +71,7 @@ def _inputs_frame(evidence) -> pd.DataFrame:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..loader import load
+    from fedaudit.evidence.load import load
 
     check_paths(args.paths)
     evidence = load(*args.paths, strict=False, **load_options(args))

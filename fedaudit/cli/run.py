@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._common import add_as_of, parse_as_of
+from fedaudit.cli._common import add_as_of, parse_as_of
 
 EPILOG = """\
 Example:
@@ -42,8 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..config import load_config
-    from ..schedule import run_audits
+    from fedaudit.ops.config import load_config
+    from fedaudit.ops.schedule import run_audits
 
     config = load_config(args.config)
     as_of = parse_as_of(args.as_of)

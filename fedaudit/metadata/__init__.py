@@ -6,13 +6,13 @@ of saved documents and fetch sidecars, and discovery of each farm's metadata URL
 * :func:`read_metadata` - documents and sidecars -> :class:`~fedaudit.records.ParseResult` list
 * :func:`discover_metadata_urls` - loaded evidence -> frame (farm, domain, url, derived_from)
 
-Fetching over HTTPS lives in :mod:`fedaudit.fetch` (IO).
+Fetching over HTTPS lives in :mod:`fedaudit.io.fetch` (IO).
 """
 
 from __future__ import annotations
 
-from .discover import METADATA_PATH, discover_metadata_urls, metadata_url
-from .parse import (
+from fedaudit.evidence.discover import METADATA_PATH, discover_metadata_urls, metadata_url
+from fedaudit.parse.metadata.parse import (
     MAX_DEPTH,
     MAX_DOCUMENT_BYTES,
     Endpoint,
@@ -24,8 +24,8 @@ from .parse import (
     parse_metadata,
     parse_xs_datetime,
 )
-from .read import FetchSidecar, parse_sidecar, read_document, read_metadata
-from .verify import SIGNATURE_STATES, SignatureVerification, algorithm_name, verify_metadata
+from fedaudit.parse.metadata.read import FetchSidecar, parse_sidecar, read_document, read_metadata
+from fedaudit.parse.metadata.verify import SIGNATURE_STATES, SignatureVerification, algorithm_name, verify_metadata
 
 __all__ = [
     "Endpoint",

@@ -3,6 +3,6 @@ from its content and returns a :class:`~fedaudit.records.ParseResult`."""
 
 from __future__ import annotations
 
-from .dispatch import read_export
+from fedaudit.parse.dispatch import read_export
 
 __all__ = ["read_export"]

@@ -12,7 +12,7 @@ from functools import partial
 from itertools import repeat
 from typing import NamedTuple
 
-from ..textio import normalise_newlines, strip_ansi
+from fedaudit.parse.textio import normalise_newlines, strip_ansi
 
 __all__ = ["Line", "command_of", "prepare", "strip_annotation"]
 

@@ -28,8 +28,8 @@ from typing import Any
 
 from lxml import etree
 
-from ..errors import HostileXMLError, ParseError
-from ..records import PSObject
+from fedaudit.errors import HostileXMLError, ParseError
+from fedaudit.records import PSObject
 
 __all__ = ["CLIXML_NS", "FORM", "parse_clixml", "unescape"]
 

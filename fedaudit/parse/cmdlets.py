@@ -28,10 +28,10 @@ from urllib.parse import urlsplit
 
 # certs decodes each distinct certificate value once (bounded caches): every domain of a farm
 # carries the farm's signing certificate.
-from ..certs import certificate_from_base64, certificate_from_der, normalise_thumbprint
-from ..dates import parse_console_datetime, parse_console_datetime_or_none
-from ..errors import CertificateError, DateError, FedauditError
-from ..records import AdfsFarm, Certificate, CertificateObservation, EntraDomain, LoadIssue, PSObject
+from fedaudit.parse.certs import certificate_from_base64, certificate_from_der, normalise_thumbprint
+from fedaudit.parse.dates import parse_console_datetime, parse_console_datetime_or_none
+from fedaudit.errors import CertificateError, DateError, FedauditError
+from fedaudit.records import AdfsFarm, Certificate, CertificateObservation, EntraDomain, LoadIssue, PSObject
 
 __all__ = [
     "ADFS_CERTIFICATE",
@@ -307,7 +307,7 @@ class _Ctx:
 
 
 def _certificate_from_block(block: str, field: str, line: int | None, ctx: _Ctx) -> Certificate | None:
-    from .x509text import certificate_from_text
+    from fedaudit.parse.x509text import certificate_from_text
 
     try:
         return certificate_from_text(block, culture=ctx.culture, origin=ctx.obj.origin, line=line)

@@ -2,7 +2,7 @@
 
 Two questions are answered from the content, never from the file name:
 
-1. **Which form?** decoded text (:func:`fedaudit.textio.decode`: BOM, UTF-16 NUL pattern,
+1. **Which form?** decoded text (:func:`fedaudit.parse.textio.decode`: BOM, UTF-16 NUL pattern,
    UTF-8, cp1252) that starts with ``<Objs`` in the PowerShell 2004/04 namespace is Export-Clixml;
    ``{`` or ``[`` that parses as JSON is ConvertTo-Json (5.1 or 7) or Graph REST JSON; a ``#TYPE``
    line or a delimited header of property names is Export-Csv; anything else is console text
@@ -21,10 +21,10 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from ..errors import DateError, FedauditError, InputError, UsageError
-from ..records import LoadIssue, ParseResult, PSObject
-from . import cmdlets as C
-from .x509text import looks_like_certificate_text
+from fedaudit.errors import DateError, FedauditError, InputError, UsageError
+from fedaudit.records import LoadIssue, ParseResult, PSObject
+from fedaudit.parse import cmdlets as C
+from fedaudit.parse.x509text import looks_like_certificate_text
 
 __all__ = ["UNRECOGNISED", "check_culture", "identify", "read_export"]
 
@@ -46,7 +46,7 @@ _CERT_DATES = re.compile(r"\[Not (?:Before|After)\][ \t]*(?:\n|_x000D__x000A_|\\
 
 
 def _settings_names() -> frozenset[str]:
-    from .properties import (
+    from fedaudit.parse.properties import (
         GET_MG_DOMAIN_FEDERATION_CONFIGURATION,
         GET_MSOL_DOMAIN_FEDERATION_SETTINGS,
         GRAPH_INTERNAL_DOMAIN_FEDERATION,
@@ -63,7 +63,7 @@ def check_culture(culture: str | None) -> None:
     """Raise :class:`~fedaudit.errors.UsageError` when ``culture`` names no culture."""
     if culture is None:
         return
-    from ..dates import parse_console_datetime
+    from fedaudit.parse.dates import parse_console_datetime
 
     # The date module validates the culture name before reading any date.
     parse_console_datetime("2000-01-01", culture)
@@ -93,7 +93,7 @@ _IDENTIFIED: dict[tuple[object, ...], str | None] = {}
 
 
 def _identify_names(names: list[str]) -> str | None:
-    from .properties import identify_cmdlet
+    from fedaudit.parse.properties import identify_cmdlet
 
     found = identify_cmdlet(names)
     if found is None:
@@ -137,12 +137,12 @@ def _objects(text: str, origin: str) -> list[PSObject]:
     head = text.lstrip("\ufeff \t\r\n")[:4096]
     if head.startswith("<"):
         if "<Objs" in head and "schemas.microsoft.com/powershell/2004/04" in head:
-            from .clixml import parse_clixml
+            from fedaudit.parse.clixml import parse_clixml
 
             return parse_clixml(text, origin)
         return []
     if head.startswith(("{", "[")):
-        from .psjson import parse_json
+        from fedaudit.parse.psjson import parse_json
 
         try:
             return parse_json(text, origin)
@@ -150,13 +150,13 @@ def _objects(text: str, origin: str) -> list[PSObject]:
             if head.startswith("{") or not re.match(r"\[\s*[A-Za-z]", head):
                 raise
             # "[Subject] ..." is a printed certificate, not a JSON array: read it as text.
-    from .pscsv import looks_like_csv, parse_csv
+    from fedaudit.parse.pscsv import looks_like_csv, parse_csv
 
     if looks_like_csv(text):
         return parse_csv(text, origin)
-    from ..textio import strip_ansi
-    from .properties import ALL_KNOWN
-    from .pslist import parse_captures
+    from fedaudit.parse.textio import strip_ansi
+    from fedaudit.parse.properties import ALL_KNOWN
+    from fedaudit.parse.pslist import parse_captures
 
     return parse_captures(strip_ansi(text), origin, known=ALL_KNOWN)
 
@@ -166,7 +166,7 @@ def _infer_culture(text: str, culture: str | None, origin: str, issues: list[Loa
     its ambiguous ones (one export = one machine = one culture)."""
     if culture is not None:
         return culture
-    from ..dates import infer_culture, parse_console_datetime
+    from fedaudit.parse.dates import infer_culture, parse_console_datetime
 
     if "[Not " not in text:
         return None
@@ -221,7 +221,7 @@ def _describe(objects: list[PSObject]) -> str:
 
 def _certificate_file(data: bytes, origin: str) -> ParseResult | None:
     """A DER or PEM certificate file (``.cer`` / ``.crt`` / ``.pem``), or None."""
-    from ..certs import certificate_from_der, certificate_from_pem
+    from fedaudit.parse.certs import certificate_from_der, certificate_from_pem
 
     kind = None
     if data[:2] in (b"\x30\x82", b"\x30\x81"):
@@ -242,7 +242,7 @@ def _certificate_file(data: bytes, origin: str) -> ParseResult | None:
 
 
 def _read(data: bytes, origin: str, culture: str | None, domain: str | None) -> ParseResult:
-    from ..textio import decode
+    from fedaudit.parse.textio import decode
 
     as_certificate = _certificate_file(bytes(data), origin)
     if as_certificate is not None:

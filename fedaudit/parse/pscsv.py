@@ -20,8 +20,8 @@ import csv
 import io
 import re
 
-from ..errors import ParseError
-from ..records import PSObject
+from fedaudit.errors import ParseError
+from fedaudit.records import PSObject
 
 __all__ = ["FORM", "looks_like_csv", "parse_csv", "sniff_delimiter"]
 

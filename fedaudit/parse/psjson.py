@@ -24,9 +24,9 @@ import json
 import re
 from typing import Any
 
-from ..errors import ParseError
-from ..records import PSObject
-from .properties import GRAPH_DOMAIN, GRAPH_INTERNAL_DOMAIN_FEDERATION
+from fedaudit.errors import ParseError
+from fedaudit.records import PSObject
+from fedaudit.parse.properties import GRAPH_DOMAIN, GRAPH_INTERNAL_DOMAIN_FEDERATION
 
 __all__ = ["FORM_GRAPH", "FORM_PS51", "FORM_PS7", "json_form", "parse_json"]
 

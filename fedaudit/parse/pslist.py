@@ -39,11 +39,12 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from ..records import PSObject
-from ._console import Line, command_of, prepare, strip_annotation
-from .pstable import is_dash_row, read_table
+from fedaudit.records import PSObject
+from fedaudit.parse._console import Line, command_of, prepare, strip_annotation
+from fedaudit.parse.pstable import FORM as TABLE_FORM
+from fedaudit.parse.pstable import is_dash_row, read_table
 
-__all__ = ["FORM", "parse_captures", "parse_format_list"]
+__all__ = ["FORM", "parse_captures", "parse_format_list", "parse_format_table"]
 
 FORM = "list"
 
@@ -315,3 +316,13 @@ def parse_format_list(text: str, origin: str, *, known: frozenset[str] | None = 
     quirks handled. ``line`` is the 1-based line of each object's first property and
     ``lines`` the line of every property."""
     return [obj for obj in _scan(text, origin, known) if obj.form == FORM]
+
+
+def parse_format_table(text: str, origin: str) -> list[PSObject]:
+    """Every Format-Table row in ``text`` as a :class:`~fedaudit.records.PSObject` (``form="table"``).
+
+    Property values are the cell texts (``""`` for an empty cell), keyed by the header names;
+    ``command`` is the prompt line captured before the table. List output in the same capture
+    is skipped (use :func:`parse_captures` for both).
+    """
+    return [obj for obj in parse_captures(text, origin) if obj.form == TABLE_FORM]

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import re
 
-from ..records import PSObject
-from ._console import Line, command_of
+from fedaudit.records import PSObject
+from fedaudit.parse._console import Line, command_of
 
-__all__ = ["FORM", "parse_format_table"]
+__all__ = ["FORM", "is_dash_row", "read_table"]
 
 FORM = "table"
 
@@ -170,15 +170,3 @@ def read_table(
         for no, cells in rows
     ]
     return objects, j
-
-
-def parse_format_table(text: str, origin: str) -> list[PSObject]:
-    """Every Format-Table row in ``text`` as a :class:`~fedaudit.records.PSObject` (``form="table"``).
-
-    Property values are the cell texts (``""`` for an empty cell), keyed by the header names;
-    ``command`` is the prompt line captured before the table. List output in the same capture
-    is skipped (use :func:`fedaudit.parse.pslist.parse_captures` for both).
-    """
-    from .pslist import parse_captures
-
-    return [obj for obj in parse_captures(text, origin) if obj.form == FORM]

@@ -25,7 +25,7 @@ sections separated by an empty line::
 It reaches us as a Format-List value (continuation indentation removed or not, indentation
 collapsed by a blog), as the CLIXML ``<ToString>`` with ``_x000D__x000A_`` escapes, or as an
 Export-Csv cell. Section headers are hard-coded English; the dates are the exporting machine's
-culture and local time (see :mod:`fedaudit.dates`), so the record is marked ``text_derived``.
+culture and local time (see :mod:`fedaudit.parse.dates`), so the record is marked ``text_derived``.
 """
 
 from __future__ import annotations
@@ -33,11 +33,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from ..certs import normalise_thumbprint
-from ..dates import infer_culture, parse_console_datetime_or_none
-from ..errors import CertificateError, DateError
-from ..records import Certificate
-from ._console import strip_annotation
+from fedaudit.parse.certs import normalise_thumbprint
+from fedaudit.parse.dates import infer_culture, parse_console_datetime_or_none
+from fedaudit.errors import CertificateError, DateError
+from fedaudit.records import Certificate
+from fedaudit.parse._console import strip_annotation
 
 __all__ = ["certificate_blocks", "certificate_from_text", "looks_like_certificate_text", "normalise_dn"]
 
@@ -159,9 +159,9 @@ def certificate_from_text(
 ) -> Certificate:
     """A text-derived :class:`~fedaudit.records.Certificate` from a printed certificate block.
 
-    Thumbprint (required; normalised with :func:`fedaudit.certs.normalise_thumbprint`),
+    Thumbprint (required; normalised with :func:`fedaudit.parse.certs.normalise_thumbprint`),
     subject and issuer (RFC 4514 spelling), serial (upper-case hex without leading zeros),
-    not_before/not_after via :func:`fedaudit.dates.parse_console_datetime` with ``culture``
+    not_before/not_after via :func:`fedaudit.parse.dates.parse_console_datetime` with ``culture``
     (local time read as UTC; ``1/1/0001`` gives None). Without a culture, a date whose order is
     ambiguous is settled by the other date of the block when that one is unambiguous, else
     :class:`~fedaudit.errors.DateError`. ``self_signed`` is subject == issuer.

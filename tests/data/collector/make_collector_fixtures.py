@@ -1,7 +1,7 @@
 """Write the collector fixtures: what collect/Collect-FedauditEvidence.ps1 writes, byte for byte.
 
 Run from the repository root: ``.venv/bin/python tests/data/collector/make_collector_fixtures.py``.
-The output is committed; certificates are minted afresh on every run (fedaudit.synth), so
+The output is committed; certificates are minted afresh on every run (support.synth), so
 re-running changes the files and the expected values in tests/test_collector_output.py are read
 from this module's ESTATE, not from the bytes.
 
@@ -30,8 +30,8 @@ from cryptography import x509
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2]))
 
-from fedaudit._psforms import json51_text  # noqa: E402  (ConvertTo-Json 5.1 layout, shared with synth)
-from fedaudit.synth import mint_certificate  # noqa: E402
+from support._psforms import json51_text  # noqa: E402  (ConvertTo-Json 5.1 layout, shared with synth)
+from support.synth import mint_certificate  # noqa: E402
 
 UTC = dt.timezone.utc
 

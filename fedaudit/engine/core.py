@@ -1,0 +1,152 @@
+"""``fedaudit.audit``: run every check over the evidence, then the verdict and the timeline.
+
+::
+
+    result = fedaudit.audit(fedaudit.load("exports/"), as_of="2026-11-27")
+    result.verdicts      # one row per federated domain: decision-table inputs, action, reason
+    result.findings      # one row per finding, most severe first, with evidence and remediation
+    result.timeline      # certificate and rollover events per farm and domain
+    result.to_dict()     # the JSON object `fedaudit check --format json` prints
+
+Nothing here reads the clock: ``as_of`` is required.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import pandas as pd
+
+from fedaudit.checks import REGISTRY, SEVERITY_RANK, Finding, Thresholds
+from fedaudit.checks._base import DEFAULT_THRESHOLDS
+from fedaudit.evidence.view import forget_views, view_of
+from fedaudit.errors import UsageError
+from fedaudit.evidence.join import Evidence
+from fedaudit.frames import empty_frame, frame_records, make_frame
+from fedaudit.engine.verdict import build_timeline, build_verdicts
+
+__all__ = ["DEFAULT_THRESHOLDS", "FAIL_ON", "AuditResult", "audit", "exit_code", "to_utc"]
+
+#: ``--fail-on`` values, most severe first; ``none`` never fails.
+FAIL_ON = ("critical", "high", "warning", "info", "none")
+
+
+def to_utc(value: dt.datetime | dt.date | str, name: str = "as_of") -> dt.datetime:
+    """A tz-aware UTC datetime from a datetime (tz-aware), a date (midnight UTC) or ``YYYY-MM-DD``
+    (an ISO 8601 timestamp with offset is accepted too)."""
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                value = dt.date.fromisoformat(text)
+            else:
+                value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise UsageError(f"{name}: {value!r} is not a date (use YYYY-MM-DD)") from None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise UsageError(f"{name}: {value!r} has no time zone; pass a tz-aware datetime or a date")
+        return value.astimezone(dt.timezone.utc)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
+    raise UsageError(f"{name}: expected a datetime, a date or 'YYYY-MM-DD', got {type(value).__name__}")
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """What :func:`audit` returns. Frames follow :data:`fedaudit.frames.SCHEMAS`."""
+
+    as_of: dt.datetime
+    evidence: Evidence = field(repr=False)
+    verdicts: pd.DataFrame = field(repr=False)
+    findings: pd.DataFrame = field(repr=False)
+    timeline: pd.DataFrame = field(repr=False)
+    notification_date: dt.datetime | None = None
+    thresholds: Thresholds = field(default_factory=Thresholds, repr=False)
+
+    @property
+    def issues(self) -> pd.DataFrame:
+        """The load issues of the evidence (also reported as ``evidence.load-issue`` findings)."""
+        return self.evidence.issues if self.evidence is not None else empty_frame("issues")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of ``fedaudit check --format json``."""
+        out: dict[str, Any] = {"as_of": self.as_of.isoformat()}
+        if self.notification_date is not None:
+            out["notification_date"] = self.notification_date.date().isoformat()
+        out["verdicts"] = frame_records(self.verdicts)
+        out["findings"] = frame_records(self.findings)
+        out["timeline"] = frame_records(self.timeline)
+        out["issues"] = frame_records(self.issues)
+        return out
+
+    def __repr__(self) -> str:
+        counts = self.findings["severity"].value_counts() if len(self.findings) else {}
+        parts = ", ".join(f"{s}={int(counts[s])}" for s in SEVERITY_RANK if s in counts and counts[s])
+        return (f"<AuditResult as_of={self.as_of:%Y-%m-%d} verdicts={len(self.verdicts)} "
+                f"findings={len(self.findings)}{' (' + parts + ')' if parts else ''}>")
+
+
+def run_checks(evidence: Evidence, as_of: dt.datetime, thresholds: Thresholds) -> list[Finding]:
+    """Every registered check's findings, de-duplicated by key, most severe first."""
+    order = {c.id: i for i, c in enumerate(REGISTRY)}
+    seen: set[str] = set()
+    out: list[Finding] = []
+    for check in REGISTRY:
+        for f in check.func(evidence, as_of, thresholds):
+            if f.key in seen:
+                continue
+            seen.add(f.key)
+            out.append(f)
+    out.sort(key=lambda f: (-SEVERITY_RANK[f.severity], order.get(f.id, 0), f.farm or "", f.domain or "", f.key))
+    return out
+
+
+def audit(
+    evidence: Evidence,
+    as_of: dt.datetime | dt.date | str,
+    *,
+    notification_date: dt.datetime | dt.date | str | None = None,
+    thresholds: Mapping[str, float] | Thresholds | None = None,
+) -> AuditResult:
+    """Judge ``evidence`` as of ``as_of`` by the renewal runbook.
+
+    ``notification_date``: the day a renewal e-mail arrived; adds the notification triage.
+    ``thresholds``: overrides of :data:`DEFAULT_THRESHOLDS` (unknown names are a UsageError).
+    """
+    if not isinstance(evidence, Evidence):
+        raise UsageError(f"audit() needs an Evidence (from fedaudit.load), got {type(evidence).__name__}")
+    when = to_utc(as_of, "as_of")
+    nd = to_utc(notification_date, "notification_date") if notification_date is not None else None
+    th = Thresholds.from_mapping(thresholds, notification_date=nd)
+    forget_views()
+    findings = run_checks(evidence, when, th)
+    view = view_of(evidence)
+    return AuditResult(
+        as_of=when,
+        evidence=evidence,
+        verdicts=build_verdicts(view, findings, when, th),
+        findings=make_frame("findings", [f.row() for f in findings]),
+        timeline=build_timeline(view, when, th),
+        notification_date=nd,
+        thresholds=th,
+    )
+
+
+def exit_code(result: AuditResult, fail_on: str) -> int:
+    """1 when a finding not covered by an exception is at or above ``fail_on``, else 0."""
+    if fail_on not in FAIL_ON:
+        raise UsageError(f"fail_on: {fail_on!r} is not one of {', '.join(FAIL_ON)}")
+    if fail_on == "none" or not len(result.findings):
+        return 0
+    floor = SEVERITY_RANK[fail_on]
+    frame = result.findings
+    excepted = frame["excepted"].fillna(False).astype(bool) if "excepted" in frame else pd.Series(False, index=frame.index)
+    for severity, exc in zip(frame["severity"].astype(str), excepted):
+        if not exc and SEVERITY_RANK.get(severity, 0) >= floor:
+            return 1
+    return 0

@@ -1,0 +1,85 @@
+"""Which metadata URL stands for which farm and domain, derived from loaded exports.
+
+AD FS publishes its metadata at ``https://<federation service name>/federationmetadata/
+2007-06/federationmetadata.xml`` (the runbook's automatic path: Entra ID polls this URL from 35
+days before the token-signing certificate expires). The federation service name is the farm's
+``HostName``; from the Entra side it is the host of the domain's ``PassiveSignInUri`` /
+``MetadataExchangeUri`` and, often, of its ``IssuerUri``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import pandas as pd
+
+from fedaudit.frames import make_frame
+
+__all__ = ["METADATA_PATH", "discover_metadata_urls", "metadata_url"]
+
+METADATA_PATH = "/federationmetadata/2007-06/federationmetadata.xml"
+
+_DOMAIN_COLUMNS = ("passive_sign_in_uri", "metadata_exchange_uri", "issuer_uri")
+
+
+def _present(value: Any) -> bool:
+    return value is not None and not (value is pd.NA or value is pd.NaT) and not (isinstance(value, float) and value != value)
+
+
+def metadata_url(host: str) -> str | None:
+    """``fs.contoso.com`` or ``https://fs.contoso.com:4443/adfs/ls`` -> the metadata URL;
+    None when no host can be read (``urn:`` issuers, empty strings)."""
+    text = host.strip()
+    if not text:
+        return None
+    if "://" not in text:
+        text = "https://" + text
+    try:
+        parts = urlsplit(text)
+        name = parts.hostname
+        port = parts.port
+    except ValueError:
+        return None
+    if not name or parts.scheme.lower() not in ("http", "https"):
+        return None
+    netloc = name.lower() if port in (None, 443, 80) else f"{name.lower()}:{port}"
+    return f"https://{netloc}{METADATA_PATH}"
+
+
+def discover_metadata_urls(evidence: Any) -> pd.DataFrame:
+    """Frame ``metadata_urls`` (farm, domain, url, derived_from): one row per fact a URL was
+    derived from (``farms.host_name``, ``domains.passive_sign_in_uri`` ...), sorted by url."""
+    rows: list[dict[str, Any]] = []
+    farms = getattr(evidence, "farms", None)
+    if farms is not None and len(farms):
+        for row in farms.to_dict(orient="records"):
+            host = row.get("host_name")
+            if _present(host) and (url := metadata_url(str(host))):
+                rows.append({"farm": row.get("farm") if _present(row.get("farm")) else None, "domain": None, "url": url, "derived_from": "farms.host_name"})
+    domains = getattr(evidence, "domains", None)
+    if domains is not None and len(domains):
+        for row in domains.to_dict(orient="records"):
+            for column in _DOMAIN_COLUMNS:
+                if column not in row or not _present(row[column]):
+                    continue
+                value = str(row[column])
+                if not value.lower().startswith(("http://", "https://")):
+                    continue  # urn: issuers carry no host
+                url = metadata_url(value)
+                if url:
+                    rows.append({
+                        "farm": row.get("farm") if _present(row.get("farm")) else None,
+                        "domain": row.get("domain") if _present(row.get("domain")) else None,
+                        "url": url,
+                        "derived_from": f"domains.{column}",
+                    })
+    seen = set()
+    unique = []
+    for row in rows:
+        key = tuple(str(row[c]) for c in ("farm", "domain", "url", "derived_from"))
+        if key not in seen:
+            seen.add(key)
+            unique.append(row)
+    unique.sort(key=lambda r: (r["url"], str(r["farm"] or ""), str(r["domain"] or ""), r["derived_from"]))
+    return make_frame("metadata_urls", unique)

@@ -1,0 +1,822 @@
+"""One joined view of the evidence that every check and the verdict read.
+
+The frames say what each export showed; this module answers the questions the runbook asks of
+them: which AD FS farm a federated domain trusts, which token-signing certificate is the AD FS
+primary and which the secondary, which certificates Entra ID holds for the domain (exports
+taken at different times that disagree make the answer unknown, never a pass), whether the federation
+metadata was fetched, and how many days the signing certificate has left.
+
+Association of a domain with a farm uses facts only, never file names: the ``farm`` the
+evidence join wrote, else the Entra ``IssuerUri`` equal to the AD FS ``Identifier`` (or its
+``http://<domain>/adfs/services/trust/`` -SupportMultipleDomain form with the farm's host in
+``PassiveSignInUri``), else the host of ``PassiveSignInUri``/``MetadataExchangeUri`` equal to
+the farm's ``HostName``, else a shared certificate thumbprint.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+from urllib.parse import urlsplit
+
+import pandas as pd
+
+from fedaudit.evidence.join import Evidence
+
+__all__ = [
+    "CertFact",
+    "DomainFact",
+    "DomainState",
+    "EstateView",
+    "FarmFact",
+    "MetaFact",
+    "days_between",
+    "host_of",
+    "issuer_forms",
+    "next_secondaries",
+    "norm_uri",
+    "forget_views",
+    "view_of",
+]
+
+UNNAMED_FARM = "(unnamed AD FS farm)"
+
+
+def _clean(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value
+
+
+def _rows(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
+    if frame is None or not len(frame):
+        return []
+    return [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def _str(value: Any) -> str | None:
+    value = _clean(value)
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _lower(value: Any) -> str | None:
+    text = _str(value)
+    return text.lower().rstrip(".") if text else None
+
+
+def _bool(value: Any) -> bool | None:
+    value = _clean(value)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        low = value.strip().lower()
+        if low in ("true", "1", "yes"):
+            return True
+        if low in ("false", "0", "no"):
+            return False
+        return None
+    return bool(value)
+
+
+def _num(value: Any) -> float | None:
+    value = _clean(value)
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return None
+    return out if out == out else None
+
+
+def _time(value: Any) -> dt.datetime | None:
+    value = _clean(value)
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)
+    return None
+
+
+def host_of(url: str | None) -> str | None:
+    """The lower-case host of ``url`` (None when it has none)."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        return None
+    return host.lower() if host else None
+
+
+def norm_uri(uri: str | None) -> str | None:
+    """Scheme and host compared case-insensitively; the path as written (Entra compares it)."""
+    if not uri:
+        return None
+    uri = uri.strip()
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return uri
+    if not parts.scheme or not parts.netloc:
+        return uri
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path}" + (f"?{parts.query}" if parts.query else "")
+
+
+def issuer_forms(domain: str) -> list[str]:
+    """The -SupportMultipleDomain IssuerUri forms a domain may carry: its own, or (for a
+    subdomain of a federated root) a parent's, always with the trailing slash (R6)."""
+    labels = domain.lower().strip(".").split(".")
+    return [f"http://{'.'.join(labels[i:])}/adfs/services/trust/" for i in range(len(labels) - 1)]
+
+
+def days_between(later: dt.datetime | None, earlier: dt.datetime) -> float | None:
+    if later is None:
+        return None
+    return (later - earlier).total_seconds() / 86400.0
+
+
+@dataclass(frozen=True)
+class CertFact:
+    """A certificate as one export showed it (one row of the certificates frame)."""
+
+    thumbprint: str
+    source: str | None
+    role: str | None
+    slot: str | None
+    farm: str | None
+    domain: str | None
+    origin: str | None
+    line: int | None = None
+    subject: str | None = None
+    issuer: str | None = None
+    not_before: dt.datetime | None = None
+    not_after: dt.datetime | None = None
+    key_type: str | None = None
+    key_size: int | None = None
+    signature_hash: str | None = None
+    self_signed: bool | None = None
+    text_derived: bool | None = None
+
+    @property
+    def where(self) -> str | None:
+        if self.origin and self.line:
+            return f"{self.origin}:{self.line}"
+        return self.origin
+
+    def days_left(self, as_of: dt.datetime) -> float | None:
+        return days_between(self.not_after, as_of)
+
+    @property
+    def short(self) -> str:
+        return self.thumbprint[:8]
+
+    def label(self) -> str:
+        """``B66B38DA… (CN=…, expires 2026-01-05)``: enough to recognise a certificate."""
+        parts = []
+        if self.subject:
+            parts.append(self.subject)
+        if self.not_after:
+            parts.append(f"expires {self.not_after:%Y-%m-%d}")
+        return f"{self.thumbprint}" + (f" ({', '.join(parts)})" if parts else "")
+
+
+@dataclass(frozen=True)
+class MetaFact:
+    """One metadata document or fetch attempt (a row of the metadata frame) and its certificates."""
+
+    origin: str | None
+    url: str | None
+    entity_id: str | None
+    fetched_at: dt.datetime | None
+    reachable: bool | None
+    http_status: int | None
+    tls_verified: bool | None
+    signature: str | None
+    signer_thumbprint: str | None
+    valid_until: dt.datetime | None
+    error: str | None
+    farm: str | None
+    insecure: bool | None
+    certs: tuple[CertFact, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.url or self.origin or "metadata"
+
+    @property
+    def is_fetch(self) -> bool:
+        """True when this row records an HTTPS fetch (so reachability is known)."""
+        return self.reachable is not None
+
+    @property
+    def has_content(self) -> bool:
+        return bool(self.certs) or self.signature is not None or self.entity_id is not None
+
+
+@dataclass
+class FarmFact:
+    """An AD FS farm: Get-AdfsProperties facts plus its certificates and metadata."""
+
+    name: str
+    host_name: str | None = None
+    identifier: str | None = None
+    rollover: bool | None = None
+    generation_days: float | None = None
+    promotion_days: float | None = None
+    critical_days: float | None = None
+    duration_days: float | None = None
+    interval_minutes: float | None = None
+    origin: str | None = None
+    line: int | None = None
+    has_properties: bool = False
+    ts_primaries: list[CertFact] = field(default_factory=list)
+    ts_secondaries: list[CertFact] = field(default_factory=list)
+    td_primaries: list[CertFact] = field(default_factory=list)
+    td_secondaries: list[CertFact] = field(default_factory=list)
+    metadata: list[MetaFact] = field(default_factory=list)
+    domains: list[str] = field(default_factory=list)
+
+    @property
+    def where(self) -> str | None:
+        if self.origin and self.line:
+            return f"{self.origin}:{self.line}"
+        return self.origin
+
+    @property
+    def metadata_url(self) -> str:
+        host = self.host_name or host_of(self.identifier) or (
+            "<federation service name>" if self.name == UNNAMED_FARM else self.name
+        )
+        return f"https://{host}/federationmetadata/2007-06/federationmetadata.xml"
+
+    @property
+    def all_token_signing(self) -> list[CertFact]:
+        return self.ts_primaries + self.ts_secondaries
+
+
+@dataclass
+class DomainFact:
+    """A domain as the Entra exports show it, merged across exports."""
+
+    name: str
+    authentication: str | None = None
+    status: str | None = None
+    issuer_uri: str | None = None
+    passive_sign_in_uri: str | None = None
+    metadata_exchange_uri: str | None = None
+    update_result: str | None = None
+    update_last_run: dt.datetime | None = None
+    has_settings: bool = False
+    federation_id: str | None = None
+    origins: list[str] = field(default_factory=list)
+    settings_origin: str | None = None
+    farm: str | None = None
+    farm_basis: str | None = None
+    joined_farm: str | None = None  # what the evidence join said
+    entra_current: list[CertFact] = field(default_factory=list)
+    entra_next: list[CertFact] = field(default_factory=list)
+    current_tps: set[str] = field(default_factory=set)  # SigningCertificate thumbprints
+    next_tps: set[str] = field(default_factory=set)  # NextSigningCertificate thumbprints
+    adfs_primaries: list[CertFact] = field(default_factory=list)  # MSOL "Source: ADFS Server"
+    adfs_secondaries: list[CertFact] = field(default_factory=list)
+
+    @property
+    def federated(self) -> bool:
+        """Federated per Get-MsolDomain/Get-MgDomain, or (no domain list) because Entra holds
+        federation settings for it, which exist only for federated domains."""
+        if self.authentication is not None:
+            return self.authentication.lower() == "federated"
+        return self.has_settings or self.has_entra_certs
+
+    @property
+    def has_entra_certs(self) -> bool:
+        return bool(self.current_tps or self.next_tps)
+
+    @property
+    def entra_thumbprints(self) -> set[str]:
+        """Every certificate any Entra export shows for the domain (Entra accepts both slots)."""
+        return self.current_tps | self.next_tps
+
+    @property
+    def entra_conflict(self) -> bool:
+        """Exports name different SigningCertificates: they were taken at different times."""
+        return len(self.current_tps) > 1
+
+    @property
+    def update_result_norm(self) -> str | None:
+        return self.update_result.strip().lower() if self.update_result else None
+
+
+@dataclass
+class EstateView:
+    farms: dict[str, FarmFact]
+    domains: dict[str, DomainFact]
+    issues: list[dict[str, Any]]
+    metadata: list[MetaFact]
+    evidence: Evidence
+    has_domain_list: bool = False
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def federated_domains(self) -> list[DomainFact]:
+        return [d for d in self.domains.values() if d.federated]
+
+    def farm_of(self, domain: DomainFact) -> FarmFact | None:
+        return self.farms.get(domain.farm) if domain.farm else None
+
+    def domains_of(self, farm: FarmFact) -> list[DomainFact]:
+        return [d for d in self.federated_domains if d.farm == farm.name]
+
+    @property
+    def is_empty(self) -> bool:
+        ev = self.evidence
+        return not (len(ev.certificates) or len(ev.farms) or len(ev.domains) or len(ev.metadata))
+
+
+def _cert(row: dict[str, Any]) -> CertFact | None:
+    tp = _str(row.get("thumbprint"))
+    if not tp:
+        return None
+    tp = tp.upper()
+    size = _num(row.get("key_size"))
+    line = _num(row.get("line"))
+    return CertFact(
+        thumbprint=tp,
+        source=_str(row.get("source")),
+        role=_str(row.get("role")),
+        slot=_str(row.get("slot")),
+        farm=_lower(row.get("farm")),
+        domain=_lower(row.get("domain")),
+        origin=_str(row.get("origin")),
+        line=int(line) if line is not None else None,
+        subject=_str(row.get("subject")),
+        issuer=_str(row.get("issuer")),
+        not_before=_time(row.get("not_before")),
+        not_after=_time(row.get("not_after")),
+        key_type=_str(row.get("key_type")),
+        key_size=int(size) if size is not None else None,
+        signature_hash=_str(row.get("signature_hash")),
+        self_signed=_bool(row.get("self_signed")),
+        text_derived=_bool(row.get("text_derived")),
+    )
+
+
+def _add_unique(target: list[CertFact], cert: CertFact) -> None:
+    if all(c.thumbprint != cert.thumbprint for c in target):
+        target.append(cert)
+
+
+def _sort_key(c: CertFact) -> tuple[str, int]:
+    return (c.origin or "", c.line or 0)
+
+
+def _is_token_signing(c: CertFact) -> bool:
+    return c.role in (None, "token-signing")
+
+
+def build_view(evidence: Evidence) -> EstateView:
+    certs = [c for c in (_cert(r) for r in _rows(evidence.certificates)) if c is not None]
+    certs.sort(key=_sort_key)
+
+    # -- farms --------------------------------------------------------------------------------
+    farms: dict[str, FarmFact] = {}
+    for row in sorted(_rows(evidence.farms), key=lambda r: (_str(r.get("origin")) or "", _num(r.get("line")) or 0)):
+        name = _str(row.get("farm"))
+        if not name:
+            host = _str(row.get("host_name"))
+            name = host or host_of(_str(row.get("identifier"))) or _str(row.get("identifier"))
+        if not name:
+            continue
+        name = name.lower()
+        farm = farms.setdefault(name, FarmFact(name=name))
+        # Several Get-AdfsProperties exports of one farm: the first stated value wins.
+        farm.host_name = farm.host_name or (_str(row.get("host_name")) or "").lower() or None
+        farm.identifier = farm.identifier or _str(row.get("identifier"))
+        if farm.rollover is None:
+            farm.rollover = _bool(row.get("auto_certificate_rollover"))
+        farm.generation_days = farm.generation_days if farm.generation_days is not None else _num(row.get("certificate_generation_threshold"))
+        farm.promotion_days = farm.promotion_days if farm.promotion_days is not None else _num(row.get("certificate_promotion_threshold"))
+        farm.critical_days = farm.critical_days if farm.critical_days is not None else _num(row.get("certificate_critical_threshold"))
+        farm.duration_days = farm.duration_days if farm.duration_days is not None else _num(row.get("certificate_duration"))
+        farm.interval_minutes = farm.interval_minutes if farm.interval_minutes is not None else _num(row.get("certificate_rollover_interval"))
+        if farm.origin is None:
+            farm.origin = _str(row.get("origin"))
+            line = _num(row.get("line"))
+            farm.line = int(line) if line is not None else None
+        farm.has_properties = farm.has_properties or any(
+            _clean(row.get(k)) is not None
+            for k in ("auto_certificate_rollover", "certificate_generation_threshold", "identifier", "host_name")
+        )
+
+    adfs_certs = [c for c in certs if c.source == "adfs" and c.role in (None, "token-signing", "token-decrypting")]
+    unattached = _attach_farms(adfs_certs)
+    for c in adfs_certs:
+        fname = c.farm if c.farm is not None else unattached.get(id(c))
+        if fname is not None:
+            farms.setdefault(fname, FarmFact(name=fname))
+
+    def farm_for_cert(c: CertFact) -> str | None:
+        return c.farm if c.farm is not None else unattached.get(id(c))
+
+    for c in adfs_certs:
+        fname = farm_for_cert(c)
+        if fname is None:
+            continue
+        farm = farms[fname]
+        if c.role == "token-decrypting":
+            _add_unique(farm.td_primaries if c.slot == "primary" else farm.td_secondaries, c)
+        elif _is_token_signing(c) and c.slot in ("primary", "secondary"):
+            _add_unique(farm.ts_primaries if c.slot == "primary" else farm.ts_secondaries, c)
+
+    # -- metadata -----------------------------------------------------------------------------
+    meta_certs: dict[str, list[CertFact]] = {}
+    for c in certs:
+        if c.source == "metadata":
+            meta_certs.setdefault(c.origin or "", []).append(c)
+    metas: list[MetaFact] = []
+    for row in _rows(evidence.metadata):
+        origin = _str(row.get("origin"))
+        status = _num(row.get("http_status"))
+        metas.append(
+            MetaFact(
+                origin=origin,
+                url=_str(row.get("url")),
+                entity_id=_str(row.get("entity_id")),
+                fetched_at=_time(row.get("fetched_at")),
+                reachable=_bool(row.get("reachable")),
+                http_status=int(status) if status is not None else None,
+                tls_verified=_bool(row.get("tls_verified")),
+                signature=(_str(row.get("signature")) or "").lower() or None,
+                signer_thumbprint=(_str(row.get("signer_thumbprint")) or "").upper() or None,
+                valid_until=_time(row.get("valid_until")),
+                error=_str(row.get("error")),
+                farm=(_str(row.get("farm")) or "").lower() or None,
+                insecure=_bool(row.get("insecure")),
+                certs=tuple(meta_certs.get(origin or "", ())),
+            )
+        )
+    for m in metas:
+        for farm in farms.values():
+            if _metadata_matches(m, farm):
+                farm.metadata.append(m)
+    # Metadata certificates the join tied to a farm without a metadata row of the same origin.
+    for c in certs:
+        if c.source == "metadata" and c.farm in farms:
+            farm = farms[c.farm]
+            if not any(c.origin == m.origin for m in farm.metadata):
+                farm.metadata.append(
+                    MetaFact(c.origin, None, None, None, None, None, None, None, None, None, None, c.farm, None,
+                             certs=tuple(meta_certs.get(c.origin or "", ())))
+                )
+
+    # -- domains ------------------------------------------------------------------------------
+    domains: dict[str, DomainFact] = {}
+    has_domain_list = False
+    domain_rows = sorted(_rows(evidence.domains), key=lambda r: (_str(r.get("origin")) or "", _num(r.get("line")) or 0))
+    for row in domain_rows:
+        name = _str(row.get("domain"))
+        if not name:
+            continue
+        name = name.lower().rstrip(".")
+        d = domains.setdefault(name, DomainFact(name=name))
+        origin = _str(row.get("origin"))
+        extra = row.get("origins")
+        for o in [origin] + (list(extra) if isinstance(extra, (list, tuple)) else []):
+            if o and o not in d.origins:
+                d.origins.append(str(o))
+        auth = _str(row.get("authentication"))
+        if auth:
+            has_domain_list = True
+            # A domain list saying Federated wins over one saying Managed only if no export
+            # disagrees; disagreement keeps the first and the conflict check reports it.
+            d.authentication = d.authentication or auth
+        d.status = d.status or _str(row.get("status"))
+        d.issuer_uri = d.issuer_uri or _str(row.get("issuer_uri"))
+        d.passive_sign_in_uri = d.passive_sign_in_uri or _str(row.get("passive_sign_in_uri"))
+        d.metadata_exchange_uri = d.metadata_exchange_uri or _str(row.get("metadata_exchange_uri"))
+        d.update_result = d.update_result or _str(row.get("update_result"))
+        last = _time(row.get("update_last_run"))
+        if last is not None and (d.update_last_run is None or last > d.update_last_run):
+            d.update_last_run = last
+        for key in ("federation_id", "id", "internal_domain_federation_id"):
+            if d.federation_id is None and _str(row.get(key)):
+                d.federation_id = _str(row.get(key))
+        settings = _bool(row.get("has_settings")) or False
+        sig = (_str(row.get("signing_thumbprint")) or "").upper() or None
+        nxt = (_str(row.get("next_signing_thumbprint")) or "").upper() or None
+        if settings or sig or nxt:
+            d.has_settings = True
+            d.settings_origin = d.settings_origin or origin
+            if sig:
+                d.current_tps.add(sig)
+            if nxt:
+                d.next_tps.add(nxt)
+        joined = _str(row.get("farm"))
+        if joined and d.joined_farm is None:
+            d.joined_farm = joined.lower()
+
+    for c in certs:
+        if c.source == "entra" and c.domain:
+            d = domains.setdefault(c.domain, DomainFact(name=c.domain))
+            d.has_settings = True
+            d.settings_origin = d.settings_origin or c.origin
+            if c.origin and c.origin not in d.origins:
+                d.origins.append(c.origin)
+            if c.slot == "next":
+                _add_unique(d.entra_next, c)
+                d.next_tps.add(c.thumbprint)
+            else:
+                _add_unique(d.entra_current, c)
+                d.current_tps.add(c.thumbprint)
+            if c.farm and d.joined_farm is None:
+                d.joined_farm = c.farm
+        elif c.source == "adfs" and c.domain:
+            d = domains.setdefault(c.domain, DomainFact(name=c.domain))
+            if c.origin and c.origin not in d.origins:
+                d.origins.append(c.origin)
+            if _is_token_signing(c) and c.slot == "primary":
+                _add_unique(d.adfs_primaries, c)
+            elif _is_token_signing(c) and c.slot == "secondary":
+                _add_unique(d.adfs_secondaries, c)
+            if c.farm and d.joined_farm is None:
+                d.joined_farm = c.farm
+
+    for d in domains.values():
+        d.farm, d.farm_basis = _associate(d, farms)
+        if d.farm is not None and d.federated:
+            farms[d.farm].domains.append(d.name)
+    return EstateView(
+        farms=dict(sorted(farms.items())),
+        domains=dict(sorted(domains.items())),
+        issues=_rows(evidence.issues),
+        metadata=metas,
+        evidence=evidence,
+        has_domain_list=has_domain_list,
+    )
+
+
+def _attach_farms(adfs_certs: list[CertFact]) -> dict[int, str]:
+    """Where the AD FS certificates the evidence join left without a farm go. The join is the one
+    rule set tying a certificate to a farm (:mod:`fedaudit.evidence.join`: thumbprints, the other
+    certificates of the same capture, subjects, the only farm loaded), so the ``farm`` column of
+    the certificates frame is what the checks use, and a notebook reading the frame sees the same
+    farms as the findings. A certificate printed without a farm and without a domain is grouped
+    under an unnamed farm, reported as such; none is tied to a named farm here."""
+    return {id(c): UNNAMED_FARM for c in adfs_certs if c.farm is None and c.domain is None}
+
+
+def _metadata_matches(m: MetaFact, farm: FarmFact) -> bool:
+    if m.farm is not None:
+        return m.farm == farm.name
+    if m.entity_id and farm.identifier and norm_uri(m.entity_id) == norm_uri(farm.identifier):
+        return True
+    host = host_of(m.url)
+    return host is not None and host in {farm.host_name, farm.name}
+
+
+def _associate(d: DomainFact, farms: dict[str, FarmFact]) -> tuple[str | None, str | None]:
+    if d.joined_farm:
+        farms.setdefault(d.joined_farm, FarmFact(name=d.joined_farm))
+        return d.joined_farm, "the evidence join"
+    issuer = norm_uri(d.issuer_uri)
+    if issuer:
+        for f in farms.values():
+            if f.identifier and norm_uri(f.identifier) == issuer:
+                return f.name, f"IssuerUri {d.issuer_uri} = AD FS Identifier"
+    hosts = {h for h in (host_of(d.passive_sign_in_uri), host_of(d.metadata_exchange_uri)) if h}
+    for f in farms.values():
+        if hosts & {f.host_name, f.name}:
+            return f.name, f"sign-in URL host {sorted(hosts & {f.host_name, f.name})[0]} = AD FS HostName"
+    tps = d.entra_thumbprints | {c.thumbprint for c in d.adfs_primaries + d.adfs_secondaries}
+    for f in farms.values():
+        if tps & {c.thumbprint for c in f.all_token_signing}:
+            return f.name, "a token-signing certificate both hold"
+    return None, None
+
+
+# A one-entry identity cache: the engine runs every check over the same Evidence object, and
+# the view is a pure function of it, so it is built once per audit. fedaudit.audit() starts with
+# forget_views(), so frames edited in place between two audits (a notebook) are always re-read.
+_LAST: list[Any] = [None, None]
+
+
+def view_of(evidence: Evidence) -> EstateView:
+    """The joined view of ``evidence`` (built once per Evidence object until forget_views())."""
+    if _LAST[0] is evidence:
+        return _LAST[1]
+    view = build_view(evidence)
+    _LAST[0], _LAST[1] = evidence, view
+    return view
+
+
+def forget_views() -> None:
+    _LAST[0] = _LAST[1] = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-domain state: the decision table's inputs and what they rest on.
+
+
+@dataclass
+class DomainState:
+    domain: DomainFact
+    farm: FarmFact | None
+    rollover: bool | None
+    adfs_primaries: list[CertFact]
+    adfs_secondaries: list[CertFact]
+    primary_in_entra: bool | None
+    secondary_in_entra: bool | None
+    in_sync: bool | None
+    metadata_public: bool | None
+    metadata_basis: str
+    days_left: float | None
+    days_cert: CertFact | None
+    days_basis: str | None
+    missing: list[str]
+    missing_primary: list[CertFact] = field(default_factory=list)  # AD FS primaries Entra lacks
+    missing_secondary: list[CertFact] = field(default_factory=list)
+
+    @property
+    def ca_issued(self) -> bool | None:
+        flags = [c.self_signed for c in self.adfs_primaries if c.self_signed is not None]
+        if not flags:
+            return None
+        return not all(flags)
+
+
+def next_secondaries(primaries: list[CertFact], secondaries: list[CertFact], as_of: dt.datetime) -> list[CertFact]:
+    """The secondaries that are a NEXT certificate: unexpired and outliving the primary. After a
+    promotion AD FS keeps the previous primary as a secondary until it expires; that one is
+    not a successor and Entra ID need not hold it."""
+    ends = [p.not_after for p in primaries if p.not_after is not None]
+    horizon = max(ends) if ends else None
+    return [
+        c
+        for c in secondaries
+        if (c.not_after is None or c.not_after > as_of)
+        and (horizon is None or c.not_after is None or c.not_after > horizon)
+    ]
+
+
+def adfs_view(view: EstateView, d: DomainFact) -> tuple[list[CertFact], list[CertFact]]:
+    """AD FS primaries and (unexpired-or-undated) secondaries behind domain ``d``."""
+    farm = view.farm_of(d)
+    prim: list[CertFact] = []
+    sec: list[CertFact] = []
+    for c in (farm.ts_primaries if farm else []) + d.adfs_primaries:
+        _add_unique(prim, c)
+    for c in (farm.ts_secondaries if farm else []) + d.adfs_secondaries:
+        _add_unique(sec, c)
+    return prim, sec
+
+
+def metadata_public(metas: Iterable[MetaFact]) -> tuple[bool | None, str]:
+    """True when a fetch reached the document over verified TLS; False when every fetch failed
+    (unreachable or TLS not valid); None when there is no fetch evidence."""
+    fetches = [m for m in metas if m.is_fetch or m.tls_verified is not None]
+    good = [m for m in fetches if m.reachable and m.tls_verified]
+    if good:
+        return True, f"fetched {good[0].name} over verified TLS"
+    bad = [m for m in fetches if m.reachable is False or m.tls_verified is False]
+    if bad:
+        m = bad[0]
+        why = "unreachable" if m.reachable is False else "TLS certificate not valid"
+        return False, f"{m.name}: {why}" + (f" ({m.error})" if m.error else "")
+    if fetches:
+        return None, "fetched without TLS verification (--insecure)"
+    return None, "no fetch evidence"
+
+
+def domain_state(view: EstateView, d: DomainFact, as_of: dt.datetime, th: Any) -> DomainState:
+    """The decision table's inputs for ``d`` (memoised per view: checks ask for it often)."""
+    key = ("state", d.name, as_of, th)
+    if key not in view.cache:
+        view.cache[key] = _domain_state(view, d, as_of, th)
+    return view.cache[key]
+
+
+def _domain_state(view: EstateView, d: DomainFact, as_of: dt.datetime, th: Any) -> DomainState:
+    farm = view.farm_of(d)
+    prim, sec = adfs_view(view, d)
+    sec = next_secondaries(prim, sec, as_of)
+    missing: list[str] = []
+    rollover = farm.rollover if farm else None
+
+    union = d.entra_thumbprints
+    if prim and union:
+        missing_primary = [c for c in prim if c.thumbprint not in union]
+        missing_secondary = [c for c in sec if c.thumbprint not in union]
+        # Exports taken at different times (two AD FS primaries, or two Entra signing
+        # certificates) make a partial answer uncertain rather than a pass or an alarm.
+        conflict = len(prim) > 1 or d.entra_conflict
+        if not missing_primary:
+            primary_in: bool | None = None if d.entra_conflict else True
+        elif len(missing_primary) == len(prim):
+            primary_in = False  # no export at all shows it: certain
+        else:
+            primary_in = None  # AD FS exports disagree and Entra holds only some of their primaries
+        if not missing_secondary:
+            secondary_in: bool | None = None if d.entra_conflict else True
+        else:
+            secondary_in = None if conflict else False
+        if primary_in is False or secondary_in is False:
+            in_sync: bool | None = False
+        elif primary_in is None or secondary_in is None:
+            in_sync = None
+        else:
+            in_sync = True
+    else:
+        missing_primary, missing_secondary = [], []
+        primary_in = secondary_in = in_sync = None
+
+    if farm is not None:
+        mpub, mbasis = metadata_public(farm.metadata)
+    else:
+        issuer = norm_uri(d.issuer_uri)
+        mpub, mbasis = metadata_public(m for m in view.metadata if issuer and norm_uri(m.entity_id) == issuer)
+
+    days_cert: CertFact | None = None
+    basis: str | None = None
+    dated = [c for c in prim if c.not_after is not None]
+    if dated:
+        days_cert = min(dated, key=lambda c: c.not_after)  # type: ignore[arg-type,return-value]
+        basis = "AD FS primary token-signing certificate"
+    elif not prim:
+        ent = [c for c in d.entra_current if c.not_after is not None]
+        if ent:
+            days_cert = min(ent, key=lambda c: c.not_after)  # type: ignore[arg-type,return-value]
+            basis = "Entra ID's current signing certificate (no AD FS certificate export)"
+    days_left = days_cert.days_left(as_of) if days_cert else None
+
+    # What is missing, and the command that produces it.
+    fname = farm.name if farm else None
+    if farm is None:
+        if d.issuer_uri:
+            missing.append(
+                f"AD FS farm for {d.name} (IssuerUri {d.issuer_uri}): Get-AdfsProperties and "
+                "Get-AdfsCertificate -CertificateType Token-Signing on that farm"
+            )
+        else:
+            missing.append(
+                f"AD FS farm for {d.name}: Get-AdfsProperties and Get-AdfsCertificate "
+                "-CertificateType Token-Signing on the farm that federates it"
+            )
+    else:
+        if rollover is None:
+            missing.append(f"AD FS properties of {fname}: Get-AdfsProperties (on an AD FS server of {fname})")
+        if not prim:
+            missing.append(
+                f"AD FS token-signing certificates of {fname}: Get-AdfsCertificate -CertificateType Token-Signing"
+            )
+        elif days_left is None:
+            missing.append(
+                f"dates of the AD FS primary token-signing certificate of {fname}: "
+                "Get-AdfsCertificate -CertificateType Token-Signing | Export-Clixml (the certificate bytes carry them)"
+            )
+    if not union:
+        missing.append(
+            f"Entra settings for {d.name}: Get-MgDomainFederationConfiguration -DomainId {d.name} "
+            f"(or Get-MsolDomainFederationSettings -DomainName {d.name})"
+        )
+    if mpub is None:
+        if farm is not None:
+            missing.append(f"federation metadata of {fname}: fedaudit fetch {farm.metadata_url}")
+        else:
+            missing.append(f"federation metadata of the IdP of {d.name}: fedaudit fetch <its metadata URL>")
+    return DomainState(
+        domain=d,
+        farm=farm,
+        rollover=rollover,
+        adfs_primaries=prim,
+        adfs_secondaries=sec,
+        primary_in_entra=primary_in,
+        secondary_in_entra=secondary_in,
+        in_sync=in_sync,
+        metadata_public=mpub,
+        metadata_basis=mbasis,
+        days_left=days_left,
+        days_cert=days_cert,
+        days_basis=basis,
+        missing=missing,
+        missing_primary=missing_primary,
+        missing_secondary=missing_secondary,
+    )
+
+
+def farm_thresholds(farm: FarmFact | None, th: Any) -> tuple[float, float, float, float]:
+    """(generation days, promotion days, critical days, rollover interval minutes)."""
+    g = farm.generation_days if farm and farm.generation_days is not None else th.default_generation_days
+    p = farm.promotion_days if farm and farm.promotion_days is not None else th.default_promotion_days
+    c = farm.critical_days if farm and farm.critical_days is not None else th.default_critical_days
+    i = farm.interval_minutes if farm and farm.interval_minutes is not None else th.default_rollover_interval_minutes
+    return float(g), float(p), float(c), float(i)
+

@@ -1,0 +1,400 @@
+"""Scheduled audits: what ``fedaudit run --config FILE`` does, as a library.
+
+For each audit of a :class:`~fedaudit.ops.config.Config`, :func:`run_audits`
+
+1. inserts a ``running`` row in ``<root>/history.sqlite`` (:mod:`fedaudit.ops.history`);
+2. fetches the metadata URLs (and, with ``discover = true``, the URLs the exports point at) into
+   ``<root>/<audit>/evidence/<UTC stamp>/`` with their evidence sidecars;
+3. renders the report with :func:`fedaudit.reporting.render.report` into ``<root>/<audit>/`` (a new
+   dated folder; the report's drift section reads the history database);
+4. writes ``findings.jsonl`` and ``findings.ocsf.jsonl`` beside the report (:mod:`fedaudit.reporting.siem`);
+5. records inputs, certificates, domains, verdicts and findings and marks the run ``complete``
+   in one transaction (a failure marks it ``failed``; a killed process leaves it ``running``,
+   shown as ``incomplete``);
+6. applies ``[output] retention`` (report folders older than that many days are removed, never
+   the newest complete run of an audit);
+
+and finally rewrites ``<root>/index.html`` (:func:`write_index`) listing every run.
+
+Exit status (:attr:`RunSummary.exit_code`): 0 every audit completed with nothing at or above its
+``fail_on``; 1 some audit has findings at or above its ``fail_on`` (accepted exceptions never
+count); 2 some audit could not run (its row says ``failed`` and why).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import quote
+
+import pandas as pd
+
+from fedaudit.ops import history
+from fedaudit.ops.config import AuditConfig, Config
+from fedaudit.errors import FedauditError
+
+__all__ = ["AuditRun", "RunSummary", "render_index", "run_audits", "write_index"]
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class AuditRun:
+    """How one audit's run ended."""
+
+    audit: str
+    run_id: int
+    status: str  # complete | failed
+    exit_code: int  # 0, 1 or 2 (failed)
+    report_html: Path | None = None
+    counts: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """All audits of one ``fedaudit run``."""
+
+    root: Path
+    db_path: Path
+    index_html: Path
+    runs: tuple[AuditRun, ...]
+
+    @property
+    def exit_code(self) -> int:
+        codes = [r.exit_code for r in self.runs]
+        if any(c == 2 for c in codes):
+            return 2
+        return 1 if any(c == 1 for c in codes) else 0
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _stamp(when: dt.datetime) -> str:
+    return when.strftime("%Y%m%dT%H%M%S") + f"{when.microsecond // 1000:03d}Z"
+
+
+def run_audits(
+    config: Config,
+    *,
+    only: str | None = None,
+    as_of: dt.datetime | None = None,
+    progress: Progress | None = None,
+) -> RunSummary:
+    """Run every audit of ``config`` (or only the one named ``only``). See the module docstring."""
+    from fedaudit.engine.waivers import load_exceptions
+
+    say = progress or (lambda message: None)
+    audits = [config.audit(only)] if only is not None else list(config.audits)
+    # A broken exceptions file is a configuration error: found before any run starts.
+    for audit in audits:
+        if audit.exceptions:
+            load_exceptions(audit.exceptions)
+    root = config.root
+    root.mkdir(parents=True, exist_ok=True)
+    db_path = root / history.DB_NAME
+    history.connect(db_path).close()  # create or check the schema before any work
+    done: list[AuditRun] = []
+    for audit in audits:
+        done.append(_run_one(config, audit, db_path, as_of, say))
+    index = write_index(db_path, root)
+    say(f"index: {index}")
+    return RunSummary(root=root, db_path=db_path, index_html=index, runs=tuple(done))
+
+
+def _run_one(config: Config, audit: AuditConfig, db_path: Path, as_of: dt.datetime | None, say: Progress) -> AuditRun:
+    started = _now()
+    judged_as_of = as_of or started
+    audit_dir = config.root / audit.name
+    evidence_dir = audit_dir / "evidence" / _stamp(started)
+    run_id = history.begin_run(
+        db_path, audit.name, as_of=judged_as_of, started=started, fail_on=audit.fail_on, evidence_path=str(evidence_dir)
+    )
+    say(f"{audit.name}: run {run_id} started (as of {judged_as_of.date().isoformat()})")
+    try:
+        outcome = _execute(config, audit, db_path, run_id, judged_as_of, evidence_dir, say)
+    except FedauditError as exc:
+        history.fail_run(db_path, run_id, finished=_now(), error=str(exc))
+        say(f"{audit.name}: run {run_id} failed: {exc}")
+        return AuditRun(audit.name, run_id, "failed", 2, error=str(exc))
+    except BaseException as exc:
+        # Ctrl-C or a bug: say so in the history, then let it propagate.
+        history.fail_run(db_path, run_id, finished=_now(), error=f"{type(exc).__name__}: {exc}")
+        raise
+    _apply_retention(audit.retention or config.retention, config.root, db_path, audit.name, say)
+    return outcome
+
+
+def _execute(
+    config: Config,
+    audit: AuditConfig,
+    db_path: Path,
+    run_id: int,
+    as_of: dt.datetime,
+    evidence_dir: Path,
+    say: Progress,
+) -> AuditRun:
+    from fedaudit.engine.waivers import apply_exceptions, load_exceptions
+
+    exceptions = load_exceptions(audit.exceptions) if audit.exceptions else []
+    urls = list(audit.metadata)
+    if audit.discover:
+        urls += [u for u in _discovered_urls(audit) if u not in urls]
+        say(f"{audit.name}: {len(urls)} metadata URL(s) after discovery")
+    inputs: list[str] = [str(p) for p in (*audit.exports, *audit.metadata_files)]
+    if urls:
+        from fedaudit.io.fetch import fetch_all
+
+        evidence_dir.mkdir(parents=True, exist_ok=True)
+        say(f"{audit.name}: fetching {len(urls)} metadata document(s)")
+        fetch_all(urls, evidence_dir, ca_bundle=audit.ca_bundle, progress=False)
+        inputs.append(str(evidence_dir))
+    say(f"{audit.name}: rendering the report")
+    from fedaudit.reporting.render import report
+
+    rr = report(
+        inputs,
+        config.root / audit.name,
+        as_of=as_of,
+        title=audit.title,
+        organisation=audit.organisation,
+        culture=audit.culture,
+        thresholds=dict(audit.thresholds) or None,
+        fail_on=audit.fail_on,
+        history=db_path,
+        audit_name=audit.name,
+        # The file itself, so that the report folder keeps a copy of what was accepted.
+        exceptions=str(audit.exceptions) if audit.exceptions else None,
+    )
+    result = getattr(rr, "result", None)
+    if result is None:
+        result = _judge(inputs, audit, as_of)
+    result = _with_exceptions(result, exceptions, as_of, apply_exceptions)
+    folder = Path(rr.folder)
+    outputs = _write_siem(folder, result, audit.name, as_of=as_of, time=_run_started(db_path, run_id), ocsf=config.ocsf)
+    exit_code = int(rr.exit_code)
+    history.complete_run(
+        db_path, run_id, result, finished=_now(), report_path=Path(rr.html), exit_code=exit_code, outputs=outputs
+    )
+    counts = history.result_counts(result)
+    say(
+        f"{audit.name}: run {run_id} complete: "
+        + ", ".join(f"{counts[s]} {s}" for s in ("critical", "high", "warning", "info"))
+        + (f", {counts['excepted']} excepted" if counts.get("excepted") else "")
+        + f" - {rr.html}"
+    )
+    return AuditRun(audit.name, run_id, "complete", exit_code, Path(rr.html), counts)
+
+
+def _run_started(db_path: Path, run_id: int) -> dt.datetime:
+    return history.run_info(db_path, run_id)["started"].to_pydatetime()
+
+
+def _discovered_urls(audit: AuditConfig) -> list[str]:
+    """Metadata URLs the exports point at (farm host names, Entra sign-in URIs): a first load."""
+    from fedaudit.evidence.load import load
+    from fedaudit.metadata import discover_metadata_urls
+
+    evidence = load(*audit.exports, culture=audit.culture)
+    found = discover_metadata_urls(evidence)
+    return list(dict.fromkeys(str(u) for u in found["url"].dropna()))
+
+
+def _judge(inputs: list[str], audit: AuditConfig, as_of: dt.datetime) -> Any:
+    from fedaudit.engine.core import audit as run_audit
+    from fedaudit.evidence.load import load
+
+    evidence = load(*inputs, culture=audit.culture)
+    return run_audit(evidence, as_of, thresholds=dict(audit.thresholds) or None)
+
+
+def _with_exceptions(result: Any, exceptions: list[Any], as_of: dt.datetime, apply: Callable[..., pd.DataFrame]) -> Any:
+    """``result`` whose findings carry the exceptions (the report applied them already when it
+    returns its result; applying again is idempotent)."""
+    if not exceptions:
+        return result
+    findings = apply(result.findings, exceptions, as_of)
+    try:
+        import dataclasses
+
+        return dataclasses.replace(result, findings=findings)
+    except TypeError:
+        result.findings = findings
+        return result
+
+
+def _write_siem(folder: Path, result: Any, audit: str, *, as_of: dt.datetime, time: dt.datetime, ocsf: bool) -> dict[str, str]:
+    from fedaudit.reporting.siem import finding_records, to_ocsf, write_jsonl
+
+    records = finding_records(result.findings, time=time, as_of=as_of, audit=audit)
+    written = [write_jsonl(folder / "findings.jsonl", records)]
+    if ocsf:
+        written.append(write_jsonl(folder / "findings.ocsf.jsonl", [to_ocsf(r) for r in records]))
+    return {p.name: _sha256(p) for p in written}
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _apply_retention(retention: int | None, root: Path, db_path: Path, audit: str, say: Progress) -> None:
+    """Remove report and evidence folders of ``audit`` older than ``retention`` days."""
+    if not retention:
+        return
+    now = _now()
+    cutoff = now - dt.timedelta(days=retention)
+    frame = history.runs(db_path, audit)
+    complete = frame[frame["recorded_status"] == "complete"]
+    if not len(complete):
+        return
+    newest = int(complete["id"].max())
+    for row in complete.itertuples():
+        if int(row.id) == newest or not pd.isna(row.pruned) or row.started >= cutoff:
+            continue
+        removed = []
+        for value in (row.report_path, row.evidence_path):
+            if not isinstance(value, str):
+                continue
+            target = Path(value)
+            target = target.parent if target.suffix.lower() == ".html" else target
+            # Only ever delete inside the output root, whatever the database says.
+            if target.exists() and _inside(target, root) and target.resolve() != root.resolve():
+                shutil.rmtree(target)
+                removed.append(target.name)
+        history.mark_pruned(db_path, int(row.id), now)
+        say(f"{audit}: retention removed run {row.id}'s folders ({', '.join(removed) or 'already gone'})")
+
+
+# -- index.html -----------------------------------------------------------------------------------
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.5rem;color:#1b1b1b;background:#fff}
+h1{font-size:1.4rem;margin:0 0 .25rem}h2{font-size:1.1rem;margin:1.5rem 0 .5rem}
+p.meta{color:#555;margin:0 0 1rem}
+table{border-collapse:collapse;width:100%;font-size:.9rem}
+th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}
+th{background:#f0f0f0}td.n{text-align:right;font-variant-numeric:tabular-nums}
+.s{font-weight:600;padding:0 .3rem;border-radius:3px;white-space:nowrap}
+.complete{background:#e3f4e3}.failed{background:#fbe0e0}.incomplete{background:#fdf1d6}.running{background:#e2ecfb}
+.exit1{color:#8a1c1c;font-weight:600}
+@media (max-width:700px){table{font-size:.8rem}th,td{padding:.2rem .3rem}}
+@media print{a{color:inherit;text-decoration:none}}
+"""
+
+_STATUS_TEXT = {
+    "complete": "complete",
+    "failed": "failed",
+    "incomplete": "incomplete (stopped before it finished)",
+    "running": "running",
+}
+
+
+def _href(target: Any, root: Path) -> str | None:
+    if not isinstance(target, str) or not target:
+        return None
+    path = Path(target)
+    if not path.exists():
+        return None
+    rel = os.path.relpath(path, root)
+    return quote(rel.replace(os.sep, "/"))
+
+
+def _fmt_time(value: Any) -> str:
+    if value is None or pd.isna(value):
+        return "-"
+    return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def render_index(frame: pd.DataFrame, root: Path, *, generated: dt.datetime) -> str:
+    """The HTML of ``index.html``: every run of ``frame`` (as :func:`fedaudit.ops.history.runs`
+    returns it), newest first, grouped by audit. Self-contained: no script, no external file;
+    every value escaped."""
+    e = html.escape
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<title>fedaudit runs</title>",
+        f"<style>{_CSS}</style></head><body>",
+        "<h1>fedaudit: scheduled audit runs</h1>",
+        f'<p class="meta">{len(frame)} run(s) recorded in {e(history.DB_NAME)}; page written {e(_fmt_time(generated))}. '
+        "Counts are open findings (accepted exceptions counted apart).</p>",
+    ]
+    if not len(frame):
+        parts.append("<p>No runs yet.</p>")
+    for audit_name in sorted(set(frame["audit"])):
+        rows = frame[frame["audit"] == audit_name].sort_values("id", ascending=False)
+        parts.append(f'<h2 id="{e(quote(audit_name))}">{e(audit_name)}</h2>')
+        parts.append(
+            "<table><thead><tr><th>Run</th><th>Started</th><th>As of</th><th>Status</th>"
+            "<th>Critical</th><th>High</th><th>Warning</th><th>Info</th><th>Excepted</th>"
+            "<th>Exit</th><th>Report</th><th>Machine-readable</th></tr></thead><tbody>"
+        )
+        for row in rows.to_dict(orient="records"):
+            counts = row["counts"] or {}
+            status = str(row["status"])
+            cells = [
+                f'<td class="n">{e(str(row["id"]))}</td>',
+                f"<td>{e(_fmt_time(row['started']))}</td>",
+                f"<td>{e(_fmt_time(row['as_of'])[:10])}</td>",
+                f'<td><span class="s {e(status)}">{e(_STATUS_TEXT.get(status, status))}</span>'
+                + (f"<br>{e(str(row['error']))}" if isinstance(row.get("error"), str) else "")
+                + "</td>",
+            ]
+            for sev in ("critical", "high", "warning", "info", "excepted"):
+                value = counts.get(sev)
+                cells.append(f'<td class="n">{e(str(value)) if value is not None else "-"}</td>')
+            exit_code = row["exit_code"]
+            exit_text = "-" if exit_code is None or pd.isna(exit_code) else str(int(exit_code))
+            cells.append(f'<td class="n{" exit1" if exit_text == "1" else ""}">{e(exit_text)}</td>')
+            report_href = _href(row["report_path"], root)
+            if report_href:
+                label = row["report_folder"] if isinstance(row["report_folder"], str) else "report"
+                cells.append(f'<td><a href="{e(report_href)}">{e(label)}</a></td>')
+            elif not pd.isna(row.get("pruned")):
+                cells.append(f"<td>removed by retention {e(_fmt_time(row['pruned'])[:10])}</td>")
+            else:
+                cells.append("<td>-</td>")
+            links = []
+            report_path = row["report_path"]
+            if isinstance(report_path, str):
+                for name in ("findings.jsonl", "findings.ocsf.jsonl", "findings.json", "manifest.json"):
+                    href = _href(str(Path(report_path).parent / name), root)
+                    if href:
+                        links.append(f'<a href="{e(href)}">{e(name)}</a>')
+            cells.append(f"<td>{' '.join(links) or '-'}</td>")
+            parts.append("<tr>" + "".join(cells) + "</tr>")
+        parts.append("</tbody></table>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def write_index(db_path: Path, root: Path, *, live_ids: tuple[int, ...] = ()) -> Path:
+    """(Re)write ``<root>/index.html`` from the history database, atomically."""
+    frame = history.runs(db_path, live_ids=live_ids)
+    text = render_index(frame, root, generated=_now())
+    target = root / "index.html"
+    tmp = root / "index.html.tmp"
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, target)
+    return target

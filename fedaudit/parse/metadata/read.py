@@ -1,0 +1,271 @@
+"""Saved metadata documents and fetch sidecars in, :class:`~fedaudit.records.ParseResult` out.
+
+Sans-IO: the loader reads the files and hands over ``(origin, bytes)`` pairs. A sidecar (the
+JSON that :mod:`fedaudit.io.fetch` writes beside every fetched body) is paired with its body by the
+body's file name in the same folder, checked by SHA-256; a sidecar without a body (a failed
+fetch) still yields a :class:`~fedaudit.records.MetadataRecord` so the failure is on record.
+
+One record per ``EntityDescriptor`` (an aggregate yields one per entity, all sharing the
+document's signature verdict: the EntitiesDescriptor's signature covers every entity). Each
+KeyDescriptor certificate becomes a :class:`~fedaudit.records.CertificateObservation` with
+``source="metadata"``, role ``token-signing`` (``use="signing"`` or no ``use``) or
+``token-decrypting`` (``use="encryption"``) and hints ``authenticated`` (``"true"`` only when the
+document's signature is valid: certificates outside a valid signature over the root never count
+as authenticated), ``use``, ``descriptors`` and, when known, ``entity_id``, ``hosts`` (endpoint
+hosts, comma-separated) and ``url``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import posixpath
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from fedaudit.errors import InputError, ParseError
+from fedaudit.records import CertificateObservation, LoadIssue, MetadataRecord, ParseResult
+from fedaudit.parse.metadata.parse import MetadataDocument, MetadataEntity, document_from_tree, parse_tree
+from fedaudit.parse.metadata.verify import SignatureVerification, verify_tree
+
+__all__ = ["FetchSidecar", "parse_sidecar", "read_document", "read_metadata"]
+
+#: Sidecars are small JSON objects; anything bigger is not ours.
+MAX_SIDECAR_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FetchSidecar:
+    """What a fetch sidecar says (see :mod:`fedaudit.io.fetch` for the full JSON)."""
+
+    origin: str
+    url: str | None
+    final_url: str | None
+    fetched_at: dt.datetime | None
+    status: int | None
+    tls_verified: bool | None
+    insecure: bool | None
+    content_type: str | None
+    sha256: str | None
+    body: str | None
+    body_kind: str | None
+    error: str | None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.error is None and self.status is not None and 200 <= self.status < 300
+
+
+def _split(origin: str) -> tuple[str, str]:
+    norm = origin.replace("\\", "/")
+    return posixpath.dirname(norm), posixpath.basename(norm)
+
+
+def _opt(obj: Mapping[str, Any], key: str, kind: type | tuple[type, ...], origin: str) -> Any:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ParseError(f"{key} has the wrong type ({type(value).__name__})", origin=origin, field=key)
+    return value
+
+
+def parse_sidecar(data: bytes, origin: str) -> FetchSidecar:
+    """Read a fetch sidecar. Raises :class:`ParseError` when it is not one."""
+    if len(data) > MAX_SIDECAR_BYTES:
+        raise ParseError(f"sidecar is {len(data)} bytes, over {MAX_SIDECAR_BYTES}", origin=origin)
+    try:
+        obj = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ParseError(f"not a JSON fetch sidecar ({exc})", origin=origin) from None
+    if not isinstance(obj, dict) or obj.get("fedaudit_fetch") != 1:
+        raise ParseError('not a fetch sidecar (needs "fedaudit_fetch": 1)', origin=origin)
+    fetched_at = None
+    raw_time = _opt(obj, "fetched_at", str, origin)
+    if raw_time:
+        try:
+            fetched_at = dt.datetime.fromisoformat(raw_time.replace("Z", "+00:00"))
+        except ValueError:
+            raise ParseError(f"fetched_at {raw_time!r} is not ISO 8601", origin=origin, field="fetched_at") from None
+        if fetched_at.tzinfo is None:
+            raise ParseError("fetched_at has no UTC offset", origin=origin, field="fetched_at")
+        fetched_at = fetched_at.astimezone(dt.timezone.utc)
+    error = _opt(obj, "error", str, origin)
+    return FetchSidecar(
+        origin=origin,
+        url=_opt(obj, "url", str, origin),
+        final_url=_opt(obj, "final_url", str, origin),
+        fetched_at=fetched_at,
+        status=_opt(obj, "status", int, origin),
+        tls_verified=_opt(obj, "tls_verified", bool, origin),
+        insecure=_opt(obj, "insecure", bool, origin),
+        content_type=_opt(obj, "content_type", str, origin),
+        sha256=_opt(obj, "sha256", str, origin),
+        body=_opt(obj, "body", str, origin),
+        body_kind=_opt(obj, "body_kind", str, origin),
+        error=" ".join(error.split()) if error else None,
+    )
+
+
+def _fetch_fields(sidecar: FetchSidecar | None) -> dict[str, Any]:
+    if sidecar is None:
+        return {}
+    return {
+        "url": sidecar.url,
+        "fetched_at": sidecar.fetched_at,
+        "reachable": sidecar.succeeded,
+        "http_status": sidecar.status,
+        "tls_verified": sidecar.tls_verified,
+        "insecure": sidecar.insecure,
+    }
+
+
+def _observations(
+    entity: MetadataEntity, origin: str, authenticated: bool, url: str | None
+) -> list[CertificateObservation]:
+    # One observation per (certificate, role); the same certificate is usually repeated in
+    # every role descriptor (AD FS lists it under fed:SecurityTokenServiceType,
+    # fed:ApplicationServiceType, IDPSSODescriptor and SPSSODescriptor).
+    grouped: dict[tuple[str, str], list] = {}
+    for key in entity.keys:
+        role = "token-decrypting" if key.use == "encryption" else "token-signing"
+        grouped.setdefault((key.certificate.thumbprint, role), []).append(key)
+    out = []
+    for (_, role), keys in grouped.items():
+        hints = {
+            "authenticated": "true" if authenticated else "false",
+            "use": ",".join(sorted({k.use for k in keys})),
+            "descriptors": ",".join(dict.fromkeys(k.descriptor for k in keys)),
+        }
+        if entity.hosts:
+            hints["hosts"] = ",".join(entity.hosts)
+        if entity.entity_id:
+            hints["entity_id"] = entity.entity_id
+        if url:
+            hints["url"] = url
+        out.append(
+            CertificateObservation(
+                certificate=keys[0].certificate,
+                source="metadata",
+                origin=origin,
+                role=role,
+                line=keys[0].line,
+                hints=hints,
+            )
+        )
+    return out
+
+
+def _kind(doc: MetadataDocument) -> str:
+    if doc.root == "EntitiesDescriptor":
+        return f"federation metadata (EntitiesDescriptor, {len(doc.entities)} entities)"
+    return "federation metadata (EntityDescriptor)"
+
+
+def read_document(data: bytes, origin: str, sidecar: FetchSidecar | None = None) -> ParseResult:
+    """Parse and verify one metadata document (with its fetch sidecar, if any). Never raises
+    for bad input: a hostile or broken document yields a record with ``error`` and a load issue."""
+    issues: list[LoadIssue] = []
+    fetch = _fetch_fields(sidecar)
+    digest = hashlib.sha256(data).hexdigest()
+    fetch_error = sidecar.error if sidecar else None
+    if sidecar is not None and sidecar.sha256 and sidecar.sha256.lower() != digest:
+        fetch_error = "body differs from the bytes fetched (sha256 mismatch)"
+        issues.append(LoadIssue(origin, f"{fetch_error}; sidecar {sidecar.origin}", field="sha256", severity="high"))
+    try:
+        # One parse serves the records and the signature check.
+        root = parse_tree(data, origin)
+        doc = document_from_tree(root, bytes(data), origin)
+        verdict = verify_tree(root, data, origin, document=doc)
+    except InputError as exc:
+        issues.append(LoadIssue(origin, exc.message, line=exc.line, field=exc.field, severity="high"))
+        record = MetadataRecord(origin=origin, sha256=digest, error=fetch_error or exc.message, **fetch)
+        return ParseResult(origin=origin, kind="federation metadata (refused)", metadata=(record,), issues=tuple(issues))
+    issues.extend(doc.issues)
+    return ParseResult(
+        origin=origin,
+        kind=_kind(doc),
+        metadata=tuple(_records(doc, verdict, fetch, fetch_error)),
+        observations=tuple(
+            obs
+            for entity in doc.entities
+            for obs in _observations(entity, origin, verdict.status == "valid", fetch.get("url"))
+        ),
+        issues=tuple(issues),
+    )
+
+
+def _records(
+    doc: MetadataDocument, verdict: SignatureVerification, fetch: dict[str, Any], fetch_error: str | None
+) -> list[MetadataRecord]:
+    error = fetch_error
+    if error is None and verdict.status in ("invalid", "error"):
+        error = f"signature {verdict.status}: {verdict.error}"
+    common = dict(
+        origin=doc.origin,
+        signature=verdict.status,
+        signer_thumbprint=verdict.signer_thumbprint,
+        signer_not_after=verdict.signer_not_after,
+        digest_algorithm=verdict.digest_algorithm,
+        signature_algorithm=verdict.signature_algorithm,
+        sha256=doc.sha256,
+        error=error,
+        **fetch,
+    )
+    if not doc.entities:
+        return [MetadataRecord(entity_id=None, valid_until=doc.valid_until, **common)]
+    return [
+        MetadataRecord(entity_id=entity.entity_id, valid_until=entity.valid_until, hosts=entity.hosts, **common)
+        for entity in doc.entities
+    ]
+
+
+def _sidecar_only(sidecar: FetchSidecar) -> ParseResult:
+    error = sidecar.error
+    issues = []
+    if error is None:
+        if sidecar.body and sidecar.body_kind == "metadata":
+            error = f"the fetched body {sidecar.body} is missing from the evidence folder"
+            issues.append(LoadIssue(sidecar.origin, error, field="body", severity="high"))
+        else:
+            error = "the response is not federation metadata"
+    record = MetadataRecord(origin=sidecar.origin, sha256=sidecar.sha256, error=error, **_fetch_fields(sidecar))
+    kind = "fetch evidence (failed)" if sidecar.error else "fetch evidence (no metadata)"
+    return ParseResult(origin=sidecar.origin, kind=kind, metadata=(record,), issues=tuple(issues))
+
+
+def read_metadata(documents: list[tuple[str, bytes]], sidecars: list[tuple[str, bytes]]) -> list[ParseResult]:
+    """Read saved metadata documents and fetch sidecars; one ParseResult per document and per
+    sidecar that has no document. Never raises for bad input."""
+    results: list[ParseResult] = []
+    parsed: list[FetchSidecar] = []
+    for origin, data in sidecars:
+        try:
+            parsed.append(parse_sidecar(bytes(data), origin))
+        except InputError as exc:
+            results.append(ParseResult(origin=origin, kind="fetch evidence (unreadable)", issues=(
+                LoadIssue(origin, exc.message, field=exc.field, severity="warning"),)))
+    by_place: dict[tuple[str, str], FetchSidecar] = {}
+    by_name: dict[str, list[FetchSidecar]] = {}
+    for sc in parsed:
+        if sc.body:
+            folder, _ = _split(sc.origin)
+            by_place[(folder, sc.body)] = sc
+            by_name.setdefault(sc.body, []).append(sc)
+    used: set[str] = set()
+    for origin, data in documents:
+        data = bytes(data)
+        sidecar = by_place.get(_split(origin))
+        if sidecar is None:
+            # Moved folders: the same file name and the same bytes still identify the fetch.
+            digest = hashlib.sha256(data).hexdigest()
+            same = [s for s in by_name.get(_split(origin)[1], []) if (s.sha256 or "").lower() == digest]
+            sidecar = same[0] if len(same) == 1 else None
+        if sidecar is not None:
+            used.add(sidecar.origin)
+        results.append(read_document(data, origin, sidecar))
+    for sc in parsed:
+        if sc.origin not in used:
+            results.append(_sidecar_only(sc))
+    return results

@@ -1,0 +1,379 @@
+"""``fedaudit.report``: execute the report template, render self-contained HTML, write the evidence.
+
+One run writes one new folder under ``out``, named from the run's start time and a slug
+(``out/2026-11-27T103000Z-contoso/``, with ``-2``, ``-3`` ... when the name is taken)::
+
+    report.html          the report: no script, no stylesheet or image from the network
+    audit_report.ipynb   the executed notebook the HTML was rendered from
+    findings.csv         one row per finding (evidence as JSON)
+    findings.json        the audit as ``fedaudit check --format json`` prints it
+    metadata/            fetched metadata documents and their sidecars (when URLs were given)
+    manifest.json        version, parameters, as-of, run start and end, every input's path, size
+                         and SHA-256, every metadata fetch, and the SHA-256 of every file above
+
+Everything is written into a hidden temporary sibling (``out/.<name>.*.partial``) and renamed
+into place at the end, so a failed or killed run never leaves a folder that looks complete, and
+an existing report is never overwritten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from fedaudit._version import __version__
+from fedaudit.errors import ReportError, UsageError
+
+__all__ = ["FAIL_ON", "TEMPLATE", "ReportResult", "execute_template", "render_html", "report"]
+
+#: The packaged report template (``notebooks/audit_report.ipynb`` is a copy for reading).
+TEMPLATE = Path(__file__).parent / "templates" / "audit_report.ipynb"
+#: nbconvert templates shipped with fedaudit (``fedaudit``: self-contained report page).
+NBCONVERT_TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"
+FAIL_ON = ("critical", "high", "warning", "info", "none")
+
+HTML_NAME = "report.html"
+NOTEBOOK_NAME = "audit_report.ipynb"
+#: Cell tags whose cells never reach the HTML (template notes and the parameter cells).
+HIDDEN_TAGS = ("fedaudit-hide", "parameters", "injected-parameters")
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """What :func:`report` wrote, and the exit code ``fedaudit check`` would give."""
+
+    folder: Path
+    html: Path
+    notebook: Path
+    manifest: dict[str, Any]
+    exit_code: int
+    counts: dict[str, int]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+def _slug(*candidates: str | None) -> str:
+    for text in candidates:
+        if text:
+            slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40].strip("-")
+            if slug:
+                return slug
+    return "audit"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _kernel_manager_class(stderr: Any = None) -> type:
+    """A kernel manager that always starts this interpreter's ipykernel.
+
+    A user-level ``python3`` kernelspec (``~/.local/share/jupyter/kernels``) may point at another
+    Python without fedaudit; the report must run in the environment that called it. ``stderr``
+    (a file) receives the kernel process's own log instead of our stderr, so ``fedaudit report``
+    stays quiet under cron.
+    """
+    import zmq
+    from ipykernel.kernelspec import RESOURCES, get_kernel_dict
+    from jupyter_client import AsyncKernelManager
+    from jupyter_client.kernelspec import KernelSpec
+    from traitlets import default
+
+    class ThisInterpreterKernelManager(AsyncKernelManager):  # type: ignore[misc]
+        # CurveZMQ keys for the loopback channels when the kernel supports them (ipykernel
+        # warns on stderr about plain-text TCP otherwise).
+        @default("transport_encryption")
+        def _transport_encryption_default(self) -> str:
+            return "auto" if zmq.has("curve") else "disabled"
+
+        async def start_kernel(self, **kw: Any) -> None:  # kw are Popen arguments too
+            if stderr is not None:
+                kw.setdefault("stderr", stderr)
+            await super().start_kernel(**kw)
+
+        @property
+        def kernel_spec(self) -> KernelSpec:
+            if self._kernel_spec is None:
+                self._kernel_spec = KernelSpec(resource_dir=RESOURCES, name="python3", **get_kernel_dict())
+            return self._kernel_spec
+
+    return ThisInterpreterKernelManager
+
+
+def execute_template(
+    template: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    parameters: Mapping[str, Any],
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    timeout: int = 1800,
+) -> Any:
+    """Execute ``template`` with papermill into ``output`` and return the executed notebook.
+
+    Every parameter must be declared in the template's ``parameters`` cell: papermill only logs
+    a warning for an unknown one, and a misspelt name would silently keep its default.
+    """
+    import papermill
+
+    declared = papermill.inspect_notebook(str(template))
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        raise UsageError(
+            f"{template}: unknown report parameter(s) {', '.join(unknown)}; the template declares {', '.join(sorted(declared))}"
+        )
+    with tempfile.TemporaryFile(mode="w+b") as kernel_log:
+        return _execute(template, output, parameters, cwd, timeout, kernel_log)
+
+
+def _execute(template: Any, output: Any, parameters: Mapping[str, Any], cwd: Any, timeout: int, kernel_log: Any) -> Any:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    def log_tail() -> str:
+        kernel_log.seek(0)
+        text = kernel_log.read().decode("utf-8", "replace").strip()
+        return f"; kernel log: {text[-1500:]}" if text else ""
+
+    try:
+        return papermill.execute_notebook(
+            str(template),
+            str(output),
+            parameters=dict(parameters),
+            kernel_name="python3",
+            kernel_manager_class=_kernel_manager_class(kernel_log),
+            progress_bar=False,
+            log_output=False,
+            # papermill otherwise rewrites (and validates) the whole notebook before and after
+            # every cell; the output is written once at the end (and on failure) instead
+            request_save_on_cell_execute=False,
+            cwd=str(cwd) if cwd is not None else None,
+            execution_timeout=timeout,
+        )
+    except PapermillExecutionError as exc:
+        raise ReportError(f"the report template failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
+    except (RuntimeError, TimeoutError, OSError) as exc:  # dead kernel, cell timeout, kernel start-up
+        raise ReportError(f"the report template could not run: {type(exc).__name__}: {exc}{log_tail()}") from None
+
+
+def render_html(notebook: Any, *, title: str) -> str:
+    """The executed notebook as one self-contained HTML page (no code, no prompts, no CDN).
+
+    nbconvert's ``TemplateExporter`` with fedaudit's own template (``templates/nbconvert/
+    fedaudit``), not ``HTMLExporter``: the stock HTML templates pull scripts from CDNs, and
+    HTMLExporter re-parses the finished page with BeautifulSoup (to add alt text we already
+    write), which on a 1,000-domain report takes longer than everything else together.
+    """
+    import copy
+
+    from nbconvert.exporters import TemplateExporter
+    from traitlets.config import Config
+
+    config = Config(
+        {
+            "TagRemovePreprocessor": {"enabled": True, "remove_cell_tags": list(HIDDEN_TAGS)},
+            "TemplateExporter": {
+                "template_name": "fedaudit",
+                "template_file": "index.html.j2",
+                "extra_template_basedirs": [str(NBCONVERT_TEMPLATES)],
+                "exclude_input": True,
+                "exclude_input_prompt": True,
+                "exclude_output_prompt": True,
+            },
+        }
+    )
+    notebook = copy.deepcopy(notebook)
+    notebook.metadata["title"] = title
+    exporter = TemplateExporter(config=config)
+    exporter.output_mimetype = "text/html"
+    body, _resources = exporter.from_notebook_node(notebook)
+    return body
+
+
+def _validate(inputs: Sequence[str | os.PathLike[str]], fail_on: str, files: Mapping[str, Any]) -> list[str]:
+    if fail_on not in FAIL_ON:
+        raise UsageError(f"fail_on: {fail_on!r} is not one of {', '.join(FAIL_ON)}")
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    paths = [os.fspath(p) for p in inputs]
+    if not paths:
+        raise UsageError("give at least one export file or folder")
+    for p in paths:
+        if not p.lower().startswith(("https://", "http://")) and not os.path.exists(p):
+            raise UsageError(f"{p}: no such file or folder")
+    for name, value in files.items():
+        if value is not None and not os.path.exists(os.fspath(value)):
+            raise UsageError(f"{name}: {value}: no such file")
+    return paths
+
+
+def _absolute(value: Any) -> Any:
+    if value is None:
+        return None
+    text = os.fspath(value)
+    return text if text.lower().startswith(("https://", "http://")) else os.path.abspath(text)
+
+
+def _publish(tmp: Path, out: Path, name: str) -> Path:
+    """Rename ``tmp`` to ``out/name`` (or ``name-2`` ...), never replacing an existing folder."""
+    # mkdtemp made the folder 0700; a published report gets the permissions of any new
+    # folder (the umask decides), so the people it is meant for can read it.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)
+    for n in range(1, 1000):
+        final = out / (name if n == 1 else f"{name}-{n}")
+        if final.exists():
+            continue
+        try:
+            # os.rename onto an existing *empty* folder would succeed on POSIX; the exists()
+            # check above rules that out, and a concurrent winner makes rename fail (not empty).
+            os.rename(tmp, final)
+        except OSError:
+            if final.exists():
+                continue
+            raise
+        return final
+    raise ReportError(f"{out}: too many reports named {name}")
+
+
+def _stage_exceptions(exceptions: Any, folder: Path) -> str | None:
+    """Put the accepted exceptions into the report folder (they are evidence of what was
+    accepted) and return the copy's path: a file is copied; records (as
+    :func:`fedaudit.engine.waivers.load_exceptions` returns them) are written as CSV."""
+    if exceptions is None:
+        return None
+    if isinstance(exceptions, (str, os.PathLike)):
+        source = Path(exceptions)
+        target = folder / f"exceptions{source.suffix.lower()}"
+        shutil.copyfile(source, target)
+        return str(target)
+    import csv
+
+    target = folder / "exceptions.csv"
+    with target.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["check", "farm", "domain", "justification", "owner", "expires"])
+        for e in exceptions:
+            writer.writerow([e.check, e.farm or "", e.domain or "", e.justification, e.owner, e.expires.isoformat()])
+    return str(target)
+
+
+def report(
+    inputs: Sequence[str | os.PathLike[str]],
+    out: str | os.PathLike[str],
+    *,
+    metadata: Sequence[str] = (),
+    ca_bundle: str | os.PathLike[str] | None = None,
+    as_of: dt.datetime | dt.date | str | None = None,
+    title: str | None = None,
+    organisation: str | None = None,
+    culture: str | None = None,
+    thresholds: Mapping[str, Any] | None = None,
+    fail_on: str = "high",
+    history: str | os.PathLike[str] | None = None,
+    audit_name: str | None = None,
+    exceptions: str | os.PathLike[str] | Sequence[Any] | None = None,
+) -> ReportResult:
+    """Audit ``inputs`` and write a new report folder under ``out``; see the module docstring.
+
+    ``as_of`` defaults to the run's start. ``fail_on`` sets :attr:`ReportResult.exit_code` as
+    ``fedaudit check --fail-on`` does. ``history`` (a history database) with ``audit_name`` adds
+    the "since the last run" section; ``exceptions`` (a TOML or CSV file, or the records
+    :func:`fedaudit.engine.waivers.load_exceptions` returns) marks accepted risks; a copy goes into
+    the report folder.
+    Raises :class:`UsageError` for bad arguments and :class:`ReportError` when rendering fails.
+    """
+    exceptions_file = exceptions if isinstance(exceptions, (str, os.PathLike)) else None
+    paths = _validate(inputs, fail_on, {"ca_bundle": ca_bundle, "exceptions": exceptions_file})
+    from fedaudit.engine.core import to_utc
+    from fedaudit.reporting.context import RUN_FILE
+
+    started = _now()
+    when = started if as_of is None else to_utc(as_of)
+    title = title or "Federation certificate audit"
+    out_dir = Path(out)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportError(f"{out_dir}: cannot create the output folder: {exc.strerror or exc}") from None
+    name = f"{started:%Y-%m-%dT%H%M%SZ}-{_slug(audit_name, organisation, title)}"
+    # absolute: the kernel runs with the temporary folder as its working directory
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=os.path.abspath(out_dir)))
+    parameters = {
+        "inputs": [_absolute(p) for p in paths],
+        "metadata": [_absolute(m) for m in metadata],
+        "ca_bundle": _absolute(ca_bundle),
+        "as_of": when.astimezone(dt.timezone.utc).isoformat(),
+        "title": title,
+        "organisation": organisation,
+        "culture": culture,
+        "thresholds": dict(thresholds) if thresholds else None,
+        "fail_on": fail_on,
+        "history": _absolute(history),
+        "audit_name": audit_name,
+        "exceptions": None,
+        "output_dir": str(tmp),
+    }
+    try:
+        parameters["exceptions"] = _stage_exceptions(exceptions, tmp)
+        notebook = execute_template(TEMPLATE, tmp / NOTEBOOK_NAME, parameters, cwd=tmp)
+        run_file = tmp / RUN_FILE
+        try:
+            run = json.loads(run_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ReportError(f"the report template did not record its run ({exc})") from None
+        run_file.unlink()
+        try:
+            page = render_html(notebook, title=title)
+        except Exception as exc:  # nbconvert/jinja raise many types; all mean "could not render"
+            raise ReportError(f"rendering the HTML failed: {type(exc).__name__}: {exc}") from None
+        (tmp / HTML_NAME).write_text(page, encoding="utf-8")
+        ended = _now()
+        outputs = {
+            p.relative_to(tmp).as_posix(): {"bytes": p.stat().st_size, "sha256": _sha256(p)}
+            for p in sorted(tmp.rglob("*"))
+            if p.is_file()
+        }
+        manifest = {
+            "fedaudit": __version__,
+            "python": sys.version.split()[0],
+            "parameters": run["parameters"],
+            "exceptions_source": (
+                os.path.abspath(exceptions_file) if exceptions_file else "records" if exceptions is not None else None
+            ),
+            "as_of": run["as_of"],
+            "run": {"started": started.isoformat(), "ended": ended.isoformat()},
+            "exit_code": run["exit_code"],
+            "counts": run["counts"],
+            "inputs": run["inputs"],
+            "metadata": run["metadata"],
+            "outputs": outputs,
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        final = out_dir / _publish(tmp, tmp.parent, name).name  # as the caller named it
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return ReportResult(
+        folder=final,
+        html=final / HTML_NAME,
+        notebook=final / NOTEBOOK_NAME,
+        manifest=manifest,
+        exit_code=int(run["exit_code"]),
+        counts=dict(run["counts"]),
+    )
