@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from fedaudit.errors import UsageError
 from fedaudit.frames import ACTIONS
 from fedaudit.records import SEVERITIES
+from fedaudit.evidence.view import view_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from fedaudit.evidence.join import Evidence
@@ -255,7 +256,6 @@ def define(
         holder: list[Check] = []
 
         def func(evidence: Evidence, as_of: dt.datetime, thresholds: Thresholds) -> list[Finding]:
-            from fedaudit.evidence.view import view_of
 
             return list(inner(view_of(evidence), as_of, thresholds, holder[0].finding))
 

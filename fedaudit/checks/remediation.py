@@ -15,6 +15,7 @@ Every builder returns plain text: one command per line, ``#`` lines saying where
 from __future__ import annotations
 
 from typing import Iterable, Sequence
+from fedaudit.evidence.view import issuer_forms
 
 __all__ = [
     "NEW_SECONDARY",
@@ -110,7 +111,6 @@ def needs_support_multiple_domain(domain: str, farm_domains: Iterable[str], issu
     top-level domains (R6); a domain whose IssuerUri already has the per-domain form
     ``http://<domain>/adfs/services/trust/`` was set up with it. A lone domain using the AD FS
     Identifier must NOT get it: the switch rewrites its IssuerUri to the per-domain form."""
-    from fedaudit.evidence.view import issuer_forms
 
     if issuer_uri and issuer_uri.strip().lower() in issuer_forms(domain):
         return True

@@ -22,6 +22,9 @@ from fedaudit.cli._common import (
     render_frames,
     write_out,
 )
+from fedaudit.engine.core import audit, exit_code
+from fedaudit.evidence.load import load
+from fedaudit.engine.waivers import apply_exceptions, load_exceptions
 
 __all__ = ["register", "render_table", "run"]
 
@@ -86,8 +89,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fedaudit.engine.core import audit, exit_code
-    from fedaudit.evidence.load import load
 
     check_paths(args.paths)
     as_of = parse_as_of(args.as_of) or dt.datetime.now(dt.timezone.utc)  # the CLI is the edge: it may read the clock
@@ -97,7 +98,6 @@ def run(args: argparse.Namespace) -> int:
     if args.exceptions:
         import dataclasses
 
-        from fedaudit.engine.waivers import apply_exceptions, load_exceptions
 
         findings = apply_exceptions(result.findings, load_exceptions(args.exceptions), as_of)
         result = dataclasses.replace(result, findings=findings)

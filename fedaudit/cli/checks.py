@@ -8,6 +8,7 @@ import textwrap
 import pandas as pd
 
 from fedaudit.cli._common import add_format, render_frames, write_out
+from fedaudit.checks import REGISTRY
 
 __all__ = ["checks_frame", "register", "run"]
 
@@ -26,7 +27,6 @@ Exit status: 0 (2 on a usage error).
 
 
 def checks_frame() -> pd.DataFrame:
-    from fedaudit.checks import REGISTRY
 
     rows = [
         {

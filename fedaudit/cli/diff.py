@@ -6,6 +6,9 @@ import argparse
 from pathlib import Path
 
 from fedaudit.cli._common import add_format, render_frames, write_out
+from fedaudit.ops.history import DB_NAME
+from fedaudit.ops.config import load_config
+from fedaudit.ops.history import connect, diff_runs
 
 EPILOG = """\
 Example:
@@ -44,19 +47,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _db_path(args: argparse.Namespace) -> Path:
-    from fedaudit.ops.history import DB_NAME
 
     if args.db:
         return Path(args.db)
     if args.config:
-        from fedaudit.ops.config import load_config
 
         return load_config(args.config).root / DB_NAME
     return Path(args.root or ".") / DB_NAME
 
 
 def run(args: argparse.Namespace) -> int:
-    from fedaudit.ops.history import connect, diff_runs
 
     db = _db_path(args)
     connect(db, create=False).close()

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from fedaudit.errors import UsageError
+from fedaudit.io.fetch import fetch_all
+from fedaudit.evidence.load import load
+from fedaudit.metadata import discover_metadata_urls
 
 __all__ = ["register", "run"]
 
@@ -51,15 +55,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fedaudit.errors import UsageError
-    from fedaudit.io.fetch import fetch_all
 
     urls = list(args.urls)
     if args.discover:
         import pandas as pd
 
-        from fedaudit.evidence.load import load
-        from fedaudit.metadata import discover_metadata_urls
 
         mapping = discover_metadata_urls(load(*args.discover))
         for row in mapping.itertuples(index=False):

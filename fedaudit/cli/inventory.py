@@ -7,6 +7,7 @@ import argparse
 import pandas as pd
 
 from fedaudit.cli._common import add_format, add_load_options, check_paths, load_options, render_frames, write_out
+from fedaudit.evidence.load import load
 
 EPILOG = """\
 Examples:
@@ -71,7 +72,6 @@ def _inputs_frame(evidence) -> pd.DataFrame:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fedaudit.evidence.load import load
 
     check_paths(args.paths)
     evidence = load(*args.paths, strict=False, **load_options(args))

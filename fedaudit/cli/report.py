@@ -8,6 +8,7 @@ import sys
 
 from fedaudit.errors import UsageError
 from fedaudit.cli._common import add_as_of, add_fail_on, parse_as_of
+from fedaudit.reporting.render import report
 
 __all__ = ["register", "run"]
 
@@ -52,7 +53,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fedaudit.reporting.render import report
 
     if args.history is not None:
         # A drift section needs both: without them it would silently say "first recorded run".

@@ -6,6 +6,8 @@ import argparse
 import sys
 
 from fedaudit.cli._common import add_as_of, parse_as_of
+from fedaudit.ops.config import load_config
+from fedaudit.ops.schedule import run_audits
 
 EPILOG = """\
 Example:
@@ -42,8 +44,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fedaudit.ops.config import load_config
-    from fedaudit.ops.schedule import run_audits
 
     config = load_config(args.config)
     as_of = parse_as_of(args.as_of)

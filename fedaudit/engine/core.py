@@ -27,7 +27,7 @@ from fedaudit.evidence.join import Evidence
 from fedaudit.frames import empty_frame, frame_records, make_frame
 from fedaudit.engine.verdict import build_timeline, build_verdicts
 
-__all__ = ["DEFAULT_THRESHOLDS", "FAIL_ON", "AuditResult", "audit", "exit_code", "to_utc"]
+__all__ = ["DEFAULT_THRESHOLDS", "FAIL_ON", "AuditResult", "audit", "exit_code", "finding_keys", "to_utc"]
 
 #: ``--fail-on`` values, most severe first; ``none`` never fails.
 FAIL_ON = ("critical", "high", "warning", "info", "none")
@@ -150,3 +150,16 @@ def exit_code(result: AuditResult, fail_on: str) -> int:
         if not exc and SEVERITY_RANK.get(severity, 0) >= floor:
             return 1
     return 0
+
+
+def finding_keys(findings: pd.DataFrame) -> pd.Series:
+    """The stable identity of each finding across runs: the engine's ``key``, else id|farm|domain."""
+    def fallback(row: Any) -> str:
+        return "|".join("" if pd.isna(row[c]) else str(row[c]) for c in ("id", "farm", "domain"))
+
+    if not len(findings):
+        return pd.Series([], dtype="string", index=findings.index)
+    made = findings.apply(fallback, axis=1).astype("string")
+    if "key" in findings.columns:
+        return findings["key"].astype("string").fillna(made)
+    return made

@@ -36,6 +36,8 @@ from typing import Any, Iterable, Mapping, Sequence
 import pandas as pd
 
 from fedaudit.errors import ConfigError
+from fedaudit.checks import REGISTRY
+from fedaudit.frames import SCHEMAS
 
 try:
     import tomllib
@@ -256,14 +258,6 @@ def _checked(exceptions: list[AcceptedException]) -> list[AcceptedException]:
 
 
 def _known_check_ids() -> list[str]:
-    try:
-        from fedaudit.checks import REGISTRY
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("fedaudit.checks", "fedaudit.checks.registry"):
-            raise
-        return []
-    except ImportError:
-        return []
     return [c.id for c in REGISTRY]
 
 
@@ -282,7 +276,6 @@ def apply_exceptions(
 
     Findings no exception covers get ``excepted=False`` and ``exception`` NA. Nothing is dropped.
     """
-    from fedaudit.frames import SCHEMAS
 
     day = _as_date(as_of)
     exceptions = list(exceptions)

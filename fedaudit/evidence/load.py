@@ -22,6 +22,12 @@ from fedaudit.io.files import MAX_FILE_BYTES, iter_files
 from fedaudit.parse.sniff import sniff_kind
 from fedaudit.evidence.join import Evidence, InputFile
 from fedaudit.records import LoadIssue, ParseResult
+from fedaudit.io.fetch import fetch_all
+from fedaudit.parse.dispatch import check_culture
+from fedaudit.evidence.join import build_evidence
+from fedaudit.metadata import read_metadata
+from fedaudit.parse import read_export
+from fedaudit.io.collector import KIND, verify_manifest_file
 
 __all__ = ["MAX_FILE_BYTES", "iter_files", "load", "sniff_kind"]
 
@@ -55,14 +61,12 @@ def load(
     files_or_dirs += [u for u in metadata if not _is_url(u)]
     tmp: tempfile.TemporaryDirectory[str] | None = None
     if urls:
-        from fedaudit.io.fetch import fetch_all
 
         if evidence_dir is None:
             tmp = tempfile.TemporaryDirectory(prefix="fedaudit-fetch-")
             evidence_dir = tmp.name
         fetch_all(urls, evidence_dir, ca_bundle=ca_bundle, insecure=insecure, timeout=timeout, progress=False)
         files_or_dirs.append(evidence_dir)
-    from fedaudit.parse.dispatch import check_culture
 
     check_culture(culture)  # a culture that names no culture: a usage error before any file is read
     try:
@@ -122,9 +126,6 @@ class _DomainMap:
 def _load_files(
     files: list[Path], *, culture: str | None, strict: bool, domain_map: Mapping[str, str] | None
 ) -> Evidence:
-    from fedaudit.evidence.join import build_evidence
-    from fedaudit.metadata import read_metadata
-    from fedaudit.parse import read_export
 
     dmap = _DomainMap(domain_map)
     results: list[ParseResult] = []
@@ -154,7 +155,6 @@ def _load_files(
             inputs.append(InputFile(origin, size, digest, "fetch evidence sidecar"))
         elif kind == "collector-manifest":
             # collect/Collect-FedauditEvidence.ps1's manifest: check the files beside it.
-            from fedaudit.io.collector import KIND, verify_manifest_file
 
             results.append(verify_manifest_file(path, data))
             inputs.append(InputFile(origin, size, digest, KIND))

@@ -37,6 +37,8 @@ from typing import Any, Iterable, Iterator, Mapping
 import pandas as pd
 
 from fedaudit.errors import HistoryError, UsageError
+from fedaudit._version import __version__
+from fedaudit.engine.core import finding_keys
 
 __all__ = [
     "DB_NAME",
@@ -235,7 +237,6 @@ def begin_run(
     evidence_path: str | None = None,
 ) -> int:
     """Insert a ``running`` row for ``audit`` and commit it; returns the run id."""
-    from fedaudit._version import __version__
 
     with closing(connect(db_path)) as conn, _Tx(conn):
         cur = conn.execute(
@@ -364,19 +365,6 @@ def _insert_findings(conn: sqlite3.Connection, run_id: int, findings: pd.DataFra
         ("key", "id", "severity", "farm", "domain", "title", "detail", "remediation", "reference", "controls",
          "excepted", "exception", "evidence"),
     )
-
-
-def finding_keys(findings: pd.DataFrame) -> pd.Series:
-    """The stable identity of each finding across runs: the engine's ``key``, else id|farm|domain."""
-    def fallback(row: Any) -> str:
-        return "|".join("" if pd.isna(row[c]) else str(row[c]) for c in ("id", "farm", "domain"))
-
-    if not len(findings):
-        return pd.Series([], dtype="string", index=findings.index)
-    made = findings.apply(fallback, axis=1).astype("string")
-    if "key" in findings.columns:
-        return findings["key"].astype("string").fillna(made)
-    return made
 
 
 def mark_pruned(db_path: str | os.PathLike[str], run_id: int, when: dt.datetime) -> None:

@@ -38,6 +38,14 @@ import pandas as pd
 from fedaudit.ops import history
 from fedaudit.ops.config import AuditConfig, Config
 from fedaudit.errors import FedauditError
+from fedaudit.engine.waivers import load_exceptions
+from fedaudit.engine.waivers import apply_exceptions, load_exceptions
+from fedaudit.io.fetch import fetch_all
+from fedaudit.reporting.render import report
+from fedaudit.evidence.load import load
+from fedaudit.metadata import discover_metadata_urls
+from fedaudit.engine.core import audit as run_audit
+from fedaudit.reporting.siem import finding_records, to_ocsf, write_jsonl
 
 __all__ = ["AuditRun", "RunSummary", "render_index", "run_audits", "write_index"]
 
@@ -98,7 +106,6 @@ def run_audits(
     progress: Progress | None = None,
 ) -> RunSummary:
     """Run every audit of ``config`` (or only the one named ``only``). See the module docstring."""
-    from fedaudit.engine.waivers import load_exceptions
 
     say = progress or (lambda message: None)
     audits = [config.audit(only)] if only is not None else list(config.audits)
@@ -150,7 +157,6 @@ def _execute(
     evidence_dir: Path,
     say: Progress,
 ) -> AuditRun:
-    from fedaudit.engine.waivers import apply_exceptions, load_exceptions
 
     exceptions = load_exceptions(audit.exceptions) if audit.exceptions else []
     urls = list(audit.metadata)
@@ -159,14 +165,12 @@ def _execute(
         say(f"{audit.name}: {len(urls)} metadata URL(s) after discovery")
     inputs: list[str] = [str(p) for p in (*audit.exports, *audit.metadata_files)]
     if urls:
-        from fedaudit.io.fetch import fetch_all
 
         evidence_dir.mkdir(parents=True, exist_ok=True)
         say(f"{audit.name}: fetching {len(urls)} metadata document(s)")
         fetch_all(urls, evidence_dir, ca_bundle=audit.ca_bundle, progress=False)
         inputs.append(str(evidence_dir))
     say(f"{audit.name}: rendering the report")
-    from fedaudit.reporting.render import report
 
     rr = report(
         inputs,
@@ -208,8 +212,6 @@ def _run_started(db_path: Path, run_id: int) -> dt.datetime:
 
 def _discovered_urls(audit: AuditConfig) -> list[str]:
     """Metadata URLs the exports point at (farm host names, Entra sign-in URIs): a first load."""
-    from fedaudit.evidence.load import load
-    from fedaudit.metadata import discover_metadata_urls
 
     evidence = load(*audit.exports, culture=audit.culture)
     found = discover_metadata_urls(evidence)
@@ -217,8 +219,6 @@ def _discovered_urls(audit: AuditConfig) -> list[str]:
 
 
 def _judge(inputs: list[str], audit: AuditConfig, as_of: dt.datetime) -> Any:
-    from fedaudit.engine.core import audit as run_audit
-    from fedaudit.evidence.load import load
 
     evidence = load(*inputs, culture=audit.culture)
     return run_audit(evidence, as_of, thresholds=dict(audit.thresholds) or None)
@@ -240,7 +240,6 @@ def _with_exceptions(result: Any, exceptions: list[Any], as_of: dt.datetime, app
 
 
 def _write_siem(folder: Path, result: Any, audit: str, *, as_of: dt.datetime, time: dt.datetime, ocsf: bool) -> dict[str, str]:
-    from fedaudit.reporting.siem import finding_records, to_ocsf, write_jsonl
 
     records = finding_records(result.findings, time=time, as_of=as_of, audit=audit)
     written = [write_jsonl(folder / "findings.jsonl", records)]

@@ -32,6 +32,7 @@ from fedaudit.parse.certs import certificate_from_base64, certificate_from_der, 
 from fedaudit.parse.dates import parse_console_datetime, parse_console_datetime_or_none
 from fedaudit.errors import CertificateError, DateError, FedauditError
 from fedaudit.records import AdfsFarm, Certificate, CertificateObservation, EntraDomain, LoadIssue, PSObject
+from fedaudit.parse.x509text import certificate_from_text
 
 __all__ = [
     "ADFS_CERTIFICATE",
@@ -307,7 +308,6 @@ class _Ctx:
 
 
 def _certificate_from_block(block: str, field: str, line: int | None, ctx: _Ctx) -> Certificate | None:
-    from fedaudit.parse.x509text import certificate_from_text
 
     try:
         return certificate_from_text(block, culture=ctx.culture, origin=ctx.obj.origin, line=line)

@@ -25,6 +25,18 @@ from fedaudit.errors import DateError, FedauditError, InputError, UsageError
 from fedaudit.records import LoadIssue, ParseResult, PSObject
 from fedaudit.parse import cmdlets as C
 from fedaudit.parse.x509text import looks_like_certificate_text
+from fedaudit.parse.properties import GET_MG_DOMAIN_FEDERATION_CONFIGURATION, GET_MSOL_DOMAIN_FEDERATION_SETTINGS, GRAPH_INTERNAL_DOMAIN_FEDERATION
+from fedaudit.parse.dates import parse_console_datetime
+from fedaudit.parse.properties import identify_cmdlet
+from fedaudit.parse.clixml import parse_clixml
+from fedaudit.parse.psjson import parse_json
+from fedaudit.parse.pscsv import looks_like_csv, parse_csv
+from fedaudit.parse.textio import strip_ansi
+from fedaudit.parse.properties import ALL_KNOWN
+from fedaudit.parse.pslist import parse_captures
+from fedaudit.parse.dates import infer_culture, parse_console_datetime
+from fedaudit.parse.certs import certificate_from_der, certificate_from_pem
+from fedaudit.parse.textio import decode
 
 __all__ = ["UNRECOGNISED", "check_culture", "identify", "read_export"]
 
@@ -46,11 +58,6 @@ _CERT_DATES = re.compile(r"\[Not (?:Before|After)\][ \t]*(?:\n|_x000D__x000A_|\\
 
 
 def _settings_names() -> frozenset[str]:
-    from fedaudit.parse.properties import (
-        GET_MG_DOMAIN_FEDERATION_CONFIGURATION,
-        GET_MSOL_DOMAIN_FEDERATION_SETTINGS,
-        GRAPH_INTERNAL_DOMAIN_FEDERATION,
-    )
 
     union = GET_MSOL_DOMAIN_FEDERATION_SETTINGS | GET_MG_DOMAIN_FEDERATION_CONFIGURATION | GRAPH_INTERNAL_DOMAIN_FEDERATION
     return frozenset(n.lower() for n in union)
@@ -63,7 +70,6 @@ def check_culture(culture: str | None) -> None:
     """Raise :class:`~fedaudit.errors.UsageError` when ``culture`` names no culture."""
     if culture is None:
         return
-    from fedaudit.parse.dates import parse_console_datetime
 
     # The date module validates the culture name before reading any date.
     parse_console_datetime("2000-01-01", culture)
@@ -93,7 +99,6 @@ _IDENTIFIED: dict[tuple[object, ...], str | None] = {}
 
 
 def _identify_names(names: list[str]) -> str | None:
-    from fedaudit.parse.properties import identify_cmdlet
 
     found = identify_cmdlet(names)
     if found is None:
@@ -137,12 +142,10 @@ def _objects(text: str, origin: str) -> list[PSObject]:
     head = text.lstrip("\ufeff \t\r\n")[:4096]
     if head.startswith("<"):
         if "<Objs" in head and "schemas.microsoft.com/powershell/2004/04" in head:
-            from fedaudit.parse.clixml import parse_clixml
 
             return parse_clixml(text, origin)
         return []
     if head.startswith(("{", "[")):
-        from fedaudit.parse.psjson import parse_json
 
         try:
             return parse_json(text, origin)
@@ -150,13 +153,9 @@ def _objects(text: str, origin: str) -> list[PSObject]:
             if head.startswith("{") or not re.match(r"\[\s*[A-Za-z]", head):
                 raise
             # "[Subject] ..." is a printed certificate, not a JSON array: read it as text.
-    from fedaudit.parse.pscsv import looks_like_csv, parse_csv
 
     if looks_like_csv(text):
         return parse_csv(text, origin)
-    from fedaudit.parse.textio import strip_ansi
-    from fedaudit.parse.properties import ALL_KNOWN
-    from fedaudit.parse.pslist import parse_captures
 
     return parse_captures(strip_ansi(text), origin, known=ALL_KNOWN)
 
@@ -166,7 +165,6 @@ def _infer_culture(text: str, culture: str | None, origin: str, issues: list[Loa
     its ambiguous ones (one export = one machine = one culture)."""
     if culture is not None:
         return culture
-    from fedaudit.parse.dates import infer_culture, parse_console_datetime
 
     if "[Not " not in text:
         return None
@@ -221,7 +219,6 @@ def _describe(objects: list[PSObject]) -> str:
 
 def _certificate_file(data: bytes, origin: str) -> ParseResult | None:
     """A DER or PEM certificate file (``.cer`` / ``.crt`` / ``.pem``), or None."""
-    from fedaudit.parse.certs import certificate_from_der, certificate_from_pem
 
     kind = None
     if data[:2] in (b"\x30\x82", b"\x30\x81"):
@@ -242,7 +239,6 @@ def _certificate_file(data: bytes, origin: str) -> ParseResult | None:
 
 
 def _read(data: bytes, origin: str, culture: str | None, domain: str | None) -> ParseResult:
-    from fedaudit.parse.textio import decode
 
     as_certificate = _certificate_file(bytes(data), origin)
     if as_certificate is not None:

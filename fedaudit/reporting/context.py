@@ -23,6 +23,9 @@ from fedaudit._version import __version__
 from fedaudit.errors import ReportError, UsageError
 from fedaudit.frames import frame_records
 from fedaudit.records import SEVERITIES
+from fedaudit.engine.core import to_utc
+from fedaudit.engine import core as engine
+from fedaudit.evidence.load import load
 
 __all__ = ["RUN_FILE", "ReportContext", "lab_inputs", "prepare", "save_outputs"]
 
@@ -78,7 +81,6 @@ class ReportContext:
 
 def _as_of(value: Any) -> dt.datetime:
     """``value`` as tz-aware UTC (``YYYY-MM-DD``, ISO 8601, date or datetime); None is now."""
-    from fedaudit.engine.core import to_utc
 
     return dt.datetime.now(dt.timezone.utc) if value is None else to_utc(value)
 
@@ -125,8 +127,6 @@ def prepare(
     With ``output_dir`` (set by :func:`fedaudit.reporting.render.report`), fetched metadata is kept in
     ``output_dir/metadata`` as evidence, and :func:`save_outputs` writes the machine outputs there.
     """
-    from fedaudit.engine import core as engine
-    from fedaudit.evidence.load import load
 
     input_list, metadata_list = _paths(inputs, "inputs"), _paths(metadata, "metadata")
     if not input_list:

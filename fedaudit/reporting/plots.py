@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 import pandas as pd
 
 from fedaudit.frames import empty_frame
+from fedaudit.checks import ACTION_RANK
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -174,7 +175,6 @@ def _empty(fig: Figure, ax: Axes, message: str) -> Figure:
 def _domain_rank(verdicts: pd.DataFrame) -> dict[str, tuple[float, float, str]]:
     """domain -> sort key, most urgent first: action (the engine's urgency order), then days
     left (unknown first)."""
-    from fedaudit.checks import ACTION_RANK
 
     rank: dict[str, tuple[float, float, str]] = {}
     for row in verdicts.itertuples(index=False):

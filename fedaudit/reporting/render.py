@@ -32,6 +32,8 @@ from typing import Any, Mapping, Sequence
 
 from fedaudit._version import __version__
 from fedaudit.errors import ReportError, UsageError
+from fedaudit.engine.core import to_utc
+from fedaudit.reporting.context import RUN_FILE
 
 __all__ = ["FAIL_ON", "TEMPLATE", "ReportResult", "execute_template", "render_html", "report"]
 
@@ -300,8 +302,6 @@ def report(
     """
     exceptions_file = exceptions if isinstance(exceptions, (str, os.PathLike)) else None
     paths = _validate(inputs, fail_on, {"ca_bundle": ca_bundle, "exceptions": exceptions_file})
-    from fedaudit.engine.core import to_utc
-    from fedaudit.reporting.context import RUN_FILE
 
     started = _now()
     when = started if as_of is None else to_utc(as_of)

@@ -24,6 +24,12 @@ from fedaudit._version import __version__
 from fedaudit.errors import UsageError
 from fedaudit.records import SEVERITIES
 from fedaudit.reporting.context import RUN_FILE, ReportContext, lab_inputs, prepare, save_outputs
+from fedaudit.reporting.plots import figure_png
+from fedaudit.checks import ACTION_RANK
+from fedaudit.reporting.plots import timeline_figure
+from fedaudit.reporting.plots import MATRIX_VIEWS, matrix_note, mismatch_rows
+from fedaudit.checks import by_id
+from fedaudit.checks import REGISTRY
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -167,7 +173,6 @@ def _dl(items: Iterable[tuple[str, Any]]) -> str:
 
 def figure(fig: Figure, *, alt: str, caption: str | None = None) -> Fragment:
     """A matplotlib figure as an embedded PNG (a ``data:`` URI) with alt text and a caption."""
-    from fedaudit.reporting.plots import figure_png
 
     png = figure_png(fig)
     width, height = (int(round(v)) for v in fig.get_size_inches() * fig.dpi)
@@ -283,7 +288,6 @@ def verdicts(ctx: ReportContext) -> Fragment:
     One block per domain: the inputs and the action on the first row, the reason (and any
     missing evidence, with the command that produces it) on a full-width second row.
     """
-    from fedaudit.checks import ACTION_RANK
 
     frame = ctx.result.verdicts.copy()
     intro = (
@@ -323,7 +327,6 @@ def timeline(ctx: ReportContext, *, max_rows: int = 40) -> Fragment:
     Days left per domain are in the verdict table, so the report leaves out
     :func:`fedaudit.reporting.plots.days_to_expiry_figure` (the explore notebook shows it).
     """
-    from fedaudit.reporting.plots import timeline_figure
 
     poll = f"{float(ctx.thresholds.get('expiry_warning_days', 35)):g}"
     urgent = f"{float(ctx.thresholds.get('expiry_urgent_days', 15)):g}"
@@ -346,7 +349,6 @@ def matrix_table(result: Any, *, max_rows: int = 40, domains: Iterable[str] | st
     """The mismatch matrix (:func:`fedaudit.reporting.plots.mismatch_rows`) as an HTML table: text a
     reader can copy and a screen reader can read, the full thumbprints in each cell's tooltip,
     colours doubled by the printed code."""
-    from fedaudit.reporting.plots import MATRIX_VIEWS, matrix_note, mismatch_rows
 
     rows = mismatch_rows(result, domains=domains)
     if not rows:
@@ -465,7 +467,6 @@ _BLANK_LINE = "\n\n"
 
 def _check_title(check_id: str) -> str:
     """The registered check's title, else its id (a finding's own title names one domain)."""
-    from fedaudit.checks import by_id
 
     try:
         return by_id(check_id).title
@@ -607,7 +608,6 @@ _DECISION_TABLE = (
 
 def methodology(ctx: ReportContext) -> Fragment:
     """The rules applied (the check registry), the thresholds, the as-of date and the runbook."""
-    from fedaudit.checks import REGISTRY
 
     checks = pd.DataFrame(
         [
@@ -713,8 +713,6 @@ def manifest(ctx: ReportContext) -> Fragment:
 def domain_detail(result: Any, domain: str | None = None) -> Fragment:
     """One federated domain up close (the most urgent one when ``domain`` is None): its
     verdict, findings (with those of its farm), certificates and timeline."""
-    from fedaudit.checks import ACTION_RANK
-    from fedaudit.reporting.plots import timeline_figure
 
     verdicts_ = result.verdicts
     if not len(verdicts_):

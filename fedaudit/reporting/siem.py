@@ -39,6 +39,8 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 
 from fedaudit._version import __version__
+from fedaudit.checks import REGISTRY
+from fedaudit.engine.core import finding_keys
 
 __all__ = [
     "JSONL_FIELDS",
@@ -105,11 +107,7 @@ def _controls(value: Any, check_id: Any, registry: Mapping[str, tuple[str, ...]]
 
 
 def _registry_controls() -> dict[str, tuple[str, ...]]:
-    """check id -> controls, from the check registry when it is there."""
-    try:
-        from fedaudit.checks import REGISTRY
-    except ImportError:
-        return {}
+    """check id -> controls, from the check registry."""
     return {c.id: tuple(c.controls) for c in REGISTRY}
 
 
@@ -133,7 +131,6 @@ def finding_records(
     audit: str | None = None,
 ) -> list[dict[str, Any]]:
     """The JSON Lines records (dicts with :data:`JSONL_FIELDS`) of a findings frame."""
-    from fedaudit.ops.history import finding_keys
 
     registry = _registry_controls()
     keys = finding_keys(findings)

@@ -271,7 +271,7 @@ def estate(tmp_path):
 
 def test_run_passes_the_audit_settings_to_the_report(estate, monkeypatch) -> None:
     calls: list = []
-    monkeypatch.setattr("fedaudit.reporting.render.report", fake_report(calls))
+    monkeypatch.setattr("fedaudit.ops.schedule.report", fake_report(calls))
     cfg = write_config(estate)
     assert main(["run", "--config", str(cfg), "--as-of", "2026-11-05", "--only", "contoso"]) == 0
     (call,) = calls
@@ -287,7 +287,7 @@ def test_run_passes_the_audit_settings_to_the_report(estate, monkeypatch) -> Non
 def test_a_failed_report_is_recorded_failed_and_exits_2(estate, monkeypatch, capsys) -> None:
     from fedaudit.errors import ReportError
 
-    monkeypatch.setattr("fedaudit.reporting.render.report", fake_report(fail=ReportError("kernel died <script>alert(1)</script>")))
+    monkeypatch.setattr("fedaudit.ops.schedule.report", fake_report(fail=ReportError("kernel died <script>alert(1)</script>")))
     cfg = write_config(estate)
     assert main(["run", "--config", str(cfg), "--as-of", "2026-11-05"]) == 2
     err = capsys.readouterr().err
@@ -336,7 +336,7 @@ def test_a_run_killed_midway_is_never_complete(estate, monkeypatch) -> None:
         assert conn.execute("SELECT status FROM runs").fetchall() == [("running",)]
     assert history.runs(db)["status"].tolist() == ["incomplete"]
     # The next scheduled run completes normally and the index shows both.
-    monkeypatch.setattr("fedaudit.reporting.render.report", fake_report())
+    monkeypatch.setattr("fedaudit.ops.schedule.report", fake_report())
     assert main(["run", "--config", str(cfg), "--as-of", "2026-11-05"]) == 0
     assert history.runs(db)["status"].tolist() == ["incomplete", "complete"]
     assert history.last_complete_run(db, "contoso") == 2
@@ -345,7 +345,7 @@ def test_a_run_killed_midway_is_never_complete(estate, monkeypatch) -> None:
 
 
 def test_progress_on_a_terminal_and_quiet_otherwise(estate, monkeypatch, capsys) -> None:
-    monkeypatch.setattr("fedaudit.reporting.render.report", fake_report())
+    monkeypatch.setattr("fedaudit.ops.schedule.report", fake_report())
     cfg = write_config(estate)
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     assert main(["run", "--config", str(cfg), "--as-of", "2026-11-05"]) == 0
@@ -359,7 +359,7 @@ def test_progress_on_a_terminal_and_quiet_otherwise(estate, monkeypatch, capsys)
 
 
 def test_retention_removes_old_reports_but_never_the_newest(estate, monkeypatch) -> None:
-    monkeypatch.setattr("fedaudit.reporting.render.report", fake_report())
+    monkeypatch.setattr("fedaudit.ops.schedule.report", fake_report())
     cfg = write_config(estate, extra="retention = 30")
     assert main(["run", "--config", str(cfg), "--as-of", "2026-11-05"]) == 0
     db = estate / "audits" / "history.sqlite"
@@ -482,7 +482,7 @@ def test_docs_mention_only_real_flags() -> None:
 
 
 def test_a_broken_exceptions_file_stops_before_any_run(estate, monkeypatch, capsys) -> None:
-    monkeypatch.setattr("fedaudit.reporting.render.report", fake_report())
+    monkeypatch.setattr("fedaudit.ops.schedule.report", fake_report())
     cfg = write_config(estate)
     (estate / "exceptions.toml").write_text('[[exception]]\ncheck = "sync.primary-not-in-entra"\ndomain = "x"\nowner = "o"\nexpires = 2027-01-01\n', encoding="utf-8")
     assert main(["run", "--config", str(cfg)]) == 2
@@ -498,8 +498,8 @@ def test_discover_fetches_the_metadata_the_exports_point_at(estate, monkeypatch)
         return []
 
     calls: list = []
-    monkeypatch.setattr("fedaudit.io.fetch.fetch_all", fetch_all)
-    monkeypatch.setattr("fedaudit.reporting.render.report", fake_report(calls))
+    monkeypatch.setattr("fedaudit.ops.schedule.fetch_all", fetch_all)
+    monkeypatch.setattr("fedaudit.ops.schedule.report", fake_report(calls))
     cfg = write_config(estate)
     cfg.write_text(cfg.read_text(encoding="utf-8") + "discover = true\n", encoding="utf-8")
     assert main(["run", "--config", str(cfg), "--as-of", "2026-11-05"]) == 0
