@@ -24,7 +24,6 @@ from fedaudit.cli._common import (
 )
 from fedaudit.engine.core import audit, exit_code
 from fedaudit.evidence.load import load
-from fedaudit.engine.waivers import apply_exceptions, load_exceptions
 
 __all__ = ["register", "render_table", "run"]
 
@@ -94,13 +93,7 @@ def run(args: argparse.Namespace) -> int:
     as_of = parse_as_of(args.as_of) or dt.datetime.now(dt.timezone.utc)  # the CLI is the edge: it may read the clock
     nd = parse_as_of(args.notification_date, "--notification-date") if args.notification_date else None
     evidence = load(*args.paths, **load_options(args))
-    result = audit(evidence, as_of, notification_date=nd)
-    if args.exceptions:
-        import dataclasses
-
-
-        findings = apply_exceptions(result.findings, load_exceptions(args.exceptions), as_of)
-        result = dataclasses.replace(result, findings=findings)
+    result = audit(evidence, as_of, notification_date=nd, exceptions=args.exceptions or None)
     code = exit_code(result, args.fail_on)
     if args.format == "json":
         write_out(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n")

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+import os
+from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
@@ -26,6 +27,7 @@ from fedaudit.errors import UsageError
 from fedaudit.evidence.join import Evidence
 from fedaudit.frames import empty_frame, frame_records, make_frame
 from fedaudit.engine.verdict import build_timeline, build_verdicts
+from fedaudit.engine.waivers import AcceptedException, apply_exceptions, load_exceptions
 
 __all__ = ["DEFAULT_THRESHOLDS", "FAIL_ON", "AuditResult", "audit", "exit_code", "finding_keys", "to_utc"]
 
@@ -112,11 +114,15 @@ def audit(
     *,
     notification_date: dt.datetime | dt.date | str | None = None,
     thresholds: Mapping[str, float] | Thresholds | None = None,
+    exceptions: str | os.PathLike[str] | Iterable[AcceptedException] | None = None,
 ) -> AuditResult:
     """Judge ``evidence`` as of ``as_of`` by the renewal runbook.
 
     ``notification_date``: the day a renewal e-mail arrived; adds the notification triage.
     ``thresholds``: overrides of :data:`DEFAULT_THRESHOLDS` (unknown names are a UsageError).
+    ``exceptions``: accepted exceptions, as an exceptions file (TOML or CSV, see
+    :mod:`fedaudit.engine.waivers`) or as records; the findings they cover are marked
+    ``excepted`` (kept, never failing :func:`exit_code`). Applied here and nowhere else.
     """
     if not isinstance(evidence, Evidence):
         raise UsageError(f"audit() needs an Evidence (from fedaudit.load), got {type(evidence).__name__}")
@@ -126,11 +132,15 @@ def audit(
     forget_views()
     findings = run_checks(evidence, when, th)
     view = view_of(evidence)
+    frame = make_frame("findings", [f.row() for f in findings])
+    if exceptions is not None:
+        accepted = load_exceptions(exceptions) if isinstance(exceptions, (str, os.PathLike)) else list(exceptions)
+        frame = apply_exceptions(frame, accepted, when)
     return AuditResult(
         as_of=when,
         evidence=evidence,
         verdicts=build_verdicts(view, findings, when, th),
-        findings=make_frame("findings", [f.row() for f in findings]),
+        findings=frame,
         timeline=build_timeline(view, when, th),
         notification_date=nd,
         thresholds=th,

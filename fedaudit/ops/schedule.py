@@ -38,12 +38,12 @@ import pandas as pd
 from fedaudit.ops import history
 from fedaudit.ops.config import AuditConfig, Config
 from fedaudit.errors import FedauditError
-from fedaudit.engine.waivers import load_exceptions
-from fedaudit.engine.waivers import apply_exceptions, load_exceptions
+from fedaudit.engine.waivers import AcceptedException, load_exceptions
 from fedaudit.io.fetch import fetch_all
 from fedaudit.reporting.render import report
 from fedaudit.evidence.load import load
 from fedaudit.metadata import discover_metadata_urls
+from fedaudit.engine.core import AuditResult
 from fedaudit.engine.core import audit as run_audit
 from fedaudit.reporting.siem import finding_records, to_ocsf, write_jsonl
 
@@ -188,8 +188,7 @@ def _execute(
     )
     result = getattr(rr, "result", None)
     if result is None:
-        result = _judge(inputs, audit, as_of)
-    result = _with_exceptions(result, exceptions, as_of, apply_exceptions)
+        result = _judge(inputs, audit, as_of, exceptions)
     folder = Path(rr.folder)
     outputs = _write_siem(folder, result, audit.name, as_of=as_of, time=_run_started(db_path, run_id), ocsf=config.ocsf)
     exit_code = int(rr.exit_code)
@@ -218,25 +217,9 @@ def _discovered_urls(audit: AuditConfig) -> list[str]:
     return list(dict.fromkeys(str(u) for u in found["url"].dropna()))
 
 
-def _judge(inputs: list[str], audit: AuditConfig, as_of: dt.datetime) -> Any:
-
+def _judge(inputs: list[str], audit: AuditConfig, as_of: dt.datetime, exceptions: list[AcceptedException]) -> AuditResult:
     evidence = load(*inputs, culture=audit.culture)
-    return run_audit(evidence, as_of, thresholds=dict(audit.thresholds) or None)
-
-
-def _with_exceptions(result: Any, exceptions: list[Any], as_of: dt.datetime, apply: Callable[..., pd.DataFrame]) -> Any:
-    """``result`` whose findings carry the exceptions (the report applied them already when it
-    returns its result; applying again is idempotent)."""
-    if not exceptions:
-        return result
-    findings = apply(result.findings, exceptions, as_of)
-    try:
-        import dataclasses
-
-        return dataclasses.replace(result, findings=findings)
-    except TypeError:
-        result.findings = findings
-        return result
+    return run_audit(evidence, as_of, thresholds=dict(audit.thresholds) or None, exceptions=exceptions)
 
 
 def _write_siem(folder: Path, result: Any, audit: str, *, as_of: dt.datetime, time: dt.datetime, ocsf: bool) -> dict[str, str]:

@@ -152,11 +152,7 @@ def prepare(
         evidence_dir = os.path.join(output_dir, "metadata")
         os.makedirs(evidence_dir, exist_ok=True)
     evidence = load(*input_list, metadata=metadata_list, ca_bundle=ca_bundle, culture=culture, evidence_dir=evidence_dir)
-    result = engine.audit(evidence, when, thresholds=thresholds)
-    if exceptions:
-        exc_mod = _optional("fedaudit.engine.waivers", "exceptions")
-        findings = exc_mod.apply_exceptions(result.findings, exc_mod.load_exceptions(exceptions), when)
-        result = replace(result, findings=findings)
+    result = engine.audit(evidence, when, thresholds=thresholds, exceptions=exceptions or None)
     drift_frames = None
     if history:
         drift_frames = _optional("fedaudit.ops.history", "history").drift_section(history, audit_name, result)

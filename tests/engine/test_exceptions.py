@@ -250,3 +250,30 @@ def test_check_command_takes_an_exceptions_file(tmp_path: Path, capsys, expires:
     assert row["excepted"] is (code == 0) and row["exception"].startswith(text)
     assert main(argv) == code
     assert f"Exception: {text}" in capsys.readouterr().out
+
+
+def test_audit_applies_exceptions_once_from_records_or_a_file(tmp_path: Path) -> None:
+    import fedaudit
+    from fedaudit.engine.core import exit_code
+
+    evidence = fedaudit.load(*EVIDENCE)
+    as_of = dt.datetime(2026, 11, 27, tzinfo=UTC)
+    live = exc(check="sync.primary-not-in-entra", farm=None, domain="contoso.co.uk", expires=dt.date(2026, 12, 31))
+    by_record = fedaudit.audit(evidence, as_of, exceptions=[live])
+    toml = tmp_path / "exceptions.toml"
+    toml.write_text(textwrap.dedent("""
+        [[exception]]
+        check = "sync.primary-not-in-entra"
+        domain = "contoso.co.uk"
+        justification = "cut-over this week"
+        owner = "iam@contoso.com"
+        expires = 2026-12-31
+    """), encoding="utf-8")
+    by_file = fedaudit.audit(evidence, as_of, exceptions=str(toml))
+    plain = fedaudit.audit(evidence, as_of)
+    for result in (by_record, by_file):
+        row = result.findings[result.findings["id"] == "sync.primary-not-in-entra"].iloc[0]
+        assert bool(row["excepted"]) and "2026-12-31" in str(row["exception"])
+        assert exit_code(result, "critical") == 0
+    assert exit_code(plain, "critical") == 1
+    assert not plain.findings["excepted"].fillna(False).astype(bool).any()
