@@ -135,7 +135,7 @@ def run(out_dir: Path) -> list[str]:
         for label, workers in (("sequential (workers=1)", 1), ("concurrent (workers=8)", 8), ("concurrent (workers=32)", 32)):
             target = out_dir / label.split()[0] / str(workers)
             start = time.perf_counter()
-            results = fetch_all(urls, target, ca_bundle=str(bundle), progress=False, workers=workers, timeout=10)
+            results = fetch_all(urls, target, ca_bundle=str(bundle), workers=workers, timeout=10)
             timings[workers] = time.perf_counter() - start
             failed = sum(not r.ok for r in results)
             lines.append(f"{label:<24} {URLS} URLs, {LATENCY * 1000:.0f} ms each: {timings[workers]:6.2f} s"

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
+from typing import TextIO
 from fedaudit.errors import UsageError
-from fedaudit.io.fetch import fetch_all
+from fedaudit.io.fetch import FetchResult, fetch_all
 from fedaudit.evidence.load import load
 from fedaudit.metadata import discover_metadata_urls
 
@@ -54,6 +56,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+class ProgressBar:
+    """A one-line progress bar on a terminal, redrawn in place as each URL finishes."""
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total, self.stream = total, stream
+        self.done = self.failed = 0
+        self.lock = threading.Lock()
+        self.draw()
+
+    def draw(self) -> None:
+        width = 30
+        filled = int(width * self.done / self.total) if self.total else width
+        self.stream.write(f"\rfetch [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}"
+                          f"  failed {self.failed}")
+        self.stream.flush()
+
+    def update(self, result: FetchResult) -> None:
+        with self.lock:
+            self.done += 1
+            self.failed += 0 if result.ok else 1
+            self.draw()
+
+    def close(self) -> None:
+        self.stream.write("\n")
+        self.stream.flush()
+
+
 def run(args: argparse.Namespace) -> int:
 
     urls = list(args.urls)
@@ -70,10 +99,16 @@ def run(args: argparse.Namespace) -> int:
         urls += [u for u in dict.fromkeys(mapping["url"].tolist()) if u not in urls]
     if not urls:
         raise UsageError("give at least one URL, or --discover PATH with exports to derive them from")
-    results = fetch_all(
-        urls, args.out, ca_bundle=args.ca_bundle, insecure=args.insecure, timeout=args.timeout,
-        workers=args.workers, retries=args.retries, max_bytes=args.max_bytes,
-    )
+    bar = ProgressBar(len(urls), sys.stderr) if sys.stderr.isatty() else None
+    try:
+        results = fetch_all(
+            urls, args.out, ca_bundle=args.ca_bundle, insecure=args.insecure, timeout=args.timeout,
+            workers=args.workers, retries=args.retries, max_bytes=args.max_bytes,
+            on_result=bar.update if bar is not None else None,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
     for r in results:
         status = str(r.status) if r.status is not None else "-"
         detail = f"sha256:{r.sha256[:12]}" if r.ok and r.sha256 else (r.error or "failed")

@@ -65,7 +65,7 @@ def load(
         if evidence_dir is None:
             tmp = tempfile.TemporaryDirectory(prefix="fedaudit-fetch-")
             evidence_dir = tmp.name
-        fetch_all(urls, evidence_dir, ca_bundle=ca_bundle, insecure=insecure, timeout=timeout, progress=False)
+        fetch_all(urls, evidence_dir, ca_bundle=ca_bundle, insecure=insecure, timeout=timeout)
         files_or_dirs.append(evidence_dir)
 
     check_culture(culture)  # a culture that names no culture: a usage error before any file is read

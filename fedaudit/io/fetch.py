@@ -33,14 +33,13 @@ import os
 import re
 import socket
 import ssl
-import sys
 import threading
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, TextIO
+from typing import Any, Callable, Iterable
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -52,6 +51,7 @@ from fedaudit._version import __version__
 from fedaudit.parse.certs import certificate_from_der
 from fedaudit.errors import CertificateError, FetchError, UsageError
 from fedaudit.parse.sniff import sniff_kind
+from fedaudit.io.clock import system_clock
 
 __all__ = [
     "MAX_REDIRECTS",
@@ -354,7 +354,7 @@ def _stem(url: str, fetched_at: dt.datetime) -> str:
 
 def _fetch(session: requests.Session, url: str, out_dir: Path, *, ca_bundle: str | None, insecure: bool,
            timeout: float, max_bytes: int, retries: int, backoff: float) -> FetchResult:
-    fetched_at = dt.datetime.now(dt.timezone.utc)
+    fetched_at = system_clock()
     start = time.monotonic()
     deadline = start + max(3 * timeout, timeout + 5)
     verify: bool | str = False if insecure else (ca_bundle or True)
@@ -543,33 +543,6 @@ def _check_arguments(urls: Any, out_dir: Any, ca_bundle: Any, timeout: Any, max_
     return [u.strip() for u in url_list], out
 
 
-class _Progress:
-    """A one-line progress bar on stderr, redrawn in place."""
-
-    def __init__(self, total: int, stream: TextIO) -> None:
-        self.total, self.stream = total, stream
-        self.done = self.failed = 0
-        self.lock = threading.Lock()
-        self.draw()
-
-    def draw(self) -> None:
-        width = 30
-        filled = int(width * self.done / self.total) if self.total else width
-        self.stream.write(f"\rfetch [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}"
-                          f"  failed {self.failed}")
-        self.stream.flush()
-
-    def update(self, result: FetchResult) -> None:
-        with self.lock:
-            self.done += 1
-            self.failed += 0 if result.ok else 1
-            self.draw()
-
-    def close(self) -> None:
-        self.stream.write("\n")
-        self.stream.flush()
-
-
 def fetch_one(
     url: str,
     out_dir: str | os.PathLike[str],
@@ -582,7 +555,7 @@ def fetch_one(
     backoff: float = 0.5,
 ) -> FetchResult:
     """Fetch one URL into ``out_dir``; see :func:`fetch_all`."""
-    return fetch_all([url], out_dir, ca_bundle=ca_bundle, insecure=insecure, timeout=timeout, progress=False,
+    return fetch_all([url], out_dir, ca_bundle=ca_bundle, insecure=insecure, timeout=timeout,
                      max_bytes=max_bytes, workers=1, retries=retries, backoff=backoff)[0]
 
 
@@ -593,7 +566,6 @@ def fetch_all(
     ca_bundle: str | os.PathLike[str] | None = None,
     insecure: bool = False,
     timeout: float = 10.0,
-    progress: bool | None = None,
     max_bytes: int = 10 * 2**20,
     workers: int = 8,
     retries: int = 2,
@@ -606,15 +578,13 @@ def fetch_all(
     they are results with ``error`` set and a sidecar on disk. :class:`UsageError` for bad
     arguments; :class:`FetchError` only when the evidence cannot be written.
     ``timeout`` is the connect and the read timeout (seconds); a body must also arrive within
-    ``max(3 * timeout, timeout + 5)`` seconds. ``progress``: None draws a bar when stderr is a
-    terminal. ``on_result`` is called (from worker threads) as each URL finishes.
+    ``max(3 * timeout, timeout + 5)`` seconds. ``on_result`` is called (from worker threads) as
+    each URL finishes: progress is the caller's to show (the CLI draws a bar); nothing here prints.
     """
     url_list, out = _check_arguments(urls, out_dir, ca_bundle, timeout, max_bytes, workers, retries, backoff)
     if not url_list:
         return []
     bundle = str(ca_bundle) if ca_bundle is not None else None
-    show = sys.stderr.isatty() if progress is None else bool(progress)
-    bar = _Progress(len(url_list), sys.stderr) if show else None
     local = threading.local()
     sessions: list[requests.Session] = []
     sessions_lock = threading.Lock()
@@ -629,8 +599,6 @@ def fetch_all(
     def work(url: str) -> FetchResult:
         result = _fetch(session(), url, out, ca_bundle=bundle, insecure=insecure, timeout=float(timeout),
                         max_bytes=max_bytes, retries=retries, backoff=float(backoff))
-        if bar is not None:
-            bar.update(result)
         if on_result is not None:
             on_result(result)
         return result
@@ -647,5 +615,3 @@ def fetch_all(
     finally:
         for s in sessions:
             s.close()
-        if bar is not None:
-            bar.close()

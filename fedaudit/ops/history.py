@@ -39,6 +39,7 @@ import pandas as pd
 from fedaudit.errors import HistoryError, UsageError
 from fedaudit._version import __version__
 from fedaudit.engine.core import finding_keys
+from fedaudit.io.clock import system_clock
 
 __all__ = [
     "DB_NAME",
@@ -414,7 +415,7 @@ def runs(db_path: str | os.PathLike[str], audit: str | None = None, *, now: dt.d
     A ``running`` row whose process has gone is shown as ``incomplete``; ``live_ids`` are runs the
     caller itself is still working on (shown as ``running``). ``counts`` is a dict.
     """
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or system_clock()
     live = set(live_ids)
     path = Path(db_path)
     if not path.exists():

@@ -46,6 +46,7 @@ from fedaudit.metadata import discover_metadata_urls
 from fedaudit.engine.core import AuditResult
 from fedaudit.engine.core import audit as run_audit
 from fedaudit.reporting.siem import finding_records, to_ocsf, write_jsonl
+from fedaudit.io.clock import Clock, system_clock
 
 __all__ = ["AuditRun", "RunSummary", "render_index", "run_audits", "write_index"]
 
@@ -82,8 +83,6 @@ class RunSummary:
         return 1 if any(c == 1 for c in codes) else 0
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 def _sha256(path: Path) -> str:
@@ -104,8 +103,12 @@ def run_audits(
     only: str | None = None,
     as_of: dt.datetime | None = None,
     progress: Progress | None = None,
+    clock: Clock = system_clock,
 ) -> RunSummary:
-    """Run every audit of ``config`` (or only the one named ``only``). See the module docstring."""
+    """Run every audit of ``config`` (or only the one named ``only``). See the module docstring.
+
+    ``progress`` receives one line per step (the CLI prints them); ``clock`` stamps run times.
+    """
 
     say = progress or (lambda message: None)
     audits = [config.audit(only)] if only is not None else list(config.audits)
@@ -119,14 +122,16 @@ def run_audits(
     history.connect(db_path).close()  # create or check the schema before any work
     done: list[AuditRun] = []
     for audit in audits:
-        done.append(_run_one(config, audit, db_path, as_of, say))
-    index = write_index(db_path, root)
+        done.append(_run_one(config, audit, db_path, as_of, say, clock))
+    index = write_index(db_path, root, generated=clock())
     say(f"index: {index}")
     return RunSummary(root=root, db_path=db_path, index_html=index, runs=tuple(done))
 
 
-def _run_one(config: Config, audit: AuditConfig, db_path: Path, as_of: dt.datetime | None, say: Progress) -> AuditRun:
-    started = _now()
+def _run_one(
+    config: Config, audit: AuditConfig, db_path: Path, as_of: dt.datetime | None, say: Progress, clock: Clock
+) -> AuditRun:
+    started = clock()
     judged_as_of = as_of or started
     audit_dir = config.root / audit.name
     evidence_dir = audit_dir / "evidence" / _stamp(started)
@@ -135,16 +140,16 @@ def _run_one(config: Config, audit: AuditConfig, db_path: Path, as_of: dt.dateti
     )
     say(f"{audit.name}: run {run_id} started (as of {judged_as_of.date().isoformat()})")
     try:
-        outcome = _execute(config, audit, db_path, run_id, judged_as_of, evidence_dir, say)
+        outcome = _execute(config, audit, db_path, run_id, judged_as_of, evidence_dir, say, clock)
     except FedauditError as exc:
-        history.fail_run(db_path, run_id, finished=_now(), error=str(exc))
+        history.fail_run(db_path, run_id, finished=clock(), error=str(exc))
         say(f"{audit.name}: run {run_id} failed: {exc}")
         return AuditRun(audit.name, run_id, "failed", 2, error=str(exc))
     except BaseException as exc:
         # Ctrl-C or a bug: say so in the history, then let it propagate.
-        history.fail_run(db_path, run_id, finished=_now(), error=f"{type(exc).__name__}: {exc}")
+        history.fail_run(db_path, run_id, finished=clock(), error=f"{type(exc).__name__}: {exc}")
         raise
-    _apply_retention(audit.retention or config.retention, config.root, db_path, audit.name, say)
+    _apply_retention(audit.retention or config.retention, config.root, db_path, audit.name, say, clock())
     return outcome
 
 
@@ -156,6 +161,7 @@ def _execute(
     as_of: dt.datetime,
     evidence_dir: Path,
     say: Progress,
+    clock: Clock,
 ) -> AuditRun:
 
     exceptions = load_exceptions(audit.exceptions) if audit.exceptions else []
@@ -168,7 +174,7 @@ def _execute(
 
         evidence_dir.mkdir(parents=True, exist_ok=True)
         say(f"{audit.name}: fetching {len(urls)} metadata document(s)")
-        fetch_all(urls, evidence_dir, ca_bundle=audit.ca_bundle, progress=False)
+        fetch_all(urls, evidence_dir, ca_bundle=audit.ca_bundle)
         inputs.append(str(evidence_dir))
     say(f"{audit.name}: rendering the report")
 
@@ -193,7 +199,7 @@ def _execute(
     outputs = _write_siem(folder, result, audit.name, as_of=as_of, time=_run_started(db_path, run_id), ocsf=config.ocsf)
     exit_code = int(rr.exit_code)
     history.complete_run(
-        db_path, run_id, result, finished=_now(), report_path=Path(rr.html), exit_code=exit_code, outputs=outputs
+        db_path, run_id, result, finished=clock(), report_path=Path(rr.html), exit_code=exit_code, outputs=outputs
     )
     counts = history.result_counts(result)
     say(
@@ -239,11 +245,12 @@ def _inside(path: Path, root: Path) -> bool:
     return True
 
 
-def _apply_retention(retention: int | None, root: Path, db_path: Path, audit: str, say: Progress) -> None:
+def _apply_retention(
+    retention: int | None, root: Path, db_path: Path, audit: str, say: Progress, now: dt.datetime
+) -> None:
     """Remove report and evidence folders of ``audit`` older than ``retention`` days."""
     if not retention:
         return
-    now = _now()
     cutoff = now - dt.timedelta(days=retention)
     frame = history.runs(db_path, audit)
     complete = frame[frame["recorded_status"] == "complete"]
@@ -371,10 +378,10 @@ def render_index(frame: pd.DataFrame, root: Path, *, generated: dt.datetime) -> 
     return "\n".join(parts) + "\n"
 
 
-def write_index(db_path: Path, root: Path, *, live_ids: tuple[int, ...] = ()) -> Path:
+def write_index(db_path: Path, root: Path, *, generated: dt.datetime, live_ids: tuple[int, ...] = ()) -> Path:
     """(Re)write ``<root>/index.html`` from the history database, atomically."""
-    frame = history.runs(db_path, live_ids=live_ids)
-    text = render_index(frame, root, generated=_now())
+    frame = history.runs(db_path, now=generated, live_ids=live_ids)
+    text = render_index(frame, root, generated=generated)
     target = root / "index.html"
     tmp = root / "index.html.tmp"
     tmp.write_text(text, encoding="utf-8")

@@ -26,6 +26,7 @@ from fedaudit.records import SEVERITIES
 from fedaudit.engine.core import to_utc
 from fedaudit.engine import core as engine
 from fedaudit.evidence.load import load
+from fedaudit.io.clock import Clock, system_clock
 
 __all__ = ["RUN_FILE", "ReportContext", "lab_inputs", "prepare", "save_outputs"]
 
@@ -79,10 +80,9 @@ class ReportContext:
         return counts
 
 
-def _as_of(value: Any) -> dt.datetime:
-    """``value`` as tz-aware UTC (``YYYY-MM-DD``, ISO 8601, date or datetime); None is now."""
-
-    return dt.datetime.now(dt.timezone.utc) if value is None else to_utc(value)
+def _as_of(value: Any, now: dt.datetime) -> dt.datetime:
+    """``value`` as tz-aware UTC (``YYYY-MM-DD``, ISO 8601, date or datetime); None is ``now``."""
+    return now if value is None else to_utc(value)
 
 
 def _optional(module: str, parameter: str) -> Any:
@@ -121,6 +121,7 @@ def prepare(
     audit_name: str | None = None,
     exceptions: str | None = None,
     output_dir: str | None = None,
+    clock: Clock = system_clock,
 ) -> ReportContext:
     """Load, audit, apply exceptions and drift: the data of one report.
 
@@ -131,7 +132,8 @@ def prepare(
     input_list, metadata_list = _paths(inputs, "inputs"), _paths(metadata, "metadata")
     if not input_list:
         raise UsageError("inputs: give at least one export file or folder")
-    when = _as_of(as_of)
+    generated_at = clock()
+    when = _as_of(as_of, generated_at)
     parameters = {
         "inputs": input_list,
         "metadata": metadata_list,
@@ -166,7 +168,7 @@ def prepare(
         organisation=organisation,
         thresholds=effective,
         drift=drift_frames,
-        generated_at=dt.datetime.now(dt.timezone.utc),
+        generated_at=generated_at,
         output_dir=output_dir,
     )
     # paths inside the report folder (a staged exceptions file) are shown relative to it
@@ -221,6 +223,7 @@ def lab_inputs(
     as_of: Any = None,
     *,
     default: str | os.PathLike[str] = "../data/samples",
+    clock: Clock = system_clock,
 ) -> tuple[list[str], dt.datetime]:
     """Inputs and as-of for the explore notebook: the values given, else ``FEDAUDIT_INPUTS``
     (paths separated by ``os.pathsep``) and ``FEDAUDIT_AS_OF`` as ``make lab`` sets them, else
@@ -228,4 +231,4 @@ def lab_inputs(
     if inputs is None:
         raw = os.environ.get("FEDAUDIT_INPUTS", "").strip()
         inputs = [p for p in raw.split(os.pathsep) if p] if raw else [os.fspath(default)]
-    return _paths(inputs, "inputs"), _as_of(as_of or os.environ.get("FEDAUDIT_AS_OF") or None)
+    return _paths(inputs, "inputs"), _as_of(as_of or os.environ.get("FEDAUDIT_AS_OF") or None, clock())

@@ -34,6 +34,7 @@ from fedaudit._version import __version__
 from fedaudit.errors import ReportError, UsageError
 from fedaudit.engine.core import to_utc
 from fedaudit.reporting.context import RUN_FILE
+from fedaudit.io.clock import Clock, system_clock
 
 __all__ = ["FAIL_ON", "TEMPLATE", "ReportResult", "execute_template", "render_html", "report"]
 
@@ -61,8 +62,6 @@ class ReportResult:
     counts: dict[str, int]
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
 
 def _slug(*candidates: str | None) -> str:
@@ -290,6 +289,7 @@ def report(
     history: str | os.PathLike[str] | None = None,
     audit_name: str | None = None,
     exceptions: str | os.PathLike[str] | Sequence[Any] | None = None,
+    clock: Clock = system_clock,
 ) -> ReportResult:
     """Audit ``inputs`` and write a new report folder under ``out``; see the module docstring.
 
@@ -297,13 +297,13 @@ def report(
     ``fedaudit check --fail-on`` does. ``history`` (a history database) with ``audit_name`` adds
     the "since the last run" section; ``exceptions`` (a TOML or CSV file, or the records
     :func:`fedaudit.engine.waivers.load_exceptions` returns) marks accepted risks; a copy goes into
-    the report folder.
+    the report folder. ``clock`` stamps the run's start and end (the folder name, the manifest).
     Raises :class:`UsageError` for bad arguments and :class:`ReportError` when rendering fails.
     """
     exceptions_file = exceptions if isinstance(exceptions, (str, os.PathLike)) else None
     paths = _validate(inputs, fail_on, {"ca_bundle": ca_bundle, "exceptions": exceptions_file})
 
-    started = _now()
+    started = clock().replace(microsecond=0)
     when = started if as_of is None else to_utc(as_of)
     title = title or "Federation certificate audit"
     out_dir = Path(out)
@@ -343,7 +343,7 @@ def report(
         except Exception as exc:  # nbconvert/jinja raise many types; all mean "could not render"
             raise ReportError(f"rendering the HTML failed: {type(exc).__name__}: {exc}") from None
         (tmp / HTML_NAME).write_text(page, encoding="utf-8")
-        ended = _now()
+        ended = clock().replace(microsecond=0)
         outputs = {
             p.relative_to(tmp).as_posix(): {"bytes": p.stat().st_size, "sha256": _sha256(p)}
             for p in sorted(tmp.rglob("*"))

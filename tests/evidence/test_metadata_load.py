@@ -60,7 +60,7 @@ def _closed_port() -> int:
 def test_fetched_evidence_loads_into_frames(server, tmp_path):
     refused = f"https://127.0.0.1:{_closed_port()}/federationmetadata/2007-06/federationmetadata.xml"
     urls = [server.url("/ok"), server.url("/missing"), refused, server.url("/login")]
-    results = fetch_all(urls, tmp_path, ca_bundle=server.bundle, timeout=5, retries=0, progress=False)
+    results = fetch_all(urls, tmp_path, ca_bundle=server.bundle, timeout=5, retries=0)
     evidence = fedaudit.load(tmp_path)
     assert list(evidence.metadata.columns[: len(SCHEMAS["metadata"])]) == list(SCHEMAS["metadata"])
     rows = {r["url"]: r for r in frame_records(evidence.metadata)}

@@ -11,6 +11,7 @@ import hashlib
 import json
 import socket
 import ssl
+import sys
 import threading
 from pathlib import Path
 
@@ -303,7 +304,7 @@ def test_plain_http_url_is_refused_without_network(tmp_path):
 def test_one_failure_does_not_stop_the_others(site, pki, tmp_path):
     urls = [site.server.url("/ok"), f"https://127.0.0.1:{_closed_port()}/x", site.server.url("/missing"),
             site.server.url("/ok")]
-    results = fetch_all(urls, tmp_path, ca_bundle=pki["bundle"], timeout=5, retries=0, workers=4, progress=False)
+    results = fetch_all(urls, tmp_path, ca_bundle=pki["bundle"], timeout=5, retries=0, workers=4)
     assert [r.url for r in results] == urls
     assert [r.ok for r in results] == [True, False, False, True]
     sidecars = sorted(tmp_path.glob("*.fetch.json"))
@@ -323,8 +324,14 @@ def test_names_never_overwrite(site, pki, tmp_path, monkeypatch):
     assert not list(tmp_path.glob(".*"))  # no temporary files left behind
 
 
-def test_progress_bar_on_request(site, pki, tmp_path, capsys):
-    fetch_all([site.server.url("/ok")] * 3, tmp_path, ca_bundle=pki["bundle"], timeout=5, progress=True)
+def test_the_library_prints_nothing_and_the_cli_draws_the_bar_on_a_terminal(site, pki, tmp_path, capsys, monkeypatch):
+    from fedaudit.cli import main
+
+    fetch_all([site.server.url("/ok")] * 3, tmp_path / "lib", ca_bundle=pki["bundle"], timeout=5)
+    out = capsys.readouterr()
+    assert out.err == "" and out.out == ""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["fetch", *[site.server.url("/ok")] * 3, "--out", str(tmp_path / "cli"), "--ca-bundle", pki["bundle"]]) == 0
     err = capsys.readouterr().err
     assert "fetch [" in err and "3/3" in err and err.endswith("\n")
 
