@@ -13,7 +13,8 @@
      ├── ConfigError           an audit configuration file is invalid
      ├── ReportError           rendering a report failed
      ├── HistoryError          the history database cannot be used
-     └── UsageError            a caller passed arguments that do not make sense
+     └── UsageError            a caller passed arguments that do not make sense (also a ValueError)
+          └── UnknownCheckError  no check has that id (also a KeyError)
 
 Loaders turn ``InputError`` into load issues and go on; ``strict=True`` raises instead.
 """
@@ -32,6 +33,7 @@ __all__ = [
     "InputError",
     "ParseError",
     "ReportError",
+    "UnknownCheckError",
     "UsageError",
 ]
 
@@ -107,5 +109,13 @@ class HistoryError(FedauditError):
     """The history database cannot be opened or written."""
 
 
-class UsageError(FedauditError):
-    """Arguments that do not make sense together."""
+class UsageError(FedauditError, ValueError):
+    """Arguments that do not make sense together (also a ``ValueError``, which is what such a
+    mistake was before fedaudit had its own tree)."""
+
+
+class UnknownCheckError(UsageError, KeyError):
+    """No registered check has the id asked for (also a ``KeyError``)."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""

@@ -15,6 +15,7 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 
 from fedaudit.records import ROLES, SEVERITIES, SLOTS, SOURCES
+from fedaudit.errors import UsageError
 
 __all__ = ["SCHEMAS", "empty_frame", "frame_records", "make_frame"]
 
@@ -183,7 +184,7 @@ def _to_utc(value: Any) -> Any:
     if value is None or value is pd.NA:
         return pd.NaT
     if isinstance(value, dt.datetime) and value.tzinfo is None:
-        raise ValueError(f"naive datetime {value!r}: fedaudit frames hold tz-aware UTC only")
+        raise UsageError(f"naive datetime {value!r}: fedaudit frames hold tz-aware UTC only")
     return value
 
 

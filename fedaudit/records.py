@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Mapping
+from fedaudit.errors import UsageError
 
 __all__ = [
     "AdfsFarm",
@@ -61,11 +62,11 @@ class Certificate:
     def __post_init__(self) -> None:
         tp = self.thumbprint
         if len(tp) != 40 or tp.upper() != tp or any(c not in "0123456789ABCDEF" for c in tp):
-            raise ValueError(f"thumbprint must be 40 upper-case hex digits, got {tp!r}")
+            raise UsageError(f"thumbprint must be 40 upper-case hex digits, got {tp!r}")
         for name in ("not_before", "not_after"):
             value = getattr(self, name)
             if value is not None and (value.tzinfo is None or value.utcoffset() != dt.timedelta(0)):
-                raise ValueError(f"{name} must be tz-aware UTC, got {value!r}")
+                raise UsageError(f"{name} must be tz-aware UTC, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ class LoadIssue:
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
-            raise ValueError(f"severity must be one of {SEVERITIES}, got {self.severity!r}")
+            raise UsageError(f"severity must be one of {SEVERITIES}, got {self.severity!r}")
 
 
 @dataclass(frozen=True)

@@ -151,3 +151,28 @@ def test_old_from_imports_work() -> None:
     import fedaudit
 
     assert callable(fedaudit.audit) and callable(fedaudit.report) and callable(fedaudit.load)
+
+
+def test_user_facing_mistakes_are_fedaudit_errors_and_keep_their_builtin_kind() -> None:
+    from fedaudit.checks import by_id
+    from fedaudit.errors import FedauditError, UnknownCheckError, UsageError
+    from fedaudit.frames import make_frame
+
+    with pytest.raises(UnknownCheckError) as info:
+        by_id("rollover.no-such-check")
+    assert isinstance(info.value, KeyError) and isinstance(info.value, FedauditError)
+    assert "rollover.no-such-check" in str(info.value) and not str(info.value).startswith("'")
+    import datetime as dt
+
+    with pytest.raises(UsageError) as naive:
+        make_frame("certificates", [{"thumbprint": "A" * 40, "not_after": dt.datetime(2026, 1, 1)}])
+    assert isinstance(naive.value, ValueError)
+
+
+def test_no_bare_builtin_raise_in_user_facing_code() -> None:
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if re.search(r"\braise (ValueError|KeyError|TypeError|RuntimeError)\(", line):
+                offenders.append(f"{path.relative_to(ROOT)}:{no}: {line.strip()}")
+    assert offenders == []

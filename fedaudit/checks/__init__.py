@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from fedaudit.checks import crypto, entra, evidence, expiry, metadata, notification, rollover, sync
 from fedaudit.checks._base import ACTION_RANK, DEFAULT_THRESHOLDS, SEVERITY_RANK, Check, Finding, Thresholds
+from fedaudit.errors import UnknownCheckError
 
 __all__ = [
     "ACTION_RANK",
@@ -47,7 +48,7 @@ REGISTRY: list[Check] = [
 
 _BY_ID = {c.id: c for c in REGISTRY}
 if len(_BY_ID) != len(REGISTRY):  # pragma: no cover - a programming error caught at import
-    raise RuntimeError("duplicate check id in fedaudit.checks.REGISTRY")
+    raise AssertionError("duplicate check id in fedaudit.checks.REGISTRY")
 
 
 def by_id(check_id: str) -> Check:
@@ -58,4 +59,4 @@ def by_id(check_id: str) -> Check:
         import difflib
 
         close = difflib.get_close_matches(check_id, list(_BY_ID), n=3)
-        raise KeyError(f"no check {check_id!r}" + (f"; did you mean {', '.join(close)}?" if close else "")) from None
+        raise UnknownCheckError(f"no check {check_id!r}" + (f"; did you mean {', '.join(close)}?" if close else "")) from None

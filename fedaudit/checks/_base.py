@@ -46,7 +46,7 @@ ACTION_RANK = {
     "renew-now": 6,
 }
 if set(ACTION_RANK) != set(ACTIONS):  # pragma: no cover - frames.ACTIONS and this table must agree
-    raise RuntimeError("fedaudit.checks.ACTION_RANK does not rank every value of fedaudit.frames.ACTIONS")
+    raise AssertionError("fedaudit.checks.ACTION_RANK does not rank every value of fedaudit.frames.ACTIONS")
 
 #: Tunable numbers (``thresholds=`` of :func:`fedaudit.audit`, ``[audit] thresholds`` of the
 #: configuration file). Days unless the name says otherwise. The AD FS ``default_*`` values are
@@ -139,9 +139,9 @@ class Finding:
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
-            raise ValueError(f"severity must be one of {SEVERITIES}, got {self.severity!r}")
+            raise UsageError(f"severity must be one of {SEVERITIES}, got {self.severity!r}")
         if self.action not in ACTIONS:
-            raise ValueError(f"action must be one of {ACTIONS}, got {self.action!r}")
+            raise UsageError(f"action must be one of {ACTIONS}, got {self.action!r}")
 
     @property
     def key(self) -> str:
@@ -186,11 +186,11 @@ class Check:
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
-            raise ValueError(f"{self.id}: severity must be one of {SEVERITIES}")
+            raise UsageError(f"{self.id}: severity must be one of {SEVERITIES}")
         if self.action not in ACTIONS:
-            raise ValueError(f"{self.id}: action must be one of {ACTIONS}")
+            raise UsageError(f"{self.id}: action must be one of {ACTIONS}")
         if self.severity in ("critical", "high") and self.action == "none":
-            raise ValueError(f"{self.id}: a critical/high check must imply an action other than none")
+            raise UsageError(f"{self.id}: a critical/high check must imply an action other than none")
 
     def finding(self, *, severity: str | None = None, **kwargs: Any) -> Finding:
         """A finding of this check: id, severity, reference, controls and action filled in."""

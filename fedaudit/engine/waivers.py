@@ -35,7 +35,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from fedaudit.errors import ConfigError
+from fedaudit.errors import ConfigError, UsageError
 from fedaudit.checks import REGISTRY
 from fedaudit.frames import SCHEMAS
 
@@ -74,7 +74,7 @@ class AcceptedException:
 
     def __post_init__(self) -> None:
         if not self.farm and not self.domain:
-            raise ValueError("an exception names a farm or a domain (or both)")
+            raise UsageError("an exception names a farm or a domain (or both)")
 
     @property
     def scope(self) -> str:
@@ -114,7 +114,7 @@ def _as_date(value: dt.datetime | dt.date) -> dt.date:
         value = value.to_pydatetime()
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}: pass a tz-aware UTC as_of")
+            raise UsageError(f"naive datetime {value!r}: pass a tz-aware UTC as_of")
         return value.astimezone(dt.timezone.utc).date()
     return value
 

@@ -203,7 +203,7 @@ def _iso(value: Any) -> str | None:
         value = value.to_pydatetime()
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}: history stores tz-aware UTC only")
+            raise UsageError(f"naive datetime {value!r}: history stores tz-aware UTC only")
         return value.astimezone(dt.timezone.utc).isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()

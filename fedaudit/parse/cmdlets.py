@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 # carries the farm's signing certificate.
 from fedaudit.parse.certs import certificate_from_base64, certificate_from_der, normalise_thumbprint
 from fedaudit.parse.dates import parse_console_datetime, parse_console_datetime_or_none
-from fedaudit.errors import CertificateError, DateError, FedauditError
+from fedaudit.errors import CertificateError, DateError, FedauditError, UsageError
 from fedaudit.records import AdfsFarm, Certificate, CertificateObservation, EntraDomain, LoadIssue, PSObject
 from fedaudit.parse.x509text import certificate_from_text
 
@@ -870,7 +870,7 @@ def map_objects(
         elif cmdlet == CERTIFICATE:
             _map_certificate_object(ctx, out)
         else:
-            raise ValueError(f"unknown cmdlet {cmdlet!r}; expected one of {CMDLETS}")
+            raise UsageError(f"unknown cmdlet {cmdlet!r}; expected one of {CMDLETS}")
     return out
 
 

@@ -24,6 +24,7 @@ import pandas as pd
 
 from fedaudit.frames import empty_frame
 from fedaudit.checks import ACTION_RANK
+from fedaudit.errors import UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -340,7 +341,7 @@ def timeline_figure(
     from matplotlib.patches import Patch
 
     if max_rows < 1 or page < 0:
-        raise ValueError("max_rows must be >= 1 and page >= 0")
+        raise UsageError("max_rows must be >= 1 and page >= 0")
     data = frames_of(result)
     farm_sel, domain_sel = _select(farms), _select(domains)
     bars = _timeline_bars(data["certificates"], farm_sel, domain_sel)
@@ -618,7 +619,7 @@ def mismatch_matrix_figure(result: Any, *, max_rows: int = 40, domains: Iterable
     from matplotlib.patches import Patch
 
     if max_rows < 1:
-        raise ValueError("max_rows must be >= 1")
+        raise UsageError("max_rows must be >= 1")
     rows = mismatch_rows(result, domains=domains)
     shown = rows[:max_rows]
     n = max(len(shown), 1)
@@ -715,7 +716,7 @@ def days_to_expiry_figure(result: Any, *, max_rows: int = 40, horizon: int = 400
     from matplotlib.patches import Patch
 
     if max_rows < 1:
-        raise ValueError("max_rows must be >= 1")
+        raise UsageError("max_rows must be >= 1")
     data = frames_of(result)
     rows = _expiry_rows(data, data["as_of"])
     # expired and under 15 days first, then unknown (missing evidence is never a pass), then the rest

@@ -41,6 +41,7 @@ import pandas as pd
 from fedaudit._version import __version__
 from fedaudit.checks import REGISTRY
 from fedaudit.engine.core import finding_keys
+from fedaudit.errors import UsageError
 
 __all__ = [
     "JSONL_FIELDS",
@@ -81,7 +82,7 @@ def _iso(value: dt.datetime | pd.Timestamp) -> str:
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
     if value.tzinfo is None:
-        raise ValueError(f"naive datetime {value!r}: pass tz-aware UTC times")
+        raise UsageError(f"naive datetime {value!r}: pass tz-aware UTC times")
     return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
 

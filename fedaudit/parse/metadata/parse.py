@@ -34,7 +34,7 @@ from cryptography.utils import CryptographyDeprecationWarning
 from lxml import etree
 
 from fedaudit.parse.certs import certificate_from_base64
-from fedaudit.errors import CertificateError, HostileXMLError, ParseError
+from fedaudit.errors import CertificateError, DateError, HostileXMLError, ParseError
 from fedaudit.records import Certificate, LoadIssue
 
 __all__ = [
@@ -302,7 +302,7 @@ def parse_xs_datetime(value: str) -> dt.datetime:
     """
     m = _DATETIME.match(value)
     if not m:
-        raise ValueError(f"not an xs:dateTime: {value!r}")
+        raise DateError(f"not an xs:dateTime: {value!r}", value=value)
     year, month, day, hour, minute, second = (int(g) for g in m.group(1, 2, 3, 4, 5, 6))
     micro = int((m.group(7) or "0")[:6].ljust(6, "0"))
     zone = m.group(8)
@@ -335,7 +335,7 @@ class _Collector:
             return None
         try:
             return parse_xs_datetime(raw)
-        except ValueError as exc:
+        except (DateError, ValueError) as exc:  # ValueError: a date that does not exist (month 13)
             self.issue(f"{attr}: {exc}", element, field=attr)
             return None
 

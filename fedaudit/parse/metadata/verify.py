@@ -39,6 +39,7 @@ from lxml import etree
 
 from fedaudit.records import Certificate
 from fedaudit.parse.metadata.parse import MAX_DEPTH, MAX_DOCUMENT_BYTES, NS, MetadataDocument, _Collector, parse_tree, quiet_serial_warning
+from fedaudit.errors import UsageError
 
 __all__ = ["SIGNATURE_STATES", "SignatureVerification", "algorithm_name", "verify_metadata", "verify_tree"]
 
@@ -69,9 +70,9 @@ class SignatureVerification:
 
     def __post_init__(self) -> None:
         if self.status not in SIGNATURE_STATES:
-            raise ValueError(f"status must be one of {SIGNATURE_STATES}, got {self.status!r}")
+            raise UsageError(f"status must be one of {SIGNATURE_STATES}, got {self.status!r}")
         if (self.status == "valid") != (self.signer is not None):
-            raise ValueError("a valid signature names its signer, and only a valid one")
+            raise UsageError("a valid signature names its signer, and only a valid one")
 
     @property
     def signer_thumbprint(self) -> str | None:
