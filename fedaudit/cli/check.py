@@ -24,6 +24,7 @@ from fedaudit.cli._common import (
 )
 from fedaudit.engine.core import audit, exit_code
 from fedaudit.evidence.load import load
+from fedaudit.engine.core import AuditResult
 
 __all__ = ["register", "render_table", "run"]
 
@@ -134,7 +135,7 @@ def _wrap(text: str, indent: int, width: int = 100) -> list[str]:
     return out
 
 
-def render_table(result: Any, fail_on: str, code: int) -> str:
+def render_table(result: AuditResult, fail_on: str, code: int) -> str:
     v = result.verdicts
     f = result.findings
     n_dom = int(v["domain"].notna().sum())

@@ -40,6 +40,7 @@ from fedaudit.errors import HistoryError, UsageError
 from fedaudit._version import __version__
 from fedaudit.engine.core import finding_keys
 from fedaudit.io.clock import system_clock
+from fedaudit.engine.core import AuditResult
 
 __all__ = [
     "DB_NAME",
@@ -257,7 +258,7 @@ def fail_run(db_path: str | os.PathLike[str], run_id: int, *, finished: dt.datet
         )
 
 
-def result_counts(result: Any) -> dict[str, Any]:
+def result_counts(result: AuditResult) -> dict[str, Any]:
     """Counts a run row keeps: open findings by severity, excepted, and the size of the estate."""
     findings = result.findings
     excepted = _excepted_mask(findings)
@@ -284,7 +285,7 @@ def _excepted_mask(findings: pd.DataFrame) -> pd.Series:
 def complete_run(
     db_path: str | os.PathLike[str],
     run_id: int,
-    result: Any,
+    result: AuditResult,
     *,
     finished: dt.datetime,
     report_path: str | os.PathLike[str] | None = None,
@@ -547,7 +548,7 @@ def _normalise(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def snapshot_of(result: Any) -> Snapshot:
+def snapshot_of(result: AuditResult) -> Snapshot:
     """The snapshot of an :class:`~fedaudit.engine.core.AuditResult`."""
     findings = result.findings.copy()
     findings["key"] = finding_keys(findings)
@@ -789,7 +790,7 @@ def _baseline_row(db_path: str | os.PathLike[str], run_id: int, which: str) -> d
     }
 
 
-def drift_section(db_path: str | os.PathLike[str] | None, audit_name: str | None, result: Any) -> dict[str, pd.DataFrame]:
+def drift_section(db_path: str | os.PathLike[str] | None, audit_name: str | None, result: AuditResult) -> dict[str, pd.DataFrame]:
     """Drift of ``result`` since the last complete run of ``audit_name`` (the report's
     "since the last run" section). With no database, or no earlier complete run, every frame is
     empty and ``baseline`` has no rows: the report says this is the first recorded run.

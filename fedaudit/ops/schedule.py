@@ -228,7 +228,7 @@ def _judge(inputs: list[str], audit: AuditConfig, as_of: dt.datetime, exceptions
     return run_audit(evidence, as_of, thresholds=dict(audit.thresholds) or None, exceptions=exceptions)
 
 
-def _write_siem(folder: Path, result: Any, audit: str, *, as_of: dt.datetime, time: dt.datetime, ocsf: bool) -> dict[str, str]:
+def _write_siem(folder: Path, result: AuditResult, audit: str, *, as_of: dt.datetime, time: dt.datetime, ocsf: bool) -> dict[str, str]:
 
     records = finding_records(result.findings, time=time, as_of=as_of, audit=audit)
     written = [write_jsonl(folder / "findings.jsonl", records)]

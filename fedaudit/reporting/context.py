@@ -27,6 +27,7 @@ from fedaudit.engine.core import to_utc
 from fedaudit.engine import core as engine
 from fedaudit.evidence.load import load
 from fedaudit.io.clock import Clock, system_clock
+from fedaudit.engine.core import AuditResult
 
 __all__ = ["RUN_FILE", "ReportContext", "lab_inputs", "prepare", "save_outputs"]
 
@@ -38,7 +39,7 @@ RUN_FILE = ".fedaudit-run.json"
 class ReportContext:
     """Everything the sections show. Built by :func:`prepare`."""
 
-    result: Any  # fedaudit.engine.core.AuditResult
+    result: AuditResult
     parameters: dict[str, Any]
     fail_on: str = "high"
     exit_code: int = 0

@@ -25,6 +25,7 @@ import pandas as pd
 from fedaudit.frames import empty_frame
 from fedaudit.checks import ACTION_RANK
 from fedaudit.errors import UsageError
+from fedaudit.engine.core import AuditResult
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -76,8 +77,11 @@ WIDTH_INCHES = 10.0
 
 # --------------------------------------------------------------------------- inputs
 
+#: What every figure takes: an audit's result, or a mapping of its frames (see :func:`frames_of`).
+ResultLike = AuditResult | Mapping[str, Any]
 
-def frames_of(result: Any) -> dict[str, Any]:
+
+def frames_of(result: ResultLike) -> dict[str, Any]:
     """The frames, ``as_of`` and windows the figures need, from an AuditResult or a mapping.
 
     A mapping may hold ``certificates``, ``verdicts``, ``timeline`` (frames per
@@ -319,7 +323,7 @@ def _event_style(event: str) -> tuple[str, str, str] | None:
 
 
 def timeline_figure(
-    result: Any,
+    result: ResultLike,
     *,
     max_rows: int = 40,
     page: int = 0,
@@ -544,7 +548,7 @@ def _matrix_state(codes: list[list[str]]) -> int:
     return 2
 
 
-def mismatch_rows(result: Any, *, domains: Iterable[str] | str | None = None) -> list[MatrixRow]:
+def mismatch_rows(result: ResultLike, *, domains: Iterable[str] | str | None = None) -> list[MatrixRow]:
     """The mismatch matrix as data, disagreements first (the report draws it as an HTML table)."""
     data = frames_of(result)
     certificates = data["certificates"]
@@ -606,7 +610,7 @@ def matrix_note(rows: list[MatrixRow], shown: int) -> str:
     return f"{shown} of {len(rows)} domains shown, disagreements first; the other {len(rest)}: {', '.join(parts)}."
 
 
-def mismatch_matrix_figure(result: Any, *, max_rows: int = 40, domains: Iterable[str] | str | None = None) -> Figure:
+def mismatch_matrix_figure(result: ResultLike, *, max_rows: int = 40, domains: Iterable[str] | str | None = None) -> Figure:
     """Federated domains by views (AD FS primary, AD FS secondary, Entra current, Entra next,
     metadata signing): which token-signing thumbprints agree.
 
@@ -705,7 +709,7 @@ def _band(days: float | None, poll: float = ENTRA_POLL_DAYS, urgent: float = URG
     return GREEN, "", f"{poll:g} days or more"
 
 
-def days_to_expiry_figure(result: Any, *, max_rows: int = 40, horizon: int = 400) -> Figure:
+def days_to_expiry_figure(result: ResultLike, *, max_rows: int = 40, horizon: int = 400) -> Figure:
     """Days left on the token-signing certificate, per farm (AD FS primary) and per domain.
 
     Bars are banded (expired, under 15 days, under 35 days, later) by colour and hatch, and

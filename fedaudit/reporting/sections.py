@@ -30,6 +30,7 @@ from fedaudit.reporting.plots import timeline_figure
 from fedaudit.reporting.plots import MATRIX_VIEWS, matrix_note, mismatch_rows
 from fedaudit.checks import by_id
 from fedaudit.checks import REGISTRY
+from fedaudit.reporting.plots import ResultLike
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -345,7 +346,7 @@ def timeline(ctx: ReportContext, *, max_rows: int = 40) -> Fragment:
 _MATRIX_CLASS = {"P": "fa-m-p", "S": "fa-m-s", "?": "fa-m-x", "": "fa-m-none"}
 
 
-def matrix_table(result: Any, *, max_rows: int = 40, domains: Iterable[str] | str | None = None) -> str:
+def matrix_table(result: ResultLike, *, max_rows: int = 40, domains: Iterable[str] | str | None = None) -> str:
     """The mismatch matrix (:func:`fedaudit.reporting.plots.mismatch_rows`) as an HTML table: text a
     reader can copy and a screen reader can read, the full thumbprints in each cell's tooltip,
     colours doubled by the printed code."""
@@ -710,7 +711,7 @@ def manifest(ctx: ReportContext) -> Fragment:
     return _section("manifest", body)
 
 
-def domain_detail(result: Any, domain: str | None = None) -> Fragment:
+def domain_detail(result: ResultLike, domain: str | None = None) -> Fragment:
     """One federated domain up close (the most urgent one when ``domain`` is None): its
     verdict, findings (with those of its farm), certificates and timeline."""
 
