@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from typing import NoReturn
 from typing import Sequence
 
 from fedaudit._version import __version__
@@ -31,7 +32,7 @@ COMMANDS = {
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one clear line, exit 2
+    def error(self, message: str) -> NoReturn:  # one clear line, exit 2
         command = self.prog if self.prog.startswith("fedaudit") else "fedaudit"
         sys.stderr.write(f"{command}: error: {message} (see '{command} -h')\n")
         raise SystemExit(2)

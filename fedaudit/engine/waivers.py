@@ -24,6 +24,8 @@ says ``exception expired YYYY-MM-DD (owner ...)`` so the lapse is visible.
 
 from __future__ import annotations
 
+import sys
+
 import csv
 import datetime as dt
 import difflib
@@ -39,10 +41,10 @@ from fedaudit.errors import ConfigError, UsageError
 from fedaudit.checks import REGISTRY
 from fedaudit.frames import SCHEMAS
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # Python 3.10
+    import tomli as tomllib
 
 __all__ = [
     "AcceptedException",

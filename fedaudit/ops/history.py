@@ -246,6 +246,7 @@ def begin_run(
             " VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?)",
             (audit, _iso(started), _iso(as_of), socket.gethostname(), os.getpid(), __version__, fail_on, evidence_path),
         )
+        assert cur.lastrowid is not None  # sqlite3 sets it after an INSERT
         return int(cur.lastrowid)
 
 
@@ -708,6 +709,7 @@ def _compare_update_status(before: pd.DataFrame, after: pd.DataFrame) -> pd.Data
         if same:
             continue
         shown = new or old
+        assert shown is not None  # d comes from one of the two
         rows.append(
             {
                 "domain": shown["domain"],

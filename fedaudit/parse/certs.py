@@ -8,6 +8,8 @@ certificate dialog shows lower-case pairs with spaces and, when copied, a leadin
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import base64
 import binascii
 import hashlib
@@ -73,6 +75,7 @@ def _rfc4514(name: x509.Name) -> str | None:
 # are kept (an error is raised afresh with the caller's origin and field); the caches are bounded
 # (cleared when full) so a long-lived process does not grow without limit.
 _DECODED_MAX = 8192
+_Key = TypeVar("_Key", bytes, str)
 _BY_DER: dict[bytes, Certificate] = {}
 _BY_TEXT: dict[str, Certificate] = {}
 # cryptography warns (CryptographyDeprecationWarning) when it parses a serial number that is not
@@ -82,7 +85,7 @@ _BY_TEXT: dict[str, Certificate] = {}
 _SERIAL_WARNING = ".*serial number.*"
 
 
-def _remember(cache: dict, key: bytes | str, cert: Certificate) -> Certificate:  # type: ignore[type-arg]
+def _remember(cache: dict[_Key, Certificate], key: _Key, cert: Certificate) -> Certificate:
     if len(cache) >= _DECODED_MAX:
         cache.clear()
     cache[key] = cert

@@ -119,7 +119,7 @@ def _lines_of(text: str, offsets: list[int]) -> list[int | None]:
 def _array_offsets(text: str, start: int) -> list[int] | None:
     """Start offsets of the elements of the JSON array whose ``[`` is at ``start``."""
     decoder = json.JSONDecoder()
-    offsets = []
+    offsets: list[int] = []
     i = start + 1
     n = len(text)
     ws = " \t\r\n"

@@ -107,9 +107,9 @@ def decode(data: bytes, origin: str) -> tuple[str, str]:
         if data.startswith(bom):
             text = _decode_as(data[len(bom) :], encoding.replace("-sig", ""), origin)
             return normalise_newlines(text), encoding
-    encoding = _utf16_without_bom(data)
-    if encoding is not None:
-        return normalise_newlines(_decode_as(data, encoding, origin)), encoding
+    utf16 = _utf16_without_bom(data)
+    if utf16 is not None:
+        return normalise_newlines(_decode_as(data, utf16, origin)), utf16
     if b"\x00" in data:
         at = data.index(b"\x00")
         raise EncodingError(

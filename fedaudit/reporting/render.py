@@ -95,14 +95,14 @@ def _kernel_manager_class(stderr: Any = None) -> type:
     from jupyter_client.kernelspec import KernelSpec
     from traitlets import default
 
-    class ThisInterpreterKernelManager(AsyncKernelManager):  # type: ignore[misc]
+    class ThisInterpreterKernelManager(AsyncKernelManager):
         # CurveZMQ keys for the loopback channels when the kernel supports them (ipykernel
         # warns on stderr about plain-text TCP otherwise).
         @default("transport_encryption")
         def _transport_encryption_default(self) -> str:
             return "auto" if zmq.has("curve") else "disabled"
 
-        async def start_kernel(self, **kw: Any) -> None:  # kw are Popen arguments too
+        async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]  # kw: Popen arguments too
             if stderr is not None:
                 kw.setdefault("stderr", stderr)
             await super().start_kernel(**kw)

@@ -30,6 +30,7 @@ from fedaudit.reporting.plots import timeline_figure
 from fedaudit.reporting.plots import MATRIX_VIEWS, matrix_note, mismatch_rows
 from fedaudit.checks import by_id
 from fedaudit.checks import REGISTRY
+from fedaudit.engine.core import AuditResult
 from fedaudit.reporting.plots import ResultLike
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -711,7 +712,7 @@ def manifest(ctx: ReportContext) -> Fragment:
     return _section("manifest", body)
 
 
-def domain_detail(result: ResultLike, domain: str | None = None) -> Fragment:
+def domain_detail(result: AuditResult, domain: str | None = None) -> Fragment:
     """One federated domain up close (the most urgent one when ``domain`` is None): its
     verdict, findings (with those of its farm), certificates and timeline."""
 
