@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping, get_args
 from fedaudit.errors import UsageError
 
 __all__ = [
@@ -24,16 +24,28 @@ __all__ = [
     "SEVERITIES",
     "SLOTS",
     "SOURCES",
+    "Form",
+    "Role",
+    "Severity",
+    "Slot",
+    "Source",
 ]
 
-#: Values of the ``source`` column of the certificates frame.
-SOURCES = ("adfs", "entra", "metadata", "file")
-#: Values of the ``role`` column.
-ROLES = ("token-signing", "token-decrypting", "service-communications")
-#: Values of the ``slot`` column: AD FS primary/secondary, Entra current/next.
-SLOTS = ("primary", "secondary", "current", "next")
+#: Who holds a certificate: the ``source`` column of the certificates frame.
+Source = Literal["adfs", "entra", "metadata", "file"]
+#: What a certificate is for: the ``role`` column.
+Role = Literal["token-signing", "token-decrypting", "service-communications"]
+#: Its slot: AD FS primary/secondary, Entra current/next.
+Slot = Literal["primary", "secondary", "current", "next"]
 #: Severities of load issues and findings, most severe first.
-SEVERITIES = ("critical", "high", "warning", "info")
+Severity = Literal["critical", "high", "warning", "info"]
+#: The console or file form an object was read from.
+Form = Literal["list", "table", "text", "json", "clixml", "csv"]
+
+SOURCES: tuple[Source, ...] = get_args(Source)
+ROLES: tuple[Role, ...] = get_args(Role)
+SLOTS: tuple[Slot, ...] = get_args(Slot)
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 
 
 @dataclass(frozen=True)
@@ -79,10 +91,10 @@ class CertificateObservation:
     """
 
     certificate: Certificate
-    source: str
+    source: Source
     origin: str
-    role: str | None = None
-    slot: str | None = None
+    role: Role | None = None
+    slot: Slot | None = None
     farm: str | None = None
     domain: str | None = None
     line: int | None = None
@@ -97,7 +109,7 @@ class LoadIssue:
     message: str
     line: int | None = None
     field: str | None = None
-    severity: str = "warning"
+    severity: Severity = "warning"
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:

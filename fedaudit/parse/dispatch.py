@@ -22,7 +22,7 @@ import re
 from typing import Iterable
 
 from fedaudit.errors import DateError, FedauditError, InputError, UsageError
-from fedaudit.records import LoadIssue, ParseResult, PSObject
+from fedaudit.records import LoadIssue, PSObject, ParseResult, Severity
 from fedaudit.parse import cmdlets as C
 from fedaudit.parse.x509text import looks_like_certificate_text
 from fedaudit.parse.properties import GET_MG_DOMAIN_FEDERATION_CONFIGURATION, GET_MSOL_DOMAIN_FEDERATION_SETTINGS, GRAPH_INTERNAL_DOMAIN_FEDERATION
@@ -113,7 +113,7 @@ def _identify_names(names: list[str]) -> str | None:
     return _RECOGNITION.get(found, found)
 
 
-def _issue_from(exc: FedauditError, origin: str, severity: str = "warning") -> LoadIssue:
+def _issue_from(exc: FedauditError, origin: str, severity: Severity = "warning") -> LoadIssue:
     if isinstance(exc, InputError):
         return LoadIssue(origin, exc.message, line=exc.line, field=exc.field, severity=severity)
     return LoadIssue(origin, str(exc), severity=severity)

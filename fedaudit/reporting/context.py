@@ -76,7 +76,7 @@ class ReportContext:
     def counts(self) -> dict[str, int]:
         """Open findings by severity, and how many are excepted."""
         open_ = self.open_findings()
-        counts = {sev: int((open_["severity"] == sev).sum()) for sev in SEVERITIES}
+        counts: dict[str, int] = {sev: int((open_["severity"] == sev).sum()) for sev in SEVERITIES}
         counts["excepted"] = len(self.result.findings) - len(open_)
         return counts
 

@@ -420,7 +420,7 @@ def _plain(value: Any) -> str:
 
 def _finding_articles(frame: pd.DataFrame, path: Callable[[Any], str] = str) -> str:
     """One ``<article>`` per finding, most severe first; ``path`` shows evidence origins."""
-    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    rank: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}
     order = sorted(
         range(len(frame)),
         key=lambda i: (
@@ -542,7 +542,7 @@ def findings(ctx: ReportContext) -> Fragment:
     frame = ctx.result.findings
     if not len(frame):
         return _section("findings", '<p class="fa-note">No finding.</p>', "no findings")
-    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    rank: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}
     keyed = frame.assign(
         _rank=[rank.get(str(v), 9) for v in frame["severity"]],
         _exc=frame["excepted"].fillna(False).astype(bool) if "excepted" in frame.columns else False,

@@ -35,7 +35,7 @@ from lxml import etree
 
 from fedaudit.parse.certs import certificate_from_base64
 from fedaudit.errors import CertificateError, DateError, HostileXMLError, ParseError
-from fedaudit.records import Certificate, LoadIssue
+from fedaudit.records import Certificate, LoadIssue, Severity
 
 __all__ = [
     "MAX_DEPTH",
@@ -325,7 +325,7 @@ class _Collector:
         self.issues: list[LoadIssue] = []
 
     def issue(self, message: str, element: etree._Element | None = None, field: str | None = None,
-              severity: str = "warning") -> None:
+              severity: Severity = "warning") -> None:
         line = element.sourceline if element is not None else None
         self.issues.append(LoadIssue(self.origin, message, line=line, field=field, severity=severity))
 

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from fedaudit.errors import InputError, ParseError
-from fedaudit.records import CertificateObservation, LoadIssue, MetadataRecord, ParseResult
-from fedaudit.parse.metadata.parse import MetadataDocument, MetadataEntity, document_from_tree, parse_tree
+from fedaudit.records import CertificateObservation, LoadIssue, MetadataRecord, ParseResult, Role
+from fedaudit.parse.metadata.parse import MetadataDocument, MetadataEntity, document_from_tree, parse_tree, MetadataKey
 from fedaudit.parse.metadata.verify import SignatureVerification, verify_tree
 
 __all__ = ["FetchSidecar", "parse_sidecar", "read_document", "read_metadata"]
@@ -127,9 +127,9 @@ def _observations(
     # One observation per (certificate, role); the same certificate is usually repeated in
     # every role descriptor (AD FS lists it under fed:SecurityTokenServiceType,
     # fed:ApplicationServiceType, IDPSSODescriptor and SPSSODescriptor).
-    grouped: dict[tuple[str, str], list] = {}
+    grouped: dict[tuple[str, Role], list[MetadataKey]] = {}
     for key in entity.keys:
-        role = "token-decrypting" if key.use == "encryption" else "token-signing"
+        role: Role = "token-decrypting" if key.use == "encryption" else "token-signing"
         grouped.setdefault((key.certificate.thumbprint, role), []).append(key)
     out = []
     for (_, role), keys in grouped.items():
