@@ -5,11 +5,12 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SAMPLES_ASOF := $(shell sed -n 's/^As-of date: *\([0-9-]*\).*/\1/p' data/samples/README.md 2>/dev/null)
 
-.PHONY: all test report lab bench samples clean help
+.PHONY: all test lint report lab bench samples clean help
 
 help:
 	@echo "make report  - render the demo audit report from data/samples into reports/"
 	@echo "make test    - create .venv, install with test extras, run the tests"
+	@echo "make lint    - ruff (lint and format check) and mypy over fedaudit/"
 	@echo "make lab     - open JupyterLab on notebooks/explore.ipynb"
 	@echo "make bench   - speed and memory benchmarks against a floor measured in the same run"
 	@echo "make samples - regenerate data/samples from data/samples/make_samples.py"
@@ -24,6 +25,11 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check fedaudit
+	$(VENV)/bin/ruff format --check fedaudit
+	$(VENV)/bin/mypy
 
 report: $(STAMP)
 	$(VENV)/bin/fedaudit report data/samples --out reports --as-of $(SAMPLES_ASOF) --organisation "Contoso Group (demo)" --fail-on none
