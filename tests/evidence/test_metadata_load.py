@@ -15,7 +15,7 @@ import pytest
 import trustme
 
 import fedaudit
-from benchmarks.fetch import LoopbackHTTPS, send
+from support.loopback import LoopbackHTTPS, send
 from fedaudit.cli import main
 from fedaudit.evidence.join import Evidence
 from fedaudit.io.fetch import fetch_all

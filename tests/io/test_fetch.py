@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import serialization
 
 import fedaudit.io.fetch as fetch_module
 from fedaudit import __version__
-from benchmarks.fetch import LoopbackHTTPS, send
+from support.loopback import LoopbackHTTPS, send
 from fedaudit.cli import main
 from fedaudit.errors import UsageError
 from fedaudit.io.fetch import fetch_all, fetch_one

@@ -112,7 +112,7 @@ def metadata_site(tmp_path):
     """A loopback HTTPS server serving ``site.document`` at the AD FS metadata path."""
     import trustme
 
-    from benchmarks.fetch import LoopbackHTTPS, send
+    from support.loopback import LoopbackHTTPS, send
 
     ca = trustme.CA()
     leaf = ca.issue_cert("127.0.0.1")

@@ -352,7 +352,7 @@ def test_fetched_metadata_is_kept_and_listed_in_the_manifest(tmp_path):
 
     import trustme
 
-    from benchmarks.fetch import LoopbackHTTPS, send
+    from support.loopback import LoopbackHTTPS, send
 
     document = next((SAMPLES / "metadata").glob("fs.contoso.com_*.xml")).read_bytes()
     ca = trustme.CA()
