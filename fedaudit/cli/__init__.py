@@ -23,6 +23,7 @@ __all__ = ["main"]
 COMMANDS = {
     "inventory": "inventory",
     "fetch": "fetch",
+    "collect": "collect",
     "checks": "checks",
     "check": "check",
     "report": "report",
