@@ -14,6 +14,8 @@
     exports = ["exports/contoso"]
     metadata = ["https://fs.contoso.com/federationmetadata/2007-06/federationmetadata.xml"]
     ca_bundle = "certs/corp-ca.pem"   # optional
+    # optional: collect Entra ID's side from Microsoft Graph at each run (docs/entra-collect.md)
+    entra = { tenant = "contoso.onmicrosoft.com", client_id = "...", certificate = "certs/graph-app.pem" }
 
 Relative paths are relative to the folder of the configuration file, so a configuration and its
 export folders can move together between machines and fedaudit versions. Validation happens here,
@@ -34,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from fedaudit.errors import ConfigError
+from fedaudit.errors import ConfigError, UsageError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -45,6 +47,8 @@ __all__ = [
     "AUDIT_KEYS",
     "AuditConfig",
     "Config",
+    "ENTRA_KEYS",
+    "EntraConfig",
     "FAIL_ON",
     "OUTPUT_KEYS",
     "load_config",
@@ -70,13 +74,35 @@ AUDIT_KEYS = (
     "fail_on",
     "exceptions",
     "retention",
+    "entra",
 )
+#: Keys of an audit's ``entra = {...}`` table (``fedaudit collect entra`` at each run).
+ENTRA_KEYS = ("tenant", "client_id", "client_secret_env", "certificate", "authority_host", "graph_endpoint", "timeout")
 #: Keys ``[defaults]`` may set for every audit.
 DEFAULT_KEYS = tuple(k for k in AUDIT_KEYS if k not in ("name", "exports"))
 _TOP_KEYS = ("output", "defaults", "audit")
 
 # An audit name becomes a folder name under the output root and a key in the history database.
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+@dataclass(frozen=True)
+class EntraConfig:
+    """An audit's ``entra = {...}``: collect Entra ID's side from Microsoft Graph at each run.
+
+    Exactly one of ``client_secret_env`` (the name of the environment variable that holds the
+    secret at run time; the secret itself never sits in the file) and ``certificate`` (absolute
+    path of a PEM with the certificate and its key). The device code flow needs a person and is
+    not offered to scheduled runs.
+    """
+
+    tenant: str
+    client_id: str
+    client_secret_env: str | None = None
+    certificate: Path | None = None
+    authority_host: str = "https://login.microsoftonline.com"
+    graph_endpoint: str = "https://graph.microsoft.com"
+    timeout: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -100,6 +126,7 @@ class AuditConfig:
     fail_on: str = "high"
     exceptions: Path | None = None
     retention: int | None = None  # days; overrides [output] retention for this audit
+    entra: EntraConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -276,10 +303,14 @@ class _Validator:
                 "name",
                 f"{name!r} is not a usable name: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
             )
-        if "exports" not in raw:
-            raise ConfigError(f"{self.origin}: {where}: missing key 'exports' (folders or files of PowerShell exports)")
+        entra = self.entra(raw, where)
+        if "exports" not in raw and entra is None:
+            raise ConfigError(
+                f"{self.origin}: {where}: missing key 'exports' (folders or files of PowerShell exports; "
+                "optional only with an entra = {...} table)"
+            )
         export_texts = self.strings(raw, "exports", where)
-        if not export_texts:
+        if not export_texts and entra is None:
             raise self.fail(where, "exports", "is empty: list at least one folder or file")
         exports = tuple(self.path(t, where, "exports", folder_ok=True, file_ok=True) for t in export_texts)
 
@@ -330,6 +361,61 @@ class _Validator:
             fail_on=fail_on,
             exceptions=exceptions,
             retention=_retention(raw, f"{self.origin}: {where}"),
+            entra=entra,
+        )
+
+    def entra(self, raw: Mapping[str, Any], where: str) -> EntraConfig | None:
+        table = raw.get("entra")
+        if table is None:
+            return None
+        where = f"{where} entra"
+        if not isinstance(table, dict):
+            raise ConfigError(
+                f"{self.origin}: {where}: expected a table, e.g. "
+                'entra = { tenant = "...", client_id = "...", client_secret_env = "..." }'
+            )
+        if "device_code" in table:
+            raise ConfigError(
+                f"{self.origin}: {where}: device_code needs a person at the keyboard; a scheduled run signs in "
+                "with client_secret_env or certificate (use `fedaudit collect entra --device-code` by hand)"
+            )
+        self.keys(table, ENTRA_KEYS, where)
+        for key in ("tenant", "client_id"):
+            if key not in table:
+                raise ConfigError(f"{self.origin}: {where}: missing key {key!r}")
+        tenant = self.string(table, "tenant", where)
+        client_id = self.string(table, "client_id", where)
+        for key, value in (("tenant", tenant), ("client_id", client_id)):
+            if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]{0,252}", value):
+                raise self.fail(where, key, f"{value!r} is not a GUID or domain name")
+        secret_env = self.string(table, "client_secret_env", where)
+        cert_text = self.string(table, "certificate", where)
+        if (secret_env is None) == (cert_text is None):
+            raise ConfigError(
+                f"{self.origin}: {where}: give exactly one of client_secret_env (the name of an environment "
+                "variable holding the secret) and certificate (a PEM file with the certificate and its key)"
+            )
+        if secret_env is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", secret_env):
+            raise self.fail(
+                where, "client_secret_env",
+                f"{secret_env!r} is not an environment variable name (the secret itself never goes in this file)",
+            )
+        certificate = self.path(cert_text, where, "certificate", folder_ok=False, file_ok=True) if cert_text else None
+        from fedaudit.io.graph import normalise_endpoint
+
+        hosts: dict[str, str] = {}
+        for key, default in (("authority_host", "https://login.microsoftonline.com"), ("graph_endpoint", "https://graph.microsoft.com")):
+            value = self.string(table, key, where, default=default)
+            try:
+                hosts[key] = normalise_endpoint(value, key)
+            except UsageError as exc:
+                raise self.fail(where, key, str(exc).split(": ", 1)[-1]) from None
+        timeout = table.get("timeout", 30.0)
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+            raise self.fail(where, "timeout", f"expected a positive number of seconds, got {timeout!r}")
+        return EntraConfig(
+            tenant=tenant, client_id=client_id, client_secret_env=secret_env, certificate=certificate,
+            authority_host=hosts["authority_host"], graph_endpoint=hosts["graph_endpoint"], timeout=float(timeout),
         )
 
     def _check_threshold_names(self, thresholds: Mapping[str, float], where: str) -> None:

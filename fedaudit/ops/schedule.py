@@ -3,8 +3,11 @@
 For each audit of a :class:`~fedaudit.ops.config.Config`, :func:`run_audits`
 
 1. inserts a ``running`` row in ``<root>/history.sqlite`` (:mod:`fedaudit.ops.history`);
-2. fetches the metadata URLs (and, with ``discover = true``, the URLs the exports point at) into
-   ``<root>/<audit>/evidence/<UTC stamp>/`` with their evidence sidecars;
+2. with ``entra = {...}``, collects Entra ID's domains and federation configuration from
+   Microsoft Graph (:func:`fedaudit.io.graph.collect_entra`) into a dated folder with its
+   manifest under ``<root>/<audit>/evidence/<UTC stamp>/``, and fetches the metadata URLs (and,
+   with ``discover = true``, the URLs the exports point at) into the same folder with their
+   evidence sidecars;
 3. renders the report with :func:`fedaudit.reporting.render.report` into ``<root>/<audit>/`` (a new
    dated folder; the report's drift section reads the history database);
 4. writes ``findings.jsonl`` and ``findings.ocsf.jsonl`` beside the report (:mod:`fedaudit.reporting.siem`);
@@ -170,12 +173,15 @@ def _execute(
         urls += [u for u in _discovered_urls(audit) if u not in urls]
         say(f"{audit.name}: {len(urls)} metadata URL(s) after discovery")
     inputs: list[str] = [str(p) for p in (*audit.exports, *audit.metadata_files)]
+    if audit.entra is not None:
+        _collect_entra(audit, evidence_dir, say)
+        inputs.append(str(evidence_dir))
     if urls:
-
         evidence_dir.mkdir(parents=True, exist_ok=True)
         say(f"{audit.name}: fetching {len(urls)} metadata document(s)")
         fetch_all(urls, evidence_dir, ca_bundle=audit.ca_bundle)
-        inputs.append(str(evidence_dir))
+        if str(evidence_dir) not in inputs:
+            inputs.append(str(evidence_dir))
     say(f"{audit.name}: rendering the report")
 
     rr = report(
@@ -209,6 +215,35 @@ def _execute(
         + f" - {rr.html}"
     )
     return AuditRun(audit.name, run_id, "complete", exit_code, Path(rr.html), counts)
+
+
+def _collect_entra(audit: AuditConfig, evidence_dir: Path, say: Progress) -> None:
+    """``fedaudit collect entra`` for this audit, into its evidence folder (a failure, such as a
+    missing permission, fails the run: an audit without Entra's side would judge half the estate)."""
+    from fedaudit.io.graph import Credential, collect_entra
+
+    entra = audit.entra
+    assert entra is not None
+    if entra.certificate is not None:
+        credential = Credential.from_certificate_file(entra.certificate)
+    else:
+        credential = Credential.from_secret_env(str(entra.client_secret_env))
+    evidence_dir.mkdir(parents=True, exist_ok=True)
+    say(f"{audit.name}: collecting Entra ID tenant {entra.tenant} from {entra.graph_endpoint}")
+    result = collect_entra(
+        evidence_dir,
+        tenant=entra.tenant,
+        client_id=entra.client_id,
+        credential=credential,
+        authority_host=entra.authority_host,
+        graph_endpoint=entra.graph_endpoint,
+        ca_bundle=audit.ca_bundle,
+        timeout=entra.timeout,
+    )
+    say(
+        f"{audit.name}: collected {result.domains} domain(s), {result.federated} federated, into {result.folder.name}"
+        + (f" ({len(result.problems)} problem(s) in its manifest)" if result.problems else "")
+    )
 
 
 def _run_started(db_path: Path, run_id: int) -> dt.datetime:

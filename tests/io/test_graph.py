@@ -12,21 +12,15 @@ import re
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 
 import fedaudit
 import fedaudit.io.graph as graph_module
 from fedaudit.cli import main
 from fedaudit.errors import FetchError, UsageError
 from fedaudit.io.graph import Credential, GraphPermissionError, collect_entra
-from support.graph_server import LocalEntra
+from support.graph_server import TP, LocalEntra, client_certificate, federation_bodies, fixture_pages
 
-ROOT = Path(__file__).resolve().parents[2]
-GRAPH_FIXTURE = next((ROOT / "tests" / "data" / "collector").glob("fedaudit-evidence-*-ADMIN-WS"))
-TP = json.loads((ROOT / "tests" / "data" / "collector" / "expected.json").read_text(encoding="utf-8"))
 TENANT = "8f3e2a1b-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
 CLIENT = "2b7c9d1e-3f4a-4b5c-9d6e-7f8a9b0c1d2e"
 SECRET = "Qx8~s3cr3t.V4lue-that-must-never-be-written_0123456789"
@@ -40,35 +34,6 @@ EXPECTED_DOMAINS = [
 ]
 
 
-def _fixture_pages() -> list[list[dict]]:
-    values = json.loads((GRAPH_FIXTURE / "Get-MgDomain.json").read_bytes())["value"]
-    return [values[:2], values[2:3], values[3:]]  # three pages: two nextLinks to follow
-
-
-def _federation() -> dict[str, bytes]:
-    out = {}
-    for path in GRAPH_FIXTURE.glob("Get-MgDomainFederationConfiguration.*.json"):
-        out[path.name[len("Get-MgDomainFederationConfiguration."):-len(".json")]] = path.read_bytes()
-    return out
-
-
-def _client_certificate(folder: Path) -> tuple[x509.Certificate, Path]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fedaudit-graph-reader")])
-    now = dt.datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365)).sign(key, hashes.SHA256())
-    )
-    pem = folder / "graph-app.pem"
-    pem.write_bytes(
-        cert.public_bytes(serialization.Encoding.PEM)
-        + key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption())
-    )
-    return cert, pem
-
-
 @pytest.fixture
 def waits(monkeypatch) -> list[float]:
     """Retry-After waits are recorded, not slept (msal's device-flow poll too)."""
@@ -80,9 +45,9 @@ def waits(monkeypatch) -> list[float]:
 @pytest.fixture
 def entra(tmp_path, request):
     options = getattr(request, "param", {})
-    cert, pem = _client_certificate(tmp_path)
+    cert, pem = client_certificate(tmp_path)
     server = LocalEntra(
-        tenant=TENANT, client_id=CLIENT, domain_pages=_fixture_pages(), federation=_federation(),
+        tenant=TENANT, client_id=CLIENT, domain_pages=fixture_pages(), federation=federation_bodies(),
         secret=SECRET, certificate=cert, **options,
     ).start(tmp_path)
     server.pem = pem  # type: ignore[attr-defined]
@@ -129,7 +94,7 @@ def _check_folder(folder: Path, server) -> dict:
         assert entry["size"] == len(data) and entry["sha256"] == hashlib.sha256(data).hexdigest()
     # The bodies exactly as the server sent them.
     assert (folder / "Get-MgDomain.page2.json").read_bytes() == server.bodies["page2"]
-    for domain, body in _federation().items():
+    for domain, body in federation_bodies().items():
         assert (folder / f"Get-MgDomainFederationConfiguration.{domain}.json").read_bytes() == body
     return manifest
 
@@ -324,8 +289,8 @@ def test_endpoints_must_be_https_hosts(value, message, tmp_path):
 def test_certificate_file_problems_are_usage_errors(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    cert_a, pem_a = _client_certificate(tmp_path / "a")
-    _, pem_b = _client_certificate(tmp_path / "b")
+    cert_a, pem_a = client_certificate(tmp_path / "a")
+    _, pem_b = client_certificate(tmp_path / "b")
     only_cert = tmp_path / "cert.pem"
     only_cert.write_bytes(cert_a.public_bytes(serialization.Encoding.PEM))
     with pytest.raises(UsageError, match="found 1 certificate\\(s\\), 0 private key\\(s\\)"):

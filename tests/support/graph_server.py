@@ -21,6 +21,7 @@ Every request is kept in :attr:`LocalEntra.log` (method, path, headers, body) fo
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
 import secrets
@@ -35,7 +36,15 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import jwt
 import trustme
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+#: The Graph bodies of the PowerShell collector's fixture (tests/data/collector/SOURCES.md) are
+#: what the local Graph serves, so both collectors' folders must load to the same values.
+COLLECTOR_DATA = Path(__file__).resolve().parents[1] / "data" / "collector"
+GRAPH_FIXTURE = next(COLLECTOR_DATA.glob("fedaudit-evidence-*-ADMIN-WS"))
+TP = json.loads((COLLECTOR_DATA / "expected.json").read_text(encoding="utf-8"))
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -250,3 +259,34 @@ def _raw(h: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict[str,
 
 def _json(h: BaseHTTPRequestHandler, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:
     _raw(h, status, json.dumps(obj).encode(), headers, "application/json; charset=utf-8")
+
+
+def fixture_pages() -> list[list[dict[str, Any]]]:
+    """The fixture's four domains in three pages (two nextLinks to follow)."""
+    values = json.loads((GRAPH_FIXTURE / "Get-MgDomain.json").read_bytes())["value"]
+    return [values[:2], values[2:3], values[3:]]
+
+
+def federation_bodies() -> dict[str, bytes]:
+    """domain -> the federationConfiguration body of the fixture."""
+    prefix = "Get-MgDomainFederationConfiguration."
+    return {p.name[len(prefix) : -len(".json")]: p.read_bytes() for p in GRAPH_FIXTURE.glob(prefix + "*.json")}
+
+
+def client_certificate(folder: Path) -> tuple[x509.Certificate, Path]:
+    """A self-signed app certificate and a PEM file with it and its RSA key (as an admin would
+    export it for ``--certificate``)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fedaudit-graph-reader")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=365)).sign(key, hashes.SHA256())
+    )
+    pem = folder / "graph-app.pem"
+    pem.write_bytes(
+        cert.public_bytes(serialization.Encoding.PEM)
+        + key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption())
+    )
+    return cert, pem
