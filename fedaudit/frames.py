@@ -93,6 +93,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         # beyond the contract
         "farm": STR,
         "status": STR,
+        "federated_idp_mfa_behavior": STR,
         "has_settings": BOOL,
         "line": INT,
     },

@@ -191,6 +191,10 @@ class EntraDomain:
     preferred_authentication_protocol: str | None = None
     update_result: str | None = None
     update_last_run: dt.datetime | None = None
+    # Graph's federatedIdpMfaBehavior (acceptIfMfaDoneByFederatedIdp | enforceMfaByFederatedIdp |
+    # rejectMfaByFederatedIdp): whether Entra ID accepts the IdP's MFA claim
+    # (https://learn.microsoft.com/en-us/graph/api/resources/internaldomainfederation?view=graph-rest-1.0)
+    federated_idp_mfa_behavior: str | None = None
     has_settings: bool = False  # True when this export carries federation settings
     line: int | None = None
 

@@ -112,6 +112,7 @@ _DOMAIN_FIELDS = (
     "preferred_authentication_protocol",
     "update_result",
     "update_last_run",
+    "federated_idp_mfa_behavior",
 )
 _URI_FIELDS = {"identifier", "issuer_uri", "passive_sign_in_uri", "metadata_exchange_uri"}
 # MSOnline says Samlp/WsFed, Graph saml/wsFed: the same protocols.

@@ -730,6 +730,7 @@ def _map_federation_settings(ctx: _Ctx, out: Mapped, cmdlet: str, domain_arg: st
     domain, how = _resolve_domain(ctx, cmdlet, domain_arg, issuer)
     result, last_run = _update_status(ctx)
     protocol = ctx.text("PreferredAuthenticationProtocol")
+    mfa = ctx.text("FederatedIdpMfaBehavior")  # Graph / Get-MgDomainFederationConfiguration only
     record = str(len(out.domains))
     out.domains.append(
         EntraDomain(
@@ -741,6 +742,7 @@ def _map_federation_settings(ctx: _Ctx, out: Mapped, cmdlet: str, domain_arg: st
             preferred_authentication_protocol=_first_token(protocol) if protocol else None,
             update_result=result,
             update_last_run=last_run,
+            federated_idp_mfa_behavior=_first_token(mfa) if mfa else None,
             has_settings=True,
             line=ctx.obj.line,
         )

@@ -111,6 +111,13 @@ def _assert_inventory_exact(inventory: dict) -> None:
         [d["domain"], d["authentication"], d["signing_thumbprint"], d["next_signing_thumbprint"]] for d in inventory["domains"]
     )
     assert rows == EXPECTED_DOMAINS
+    # signingCertificateUpdateStatus and federatedIdpMfaBehavior come through too.
+    federated = {d["domain"]: d for d in inventory["domains"] if d["authentication"] == "Federated"}
+    assert {k: (d["update_result"], d["federated_idp_mfa_behavior"]) for k, d in federated.items()} == {
+        "contoso.com": ("success", "acceptIfMfaDoneByFederatedIdp"),
+        "contoso.co.uk": ("noNewCertificateFound", "acceptIfMfaDoneByFederatedIdp"),
+    }
+    assert federated["contoso.com"]["update_last_run"].startswith("2026-11-26T04:12:09")
     certs = sorted((c["domain"], c["slot"], c["thumbprint"]) for c in inventory["certificates"])
     assert certs == [
         ("contoso.co.uk", "current", TP["ts_old"]),
