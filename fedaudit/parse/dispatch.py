@@ -18,6 +18,7 @@ exception is a ``culture`` argument that names no culture (:class:`~fedaudit.err
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Iterable
 
@@ -266,6 +267,10 @@ def _read(data: bytes, origin: str, culture: str | None, domain: str | None) -> 
             observations=tuple(mapped.observations),
             issues=tuple(issues + mapped.issues),
         )
+    if not found and not objects:
+        empty = _empty_graph_collection(text, origin)
+        if empty is not None:
+            return empty
     if not found:
         return ParseResult(
             origin=origin,
@@ -293,6 +298,43 @@ def _read(data: bytes, origin: str, culture: str | None, domain: str | None) -> 
         domains=tuple(mapped.domains),
         observations=tuple(mapped.observations),
         issues=tuple(mapped.issues),
+    )
+
+
+_EMPTY_CONTEXT = re.compile(r"/\$metadata#domains(?:\('([^']{1,253})'\)/federationConfiguration)?\Z")
+
+
+def _empty_graph_collection(text: str, origin: str) -> ParseResult | None:
+    """A Graph collection with no entries (``{"@odata.context": ".../$metadata#domains", "value": []}``):
+    not an unknown file but an answer that says "none". For a domain's federationConfiguration
+    that is worth a warning: Entra ID then holds no signing certificate for the domain."""
+    if len(text) > 4096:
+        return None
+    try:
+        doc = json.loads(text.lstrip("\ufeff"))
+    except ValueError:
+        return None
+    if not isinstance(doc, dict) or doc.get("value") != [] or not isinstance(doc.get("@odata.context"), str):
+        return None
+    m = _EMPTY_CONTEXT.search(doc["@odata.context"])
+    if m is None:
+        return None
+    if m.group(1) is None:
+        return ParseResult(
+            origin=origin, kind="Graph domain (Graph JSON, no entries)",
+            issues=(LoadIssue(origin, "Microsoft Graph listed no domains in this answer", severity="info"),),
+        )
+    domain = m.group(1).lower()
+    return ParseResult(
+        origin=origin, kind="Graph internalDomainFederation (Graph JSON, no entries)",
+        issues=(
+            LoadIssue(
+                origin,
+                f"Microsoft Graph returned no federation configuration for {domain}: Entra ID holds no "
+                "token-signing certificate for it (a domain listed as Federated cannot sign in like this)",
+                severity="warning",
+            ),
+        ),
     )
 
 

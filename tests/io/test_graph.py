@@ -319,3 +319,21 @@ def test_credential_repr_never_shows_the_secret() -> None:
 
 def test_permission_error_is_a_fetch_error() -> None:
     assert issubclass(GraphPermissionError, FetchError)
+
+
+def test_an_empty_federation_configuration_loads_as_a_warning_not_an_unknown_file(entra, tmp_path):
+    """Graph's answer "no federation configuration" for a Federated domain: the body is kept as
+    evidence and the loader says what it means (Entra holds no signing certificate for it)."""
+    entra.federation["contoso.co.uk"] = (
+        b'{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#domains(\'contoso.co.uk\')/federationConfiguration","value":[]}'
+    )
+    result = collect_entra(
+        tmp_path / "out", tenant=TENANT, client_id=CLIENT, credential=Credential(kind="client secret", secret=SECRET),
+        authority_host=entra.url, graph_endpoint=entra.url, ca_bundle=entra.ca_bundle,
+    )
+    evidence = fedaudit.load(result.folder)
+    kinds = {Path(i.path).name: i.kind for i in evidence.inputs}
+    assert kinds["Get-MgDomainFederationConfiguration.contoso.co.uk.json"] == "Graph internalDomainFederation (Graph JSON, no entries)"
+    (issue,) = evidence.issues.to_dict(orient="records")
+    assert issue["severity"] == "warning"
+    assert issue["message"].startswith("Microsoft Graph returned no federation configuration for contoso.co.uk")
