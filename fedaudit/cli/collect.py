@@ -72,7 +72,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_entra(args: argparse.Namespace) -> int:
-    from ..io.graph import DEFAULT_AUTHORITY_HOST, DEFAULT_GRAPH_ENDPOINT, Credential, collect_entra
+    from fedaudit.io.graph import DEFAULT_AUTHORITY_HOST, DEFAULT_GRAPH_ENDPOINT, Credential, collect_entra
 
     if args.client_secret_env:
         credential = Credential.from_secret_env(args.client_secret_env)

@@ -50,8 +50,8 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from .._version import __version__
-from ..errors import FedauditError, FetchError, UsageError
+from fedaudit._version import __version__
+from fedaudit.errors import FedauditError, FetchError, UsageError
 
 __all__ = [
     "DEFAULT_AUTHORITY_HOST",
