@@ -17,8 +17,8 @@ examples:
   fedaudit collect entra --tenant contoso.onmicrosoft.com --client-id APP_ID \\
       --certificate /etc/fedaudit/graph-app.pem --out evidence/
   fedaudit collect entra --tenant TENANT --client-id APP_ID --certificate app.pem \\
-      --authority-host https://login.microsoftonline.us --graph-endpoint https://graph.microsoft.us \\
-      --out evidence/                     # US Government (GCC High)
+      --authority-host https://login.microsoftonline.us \\
+      --graph-endpoint https://graph.microsoft.us --out evidence/      # US Government (GCC High)
 
 Reads GET /v1.0/domains (all pages) and, for each Federated domain,
 GET /v1.0/domains/{id}/federationConfiguration; keeps the bodies as received with a
@@ -44,24 +44,68 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "entra",
         help="Entra ID domains and federation configuration from Microsoft Graph",
-        description="Collect Entra ID's domains and their federation configuration (signing and next "
-        "signing certificates) from Microsoft Graph, with an app registration or a device code sign-in.",
+        description="Collect Entra ID's domains and their federation configuration (signing and "
+        "next signing certificates) from Microsoft Graph, with an app registration or a device "
+        "code sign-in.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--tenant", required=True, metavar="TENANT_ID", help="directory (tenant) id or its initial domain name")
-    p.add_argument("--client-id", required=True, metavar="APP_ID", help="application (client) id of the app registration")
+    p.add_argument(
+        "--tenant",
+        required=True,
+        metavar="TENANT_ID",
+        help="directory (tenant) id or its initial domain name",
+    )
+    p.add_argument(
+        "--client-id",
+        required=True,
+        metavar="APP_ID",
+        help="application (client) id of the app registration",
+    )
     how = p.add_mutually_exclusive_group(required=True)
-    how.add_argument("--client-secret-env", metavar="VAR", help="name of the environment variable holding the client secret")
-    how.add_argument("--certificate", metavar="PEM_WITH_KEY", help="PEM file with the app's certificate and its private key")
-    how.add_argument("--device-code", action="store_true", help="sign in a user with the device code flow (delegated)")
-    p.add_argument("--authority-host", metavar="URL", default=None,
-                   help="Entra ID sign-in host (default https://login.microsoftonline.com)")
-    p.add_argument("--graph-endpoint", metavar="URL", default=None,
-                   help="Microsoft Graph root (default https://graph.microsoft.com)")
-    p.add_argument("--ca-bundle", metavar="FILE", help="PEM file of CA certificates to trust for both hosts")
-    p.add_argument("--timeout", type=float, default=30.0, metavar="S", help="connect and read timeout per request (default 30)")
-    p.add_argument("--out", required=True, metavar="DIR", help="folder in which the dated evidence folder is created")
+    how.add_argument(
+        "--client-secret-env",
+        metavar="VAR",
+        help="name of the environment variable holding the client secret",
+    )
+    how.add_argument(
+        "--certificate",
+        metavar="PEM_WITH_KEY",
+        help="PEM file with the app's certificate and its private key",
+    )
+    how.add_argument(
+        "--device-code",
+        action="store_true",
+        help="sign in a user with the device code flow (delegated)",
+    )
+    p.add_argument(
+        "--authority-host",
+        metavar="URL",
+        default=None,
+        help="Entra ID sign-in host (default https://login.microsoftonline.com)",
+    )
+    p.add_argument(
+        "--graph-endpoint",
+        metavar="URL",
+        default=None,
+        help="Microsoft Graph root (default https://graph.microsoft.com)",
+    )
+    p.add_argument(
+        "--ca-bundle", metavar="FILE", help="PEM file of CA certificates to trust for both hosts"
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="connect and read timeout per request (default 30)",
+    )
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="folder in which the dated evidence folder is created",
+    )
     p.set_defaults(func=run_entra)
 
     def no_source(args: argparse.Namespace) -> int:
@@ -72,7 +116,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_entra(args: argparse.Namespace) -> int:
-    from fedaudit.io.graph import DEFAULT_AUTHORITY_HOST, DEFAULT_GRAPH_ENDPOINT, Credential, collect_entra
+    from fedaudit.io.graph import (
+        DEFAULT_AUTHORITY_HOST,
+        DEFAULT_GRAPH_ENDPOINT,
+        Credential,
+        collect_entra,
+    )
 
     if args.client_secret_env:
         credential = Credential.from_secret_env(args.client_secret_env)
@@ -98,7 +147,9 @@ def run_entra(args: argparse.Namespace) -> int:
     )
     sys.stderr.write(
         f"fedaudit: collected {result.domains} domain(s), {result.federated} federated, "
-        f"{len(result.files)} file(s)" + (f", {result.throttled} throttled request(s) retried" if result.throttled else "") + "\n"
+        f"{len(result.files)} file(s)"
+        + (f", {result.throttled} throttled request(s) retried" if result.throttled else "")
+        + "\n"
     )
     for problem in result.problems:
         sys.stderr.write(f"fedaudit: problem: {problem}\n")

@@ -43,9 +43,10 @@ import shutil
 import socket
 import time
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -81,7 +82,9 @@ MAX_BODY_BYTES = 50 * 1024 * 1024
 MAX_PAGES = 10_000
 
 _RETRY_STATUS = (429, 503)
-_DNS_NAME = re.compile(r"(?=.{1,253}\Z)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*\Z")
+_DNS_NAME = re.compile(
+    r"(?=.{1,253}\Z)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*\Z"
+)
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _SAFE_TOKEN = re.compile(r"[A-Za-z0-9_.-]{1,80}\Z")
 _PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n.*?-----END \1-----", re.S)
@@ -119,7 +122,10 @@ class Credential:
             raise UsageError(f"client secret environment variable: {name!r} is not a variable name")
         value = (os.environ if environ is None else environ).get(name)
         if value is None or not value.strip():
-            raise UsageError(f"the environment variable {name} that should hold the client secret is not set or empty")
+            raise UsageError(
+                f"the environment variable {name} that should hold the client secret "
+                "is not set or empty"
+            )
         return cls(kind="client secret", secret=value.strip(), source=name)
 
     @classmethod
@@ -144,14 +150,22 @@ class Credential:
                 f"--certificate {p}: expected a PEM file with the certificate and its private key "
                 f"(found {len(certs)} certificate(s), {len(keys)} private key(s))"
             )
-        if any(b"ENCRYPTED" in k.split(b"\n", 1)[0] for k in keys) or any(b"Proc-Type: 4,ENCRYPTED" in k for k in keys):
-            raise UsageError(f"--certificate {p}: the private key is encrypted; give a PEM file with an unencrypted key, readable only by the account that runs fedaudit")
+        if any(b"ENCRYPTED" in k.split(b"\n", 1)[0] for k in keys) or any(
+            b"Proc-Type: 4,ENCRYPTED" in k for k in keys
+        ):
+            raise UsageError(
+                f"--certificate {p}: the private key is encrypted; give a PEM file with an "
+                "unencrypted key, readable only by the account that runs fedaudit"
+            )
         try:
             key = serialization.load_pem_private_key(keys[0], password=None)
         except (ValueError, TypeError):
             raise UsageError(f"--certificate {p}: the private key cannot be read") from None
         if not isinstance(key, rsa.RSAPrivateKey):
-            raise UsageError(f"--certificate {p}: the private key is not RSA (Entra ID client assertions are RSA-signed)")
+            raise UsageError(
+                f"--certificate {p}: the private key is not RSA "
+                "(Entra ID client assertions are RSA-signed)"
+            )
         public = key.public_key().public_numbers()
         chosen = None
         for block in certs:
@@ -164,9 +178,13 @@ class Credential:
                 chosen = cert
                 break
         if chosen is None:
-            raise UsageError(f"--certificate {p}: no certificate in the file matches its private key")
+            raise UsageError(
+                f"--certificate {p}: no certificate in the file matches its private key"
+            )
         key_pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
         ).decode("ascii")
         return cls(
             kind="certificate",
@@ -215,7 +233,9 @@ def normalise_endpoint(value: str, option: str) -> str:
     if parts.scheme.lower() != "https" or not parts.hostname:
         raise UsageError(f"{option}: {value!r} must be an https:// URL with a host name")
     if parts.path or parts.query or parts.fragment or parts.username or parts.password:
-        raise UsageError(f"{option}: {value!r}: give the host only, e.g. https://graph.microsoft.us")
+        raise UsageError(
+            f"{option}: {value!r}: give the host only, e.g. https://graph.microsoft.us"
+        )
     host = parts.hostname.lower()
     if ":" in host:
         host = f"[{host}]"
@@ -238,7 +258,9 @@ class _Session(requests.Session):
         self._timeout = timeout
         self.headers.update({"User-Agent": USER_AGENT})
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(
+        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
+    ) -> requests.Response:  # type: ignore[override]
         kwargs["verify"] = self._verify
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = (self._timeout, self._timeout)
@@ -256,10 +278,16 @@ def _describe(exc: BaseException, timeout: float) -> str:
         if item in chain:
             continue
         chain.append(item)
-        todo += [n for n in (getattr(item, "reason", None), item.__cause__, item.__context__, *item.args) if isinstance(n, BaseException)]
+        todo += [
+            n
+            for n in (getattr(item, "reason", None), item.__cause__, item.__context__, *item.args)
+            if isinstance(n, BaseException)
+        ]
     for item in chain:
         if isinstance(item, ssl.SSLCertVerificationError):
-            return _one_line(f"TLS certificate verification failed: {item.verify_message or item.reason}")
+            return _one_line(
+                f"TLS certificate verification failed: {item.verify_message or item.reason}"
+            )
     if isinstance(exc, requests.exceptions.SSLError):
         return "TLS handshake failed"
     if isinstance(exc, requests.exceptions.ConnectTimeout):
@@ -290,7 +318,8 @@ def _token(
     timeout: float,
     prompt: Callable[[str], None] | None,
 ) -> tuple[str, dict[str, Any]]:
-    """An access token for Graph and what the manifest may say about the sign-in (never the token)."""
+    """An access token for Graph, and what the manifest may say about the sign-in (never the
+    token itself)."""
     import msal
 
     authority = f"{authority_host}/{tenant}"
@@ -300,14 +329,20 @@ def _token(
     # or test cloud, and tells the public cloud which tenant a national-cloud auditor uses. The
     # host here is the one the administrator named (https only), so it is known to the caller.
     # http_client: our Session, so that --ca-bundle and --timeout hold for msal's requests too.
-    options: dict[str, Any] = {"authority": authority, "http_client": session, "instance_discovery": False}
+    options: dict[str, Any] = {
+        "authority": authority,
+        "http_client": session,
+        "instance_discovery": False,
+    }
     try:
         if credential.kind == "device code":
             app: Any = msal.PublicClientApplication(client_id, **options)
             # Delegated: the permission itself, on this cloud's Graph resource.
             flow = app.initiate_device_flow(scopes=[f"{graph_endpoint}/{PERMISSION}"])
             if "user_code" not in flow:
-                raise FetchError(f"the device code sign-in could not start: {_token_error(flow, secrets)}")
+                raise FetchError(
+                    f"the device code sign-in could not start: {_token_error(flow, secrets)}"
+                )
             if prompt is not None:
                 prompt(_one_line(str(flow.get("message") or ""), 400))
             result = app.acquire_token_by_device_flow(flow)
@@ -320,13 +355,17 @@ def _token(
                     "private_key": credential.private_key_pem,
                     "public_certificate": credential.certificate_pem,
                 }
-            app = msal.ConfidentialClientApplication(client_id, client_credential=client_credential, **options)
+            app = msal.ConfidentialClientApplication(
+                client_id, client_credential=client_credential, **options
+            )
             # Application permission: the resource's .default scope (what was consented).
             result = app.acquire_token_for_client(scopes=[f"{graph_endpoint}/.default"])
     except FedauditError:
         raise
     except requests.RequestException as exc:
-        raise FetchError(f"cannot reach the authority {authority_host}: {_describe(exc, timeout)}") from None
+        raise FetchError(
+            f"cannot reach the authority {authority_host}: {_describe(exc, timeout)}"
+        ) from None
     except ValueError as exc:
         status = re.search(r"HTTP status: (\d{3})", str(exc))
         if "OIDC Discovery" in str(exc) or "openid" in str(exc).lower():
@@ -337,7 +376,9 @@ def _token(
             ) from None
         raise FetchError(_one_line(_redact(f"sign-in failed: {exc}", secrets))) from None
     except Exception as exc:  # anything else msal raises: one line, never its repr of the request
-        raise FetchError(_one_line(_redact(f"sign-in failed: {type(exc).__name__}: {exc}", secrets))) from None
+        raise FetchError(
+            _one_line(_redact(f"sign-in failed: {type(exc).__name__}: {exc}", secrets))
+        ) from None
     if not isinstance(result, dict) or not result.get("access_token"):
         raise FetchError(f"sign-in to {authority} failed: {_token_error(result, secrets)}")
     signed_in: dict[str, Any] = {}
@@ -363,7 +404,7 @@ def _token_error(result: Any, secrets: tuple[str, ...]) -> str:
     return _one_line(_redact(text, secrets), 300) + hint
 
 
-# -- Graph ------------------------------------------------------------------------------------------
+# -- Graph -----------------------------------------------------------------------------------
 
 
 @dataclass
@@ -401,7 +442,10 @@ class _Graph:
                     self.sleep(min(2.0**attempt, MAX_RETRY_WAIT))
                     attempt += 1
                     continue
-                raise FetchError(f"Microsoft Graph {_path(url)}: {_describe(exc, self.timeout)} ({attempt + 1} attempts)") from None
+                raise FetchError(
+                    f"Microsoft Graph {_path(url)}: {_describe(exc, self.timeout)} "
+                    f"({attempt + 1} attempts)"
+                ) from None
             if response.status_code in _RETRY_STATUS and attempt < MAX_RETRIES:
                 self.throttled += 1
                 wait = _retry_after(response.headers.get("Retry-After"))
@@ -417,7 +461,10 @@ def _read_capped(response: requests.Response) -> bytes:
     for chunk in response.iter_content(64 * 1024):
         total += len(chunk)
         if total > MAX_BODY_BYTES:
-            raise FetchError(f"Microsoft Graph {_path(response.url)}: answer larger than {MAX_BODY_BYTES} bytes, refused")
+            raise FetchError(
+                f"Microsoft Graph {_path(response.url)}: answer larger than "
+                f"{MAX_BODY_BYTES} bytes, refused"
+            )
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -463,12 +510,15 @@ def _refused(status: int, url: str, body: bytes, credential: Credential) -> Grap
     what = f"HTTP {status}" + (f" {code}" if code else "")
     if credential.kind == "device code":
         need = (
-            f"the delegated permission {PERMISSION} (consented) and, for federationConfiguration, an Entra role "
+            f"the delegated permission {PERMISSION} (consented) and, for "
+            "federationConfiguration, an Entra role "
             "such as Global Reader, Security Reader or Hybrid Identity Administrator"
         )
     else:
         need = f"the application permission {PERMISSION} with admin consent on the app registration"
-    return GraphPermissionError(f"Microsoft Graph refused GET {_path(url)} ({what}): fedaudit needs {need}")
+    return GraphPermissionError(
+        f"Microsoft Graph refused GET {_path(url)} ({what}): fedaudit needs {need}"
+    )
 
 
 def _json_object(body: bytes, url: str) -> dict[str, Any]:
@@ -517,7 +567,9 @@ def _check_identifier(value: str, option: str) -> str:
     # A tenant is a GUID or a domain name (contoso.onmicrosoft.com); a client id a GUID. Both
     # become part of a URL, so nothing else is let through.
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]{0,252}", text):
-        raise UsageError(f"{option}: {value!r} is not a tenant/application id (a GUID or a domain name)")
+        raise UsageError(
+            f"{option}: {value!r} is not a tenant/application id (a GUID or a domain name)"
+        )
     return text
 
 
@@ -556,7 +608,9 @@ def collect_entra(
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UsageError(f"{out}: cannot create the output folder ({exc.strerror or exc})") from None
+        raise UsageError(
+            f"{out}: cannot create the output folder ({exc.strerror or exc})"
+        ) from None
     if not out.is_dir():
         raise UsageError(f"{out}: not a folder")
 
@@ -565,23 +619,41 @@ def collect_entra(
     secrets = credential.secrets()
     try:
         token, signed_in = _token(
-            tenant=tenant, client_id=client_id, credential=credential, authority_host=authority_host,
-            graph_endpoint=graph_endpoint, session=session, timeout=float(timeout), prompt=prompt,
+            tenant=tenant,
+            client_id=client_id,
+            credential=credential,
+            authority_host=authority_host,
+            graph_endpoint=graph_endpoint,
+            session=session,
+            timeout=float(timeout),
+            prompt=prompt,
         )
         secrets = (*secrets, token)
         graph = _Graph(session, token, graph_endpoint, float(timeout), pause)
-        name = f"fedaudit-evidence-{started.astimezone(dt.timezone.utc).strftime('%Y%m%dT%H%M%SZ')}-entra-{_label(tenant)}"
+        stamp = started.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        name = f"fedaudit-evidence-{stamp}-entra-{_label(tenant)}"
         partial = out / f".{name}.partial-{os.getpid()}-{_secrets.token_hex(4)}"
         partial.mkdir()
         try:
             files, problems, counts = _collect(graph, partial, credential)
             finished = clock()
             manifest = _manifest(
-                started=started, finished=finished, tenant=tenant, client_id=client_id, credential=credential,
-                authority_host=authority_host, graph_endpoint=graph_endpoint, folder=partial, files=files,
-                problems=problems, graph=graph, signed_in=signed_in,
+                started=started,
+                finished=finished,
+                tenant=tenant,
+                client_id=client_id,
+                credential=credential,
+                authority_host=authority_host,
+                graph_endpoint=graph_endpoint,
+                folder=partial,
+                files=files,
+                problems=problems,
+                graph=graph,
+                signed_in=signed_in,
             )
-            (partial / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            (partial / "manifest.json").write_text(
+                json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
             folder = _publish(partial, out, name)
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
@@ -604,7 +676,9 @@ def collect_entra(
     )
 
 
-def _collect(graph: _Graph, folder: Path, credential: Credential) -> tuple[list[dict[str, Any]], list[dict[str, str]], tuple[int, int]]:
+def _collect(
+    graph: _Graph, folder: Path, credential: Credential
+) -> tuple[list[dict[str, Any]], list[dict[str, str]], tuple[int, int]]:
     files: list[dict[str, Any]] = []
     problems: list[dict[str, str]] = []
 
@@ -629,13 +703,20 @@ def _collect(graph: _Graph, folder: Path, credential: Credential) -> tuple[list[
             raise _refused(status, url, body, credential)
         if status != 200:
             code = _graph_error_code(body)
-            raise FetchError(f"Microsoft Graph GET {_path(url)}: HTTP {status}" + (f" {code}" if code else ""))
+            raise FetchError(
+                f"Microsoft Graph GET {_path(url)}: HTTP {status}" + (f" {code}" if code else "")
+            )
         doc = _json_object(body, url)
         values = doc.get("value")
         if not isinstance(values, list):
-            raise FetchError(f"Microsoft Graph GET {_path(url)}: the answer has no 'value' list of domains")
-        keep("Get-MgDomain.json" if page == 1 else f"Get-MgDomain.page{page}.json", body,
-             "GET v1.0/domains" if page == 1 else f"GET {url}")
+            raise FetchError(
+                f"Microsoft Graph GET {_path(url)}: the answer has no 'value' list of domains"
+            )
+        keep(
+            "Get-MgDomain.json" if page == 1 else f"Get-MgDomain.page{page}.json",
+            body,
+            "GET v1.0/domains" if page == 1 else f"GET {url}",
+        )
         for entry in values:
             if not isinstance(entry, dict):
                 continue
@@ -644,7 +725,13 @@ def _collect(graph: _Graph, folder: Path, credential: Credential) -> tuple[list[
             if not (isinstance(auth, str) and auth.lower() == "federated"):
                 continue
             if not isinstance(ident, str) or not _DNS_NAME.match(ident):
-                problems.append({"Step": "Graph", "Message": f"a Federated domain with id {_one_line(repr(ident), 120)} is not a DNS name; its federation configuration was not requested"})
+                problems.append(
+                    {
+                        "Step": "Graph",
+                        "Message": f"a Federated domain with id {_one_line(repr(ident), 120)} "
+                        "is not a DNS name; its federation configuration was not requested",
+                    }
+                )
                 continue
             federated.setdefault(ident.lower(), ident)
         link = doc.get("@odata.nextLink")
@@ -667,7 +754,12 @@ def _collect(graph: _Graph, folder: Path, credential: Credential) -> tuple[list[
             raise _refused(status, url, body, credential)
         if status != 200:
             code = _graph_error_code(body)
-            problems.append({"Step": f"Graph {ident}", "Message": f"GET {request}: HTTP {status}" + (f" {code}" if code else "")})
+            problems.append(
+                {
+                    "Step": f"Graph {ident}",
+                    "Message": f"GET {request}: HTTP {status}" + (f" {code}" if code else ""),
+                }
+            )
             continue
         try:
             _json_object(body, url)
@@ -703,7 +795,14 @@ def _manifest(
     entries = []
     for f in files:
         path = folder / f["name"]
-        entries.append({"name": f["name"], "size": path.stat().st_size, "sha256": _sha256(path), "command": f["command"]})
+        entries.append(
+            {
+                "name": f["name"],
+                "size": path.stat().st_size,
+                "sha256": _sha256(path),
+                "command": f["command"],
+            }
+        )
     doc: dict[str, Any] = {
         "fedaudit_collector": 1,
         "collector_version": __version__,

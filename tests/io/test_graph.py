@@ -13,13 +13,19 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from support.graph_server import (
+    TP,
+    LocalEntra,
+    client_certificate,
+    federation_bodies,
+    fixture_pages,
+)
 
 import fedaudit
 import fedaudit.io.graph as graph_module
 from fedaudit.cli import main
 from fedaudit.errors import FetchError, UsageError
 from fedaudit.io.graph import Credential, GraphPermissionError, collect_entra
-from support.graph_server import TP, LocalEntra, client_certificate, federation_bodies, fixture_pages
 
 TENANT = "8f3e2a1b-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
 CLIENT = "2b7c9d1e-3f4a-4b5c-9d6e-7f8a9b0c1d2e"
@@ -47,8 +53,13 @@ def entra(tmp_path, request):
     options = getattr(request, "param", {})
     cert, pem = client_certificate(tmp_path)
     server = LocalEntra(
-        tenant=TENANT, client_id=CLIENT, domain_pages=fixture_pages(), federation=federation_bodies(),
-        secret=SECRET, certificate=cert, **options,
+        tenant=TENANT,
+        client_id=CLIENT,
+        domain_pages=fixture_pages(),
+        federation=federation_bodies(),
+        secret=SECRET,
+        certificate=cert,
+        **options,
     ).start(tmp_path)
     server.pem = pem  # type: ignore[attr-defined]
     yield server
@@ -57,9 +68,23 @@ def entra(tmp_path, request):
 
 def _args(server, out: Path, *how: str) -> list[str]:
     return [
-        "collect", "entra", "--tenant", TENANT, "--client-id", CLIENT, *how,
-        "--authority-host", server.url, "--graph-endpoint", server.url,
-        "--ca-bundle", str(server.ca_bundle), "--timeout", "10", "--out", str(out),
+        "collect",
+        "entra",
+        "--tenant",
+        TENANT,
+        "--client-id",
+        CLIENT,
+        *how,
+        "--authority-host",
+        server.url,
+        "--graph-endpoint",
+        server.url,
+        "--ca-bundle",
+        str(server.ca_bundle),
+        "--timeout",
+        "10",
+        "--out",
+        str(out),
     ]
 
 
@@ -78,7 +103,16 @@ def _assert_no_secret(server, blob: bytes) -> None:
 def _check_folder(folder: Path, server) -> dict:
     assert re.fullmatch(rf"fedaudit-evidence-\d{{8}}T\d{{6}}Z-entra-{TENANT}", folder.name)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    for key in ("fedaudit_collector", "collector_version", "started", "finished", "computer", "user", "files", "problems"):
+    for key in (
+        "fedaudit_collector",
+        "collector_version",
+        "started",
+        "finished",
+        "computer",
+        "user",
+        "files",
+        "problems",
+    ):
         assert key in manifest
     assert manifest["fedaudit_collector"] == 1 and manifest["problems"] == []
     assert (manifest["tenant_id"], manifest["client_id"]) == (TENANT, CLIENT)
@@ -86,8 +120,11 @@ def _check_folder(folder: Path, server) -> dict:
     listed = {e["name"]: e for e in manifest["files"]}
     assert set(listed) == {p.name for p in folder.iterdir()} - {"manifest.json"}
     assert set(listed) == {
-        "Get-MgDomain.json", "Get-MgDomain.page2.json", "Get-MgDomain.page3.json",
-        "Get-MgDomainFederationConfiguration.contoso.com.json", "Get-MgDomainFederationConfiguration.contoso.co.uk.json",
+        "Get-MgDomain.json",
+        "Get-MgDomain.page2.json",
+        "Get-MgDomain.page3.json",
+        "Get-MgDomainFederationConfiguration.contoso.com.json",
+        "Get-MgDomainFederationConfiguration.contoso.co.uk.json",
     }
     for name, entry in listed.items():
         data = (folder / name).read_bytes()
@@ -108,12 +145,15 @@ def _inventory(folder: Path, capsys) -> dict:
 def _assert_inventory_exact(inventory: dict) -> None:
     assert inventory["issues"] == []
     rows = sorted(
-        [d["domain"], d["authentication"], d["signing_thumbprint"], d["next_signing_thumbprint"]] for d in inventory["domains"]
+        [d["domain"], d["authentication"], d["signing_thumbprint"], d["next_signing_thumbprint"]]
+        for d in inventory["domains"]
     )
     assert rows == EXPECTED_DOMAINS
     # signingCertificateUpdateStatus and federatedIdpMfaBehavior come through too.
     federated = {d["domain"]: d for d in inventory["domains"] if d["authentication"] == "Federated"}
-    assert {k: (d["update_result"], d["federated_idp_mfa_behavior"]) for k, d in federated.items()} == {
+    assert {
+        k: (d["update_result"], d["federated_idp_mfa_behavior"]) for k, d in federated.items()
+    } == {
         "contoso.com": ("success", "acceptIfMfaDoneByFederatedIdp"),
         "contoso.co.uk": ("noNewCertificateFound", "acceptIfMfaDoneByFederatedIdp"),
     }
@@ -130,21 +170,31 @@ def _assert_inventory_exact(inventory: dict) -> None:
 
 
 @pytest.mark.parametrize("entra", [{"throttle_first": True}], indirect=True)
-def test_secret_from_environment_collects_a_folder_inventory_lists_exactly(entra, tmp_path, monkeypatch, capsys, waits):
+def test_secret_from_environment_collects_a_folder_inventory_lists_exactly(
+    entra, tmp_path, monkeypatch, capsys, waits
+):
     monkeypatch.setenv("FEDAUDIT_TEST_SECRET", SECRET)
     out = tmp_path / "evidence"
     assert main(_args(entra, out, "--client-secret-env", "FEDAUDIT_TEST_SECRET")) == 0
     captured = capsys.readouterr()
     folder = Path(captured.out.strip())
-    assert folder.parent == out and [p.name for p in out.iterdir()] == [folder.name]  # no hidden leftovers
+    assert folder.parent == out and [p.name for p in out.iterdir()] == [
+        folder.name
+    ]  # no hidden leftovers
     manifest = _check_folder(folder, entra)
-    assert manifest["credential"] == "client secret" and manifest["client_secret_env"] == "FEDAUDIT_TEST_SECRET"
+    assert (
+        manifest["credential"] == "client secret"
+        and manifest["client_secret_env"] == "FEDAUDIT_TEST_SECRET"
+    )
     assert manifest["throttled"] == 1 and waits == [2.0]  # the 429's Retry-After, honoured once
     assert "4 domain(s), 2 federated" in captured.err
     # msal fetched the OpenID configuration of the custom host (no instance discovery anywhere
     # else: the test machine has no route to login.microsoftonline.com), then the token.
     paths = [(r.method, r.path.split("?")[0]) for r in entra.log]
-    assert paths[:2] == [("GET", f"/{TENANT}/v2.0/.well-known/openid-configuration"), ("POST", f"/{TENANT}/oauth2/v2.0/token")]
+    assert paths[:2] == [
+        ("GET", f"/{TENANT}/v2.0/.well-known/openid-configuration"),
+        ("POST", f"/{TENANT}/oauth2/v2.0/token"),
+    ]
     assert paths.count(("GET", "/v1.0/domains")) == 4  # 429, then three pages
     graph_requests = [r for r in entra.log if r.path.startswith("/v1.0/")]
     assert all(r.headers["Authorization"] == f"Bearer {entra.issued[0]}" for r in graph_requests)
@@ -152,7 +202,9 @@ def test_secret_from_environment_collects_a_folder_inventory_lists_exactly(entra
     _assert_no_secret(entra, _everything_written(out, captured.out, captured.err))
 
 
-def test_certificate_assertion_collects_a_folder_inventory_lists_exactly(entra, tmp_path, capsys, waits):
+def test_certificate_assertion_collects_a_folder_inventory_lists_exactly(
+    entra, tmp_path, capsys, waits
+):
     out = tmp_path / "evidence"
     assert main(_args(entra, out, "--certificate", str(entra.pem))) == 0
     captured = capsys.readouterr()
@@ -195,15 +247,29 @@ def test_403_in_a_process_has_no_traceback(entra, tmp_path):
     entra.deny = True
     env = {**os.environ, "FEDAUDIT_TEST_SECRET": SECRET}
     proc = subprocess.run(
-        [sys.executable, "-m", "fedaudit", *_args(entra, tmp_path / "out", "--client-secret-env", "FEDAUDIT_TEST_SECRET")],
-        capture_output=True, text=True, env=env, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "fedaudit",
+            *_args(entra, tmp_path / "out", "--client-secret-env", "FEDAUDIT_TEST_SECRET"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert proc.returncode == 2, proc.stderr
-    assert len(proc.stderr.splitlines()) == 1 and "Domain.Read.All" in proc.stderr and "Traceback" not in proc.stderr
+    assert (
+        len(proc.stderr.splitlines()) == 1
+        and "Domain.Read.All" in proc.stderr
+        and "Traceback" not in proc.stderr
+    )
     _assert_no_secret(entra, (proc.stdout + proc.stderr).encode())
 
 
-def test_a_wrong_secret_is_one_line_with_the_aadsts_code_and_not_the_secret(entra, tmp_path, monkeypatch, capsys):
+def test_a_wrong_secret_is_one_line_with_the_aadsts_code_and_not_the_secret(
+    entra, tmp_path, monkeypatch, capsys
+):
     monkeypatch.setenv("FEDAUDIT_TEST_SECRET", "wrong-" + SECRET)
     out = tmp_path / "evidence"
     assert main(_args(entra, out, "--client-secret-env", "FEDAUDIT_TEST_SECRET")) == 2
@@ -213,23 +279,34 @@ def test_a_wrong_secret_is_one_line_with_the_aadsts_code_and_not_the_secret(entr
     assert not out.exists() or list(out.iterdir()) == []
 
 
-def test_device_code_prints_the_instructions_and_records_who_signed_in(entra, tmp_path, capsys, waits):
+def test_device_code_prints_the_instructions_and_records_who_signed_in(
+    entra, tmp_path, capsys, waits
+):
     out = tmp_path / "evidence"
     assert main(_args(entra, out, "--device-code")) == 0
     captured = capsys.readouterr()
     assert "enter the code FEDAUDIT1" in captured.err
-    manifest = json.loads((Path(captured.out.strip()) / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["credential"] == "device code" and manifest["signed_in_user"] == "auditor@contoso.com"
+    manifest = json.loads(
+        (Path(captured.out.strip()) / "manifest.json").read_text(encoding="utf-8")
+    )
+    assert (
+        manifest["credential"] == "device code"
+        and manifest["signed_in_user"] == "auditor@contoso.com"
+    )
     form = [r.body.decode() for r in entra.log if r.path.endswith("/devicecode")][0]
     assert "Domain.Read.All" in form  # the delegated permission on this cloud's Graph resource
     _assert_no_secret(entra, _everything_written(out, captured.out, captured.err))
 
 
-def test_the_ca_bundle_is_obeyed_although_requests_ca_bundle_is_set(entra, tmp_path, monkeypatch, capsys):
+def test_the_ca_bundle_is_obeyed_although_requests_ca_bundle_is_set(
+    entra, tmp_path, monkeypatch, capsys
+):
     """REQUESTS_CA_BUNDLE would replace a Session's verify default: without --ca-bundle the
     local CA is not trusted (TLS failure, exit 2); with it, it is (the runs above)."""
     monkeypatch.setenv("FEDAUDIT_TEST_SECRET", SECRET)
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "graph-app.pem"))  # a PEM that trusts nothing here
+    monkeypatch.setenv(
+        "REQUESTS_CA_BUNDLE", str(tmp_path / "graph-app.pem")
+    )  # a PEM that trusts nothing here
     args = _args(entra, tmp_path / "evidence", "--client-secret-env", "FEDAUDIT_TEST_SECRET")
     assert main(args) == 0
     capsys.readouterr()
@@ -248,36 +325,61 @@ def test_a_next_link_to_another_host_is_refused_and_gets_no_token(entra, tmp_pat
     entra.bodies["page1"] = json.dumps(doc).encode()
     with pytest.raises(FetchError, match="nextLink .* is not a new URL on"):
         collect_entra(
-            tmp_path / "out", tenant=TENANT, client_id=CLIENT, credential=Credential(kind="client secret", secret=SECRET),
-            authority_host=entra.url, graph_endpoint=entra.url, ca_bundle=entra.ca_bundle,
+            tmp_path / "out",
+            tenant=TENANT,
+            client_id=CLIENT,
+            credential=Credential(kind="client secret", secret=SECRET),
+            authority_host=entra.url,
+            graph_endpoint=entra.url,
+            ca_bundle=entra.ca_bundle,
         )
     assert list((tmp_path / "out").iterdir()) == []
 
 
-def test_a_missing_federation_configuration_is_a_manifest_problem_the_loader_reports(entra, tmp_path):
+def test_a_missing_federation_configuration_is_a_manifest_problem_the_loader_reports(
+    entra, tmp_path
+):
     del entra.federation["contoso.co.uk"]
     result = collect_entra(
-        tmp_path / "out", tenant=TENANT, client_id=CLIENT, credential=Credential(kind="client secret", secret=SECRET),
-        authority_host=entra.url, graph_endpoint=entra.url, ca_bundle=entra.ca_bundle,
+        tmp_path / "out",
+        tenant=TENANT,
+        client_id=CLIENT,
+        credential=Credential(kind="client secret", secret=SECRET),
+        authority_host=entra.url,
+        graph_endpoint=entra.url,
+        ca_bundle=entra.ca_bundle,
     )
     assert result.problems == (
-        "Graph contoso.co.uk: GET v1.0/domains/contoso.co.uk/federationConfiguration: HTTP 404 Request_ResourceNotFound",
+        "Graph contoso.co.uk: GET "
+        "v1.0/domains/contoso.co.uk/federationConfiguration: HTTP 404 Request_ResourceNotFound",
     )
     issues = fedaudit.load(result.folder).issues
-    assert issues["message"].str.contains("the collector reported a problem \\(Graph contoso.co.uk\\)").any()
+    assert (
+        issues["message"]
+        .str.contains("the collector reported a problem \\(Graph contoso.co.uk\\)")
+        .any()
+    )
 
 
 def test_two_runs_in_the_same_second_never_share_a_folder(entra, tmp_path):
     fixed = dt.datetime(2026, 11, 27, 6, 30, tzinfo=UTC)
     kwargs = dict(
-        tenant=TENANT, client_id=CLIENT, credential=Credential(kind="client secret", secret=SECRET),
-        authority_host=entra.url, graph_endpoint=entra.url, ca_bundle=entra.ca_bundle, now=lambda: fixed,
+        tenant=TENANT,
+        client_id=CLIENT,
+        credential=Credential(kind="client secret", secret=SECRET),
+        authority_host=entra.url,
+        graph_endpoint=entra.url,
+        ca_bundle=entra.ca_bundle,
+        now=lambda: fixed,
     )
     first = collect_entra(tmp_path, **kwargs)
     second = collect_entra(tmp_path, **kwargs)
     assert first.folder.name == f"fedaudit-evidence-20261127T063000Z-entra-{TENANT}"
     assert second.folder.name == first.folder.name + "-2"
-    assert json.loads((first.folder / "manifest.json").read_text())["started"] == "2026-11-27T06:30:00Z"
+    assert (
+        json.loads((first.folder / "manifest.json").read_text())["started"]
+        == "2026-11-27T06:30:00Z"
+    )
 
 
 @pytest.mark.parametrize(
@@ -290,7 +392,13 @@ def test_two_runs_in_the_same_second_never_share_a_folder(entra, tmp_path):
 )
 def test_endpoints_must_be_https_hosts(value, message, tmp_path):
     with pytest.raises(UsageError, match=message):
-        collect_entra(tmp_path, tenant=TENANT, client_id=CLIENT, credential=Credential.device_code(), authority_host=value)
+        collect_entra(
+            tmp_path,
+            tenant=TENANT,
+            client_id=CLIENT,
+            credential=Credential.device_code(),
+            authority_host=value,
+        )
 
 
 def test_certificate_file_problems_are_usage_errors(tmp_path):
@@ -328,12 +436,22 @@ def test_an_empty_federation_configuration_loads_as_a_warning_not_an_unknown_fil
         b'{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#domains(\'contoso.co.uk\')/federationConfiguration","value":[]}'
     )
     result = collect_entra(
-        tmp_path / "out", tenant=TENANT, client_id=CLIENT, credential=Credential(kind="client secret", secret=SECRET),
-        authority_host=entra.url, graph_endpoint=entra.url, ca_bundle=entra.ca_bundle,
+        tmp_path / "out",
+        tenant=TENANT,
+        client_id=CLIENT,
+        credential=Credential(kind="client secret", secret=SECRET),
+        authority_host=entra.url,
+        graph_endpoint=entra.url,
+        ca_bundle=entra.ca_bundle,
     )
     evidence = fedaudit.load(result.folder)
     kinds = {Path(i.path).name: i.kind for i in evidence.inputs}
-    assert kinds["Get-MgDomainFederationConfiguration.contoso.co.uk.json"] == "Graph internalDomainFederation (Graph JSON, no entries)"
+    assert (
+        kinds["Get-MgDomainFederationConfiguration.contoso.co.uk.json"]
+        == "Graph internalDomainFederation (Graph JSON, no entries)"
+    )
     (issue,) = evidence.issues.to_dict(orient="records")
     assert issue["severity"] == "warning"
-    assert issue["message"].startswith("Microsoft Graph returned no federation configuration for contoso.co.uk")
+    assert issue["message"].startswith(
+        "Microsoft Graph returned no federation configuration for contoso.co.uk"
+    )

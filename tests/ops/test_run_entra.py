@@ -11,12 +11,18 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from fedaudit.config import parse_config
+from support.graph_server import (
+    TP,
+    LocalEntra,
+    client_certificate,
+    federation_bodies,
+    fixture_pages,
+)
 
 from fedaudit import history
 from fedaudit.cli import main
-from fedaudit.config import parse_config
 from fedaudit.errors import ConfigError
-from support.graph_server import TP, LocalEntra, client_certificate, federation_bodies, fixture_pages
 
 ROOT = Path(__file__).resolve().parents[2]
 ADFS = next((ROOT / "tests" / "data" / "collector").glob("fedaudit-evidence-*-ADFS01"))
@@ -29,8 +35,12 @@ SECRET = "run-s3cret~value.that-stays-in-the-environment-42"
 def entra(tmp_path):
     cert, pem = client_certificate(tmp_path)
     server = LocalEntra(
-        tenant=TENANT, client_id=CLIENT, domain_pages=fixture_pages(), federation=federation_bodies(),
-        secret=SECRET, certificate=cert,
+        tenant=TENANT,
+        client_id=CLIENT,
+        domain_pages=fixture_pages(),
+        federation=federation_bodies(),
+        secret=SECRET,
+        certificate=cert,
     ).start(tmp_path)
     server.pem = pem  # type: ignore[attr-defined]
     yield server
@@ -52,7 +62,14 @@ def _config(tmp_path: Path, server, credential: str) -> Path:
             ca_bundle = "{server.ca_bundle.name}"
             organisation = "Contoso"
             fail_on = "none"
-            entra = {{ tenant = "{TENANT}", client_id = "{CLIENT}", {credential}, authority_host = "{server.url}", graph_endpoint = "{server.url}" }}
+
+
+            [audit.entra]
+            tenant = "{TENANT}"
+            client_id = "{CLIENT}"
+            {credential}
+            authority_host = "{server.url}"
+            graph_endpoint = "{server.url}"
             """
         ),
         encoding="utf-8",
@@ -61,7 +78,9 @@ def _config(tmp_path: Path, server, credential: str) -> Path:
 
 
 @pytest.mark.slow
-def test_run_collects_entra_loads_and_reports_in_one_go(entra, tmp_path, monkeypatch, capsys) -> None:
+def test_run_collects_entra_loads_and_reports_in_one_go(
+    entra, tmp_path, monkeypatch, capsys
+) -> None:
     monkeypatch.setenv("FEDAUDIT_GRAPH_SECRET", SECRET)
     cfg = _config(tmp_path, entra, 'client_secret_env = "FEDAUDIT_GRAPH_SECRET"')
     assert main(["run", "--config", str(cfg), "--as-of", "2026-11-27"]) == 0
@@ -73,16 +92,36 @@ def test_run_collects_entra_loads_and_reports_in_one_go(entra, tmp_path, monkeyp
     assert run["status"] == "complete"
     evidence = Path(run["evidence_path"])
     (folder,) = evidence.iterdir()
-    assert folder.name.startswith("fedaudit-evidence-") and folder.name.endswith("-entra-contoso.onmicrosoft.com")
+    assert folder.name.startswith("fedaudit-evidence-") and folder.name.endswith(
+        "-entra-contoso.onmicrosoft.com"
+    )
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["tenant_id"] == TENANT and manifest["graph_endpoint"] == entra.url and manifest["problems"] == []
+    assert (
+        manifest["tenant_id"] == TENANT
+        and manifest["graph_endpoint"] == entra.url
+        and manifest["problems"] == []
+    )
 
     with sqlite3.connect(db) as conn:
-        kinds = [k for (k,) in conn.execute("SELECT kind FROM inputs WHERE run_id = ?", (run["id"],))]
-        domains = sorted(conn.execute("SELECT domain, authentication, signing_thumbprint FROM domains WHERE run_id = ?", (run["id"],)))
-        farms = {f for (f,) in conn.execute("SELECT farm FROM certificates WHERE run_id = ? AND source = 'entra'", (run["id"],))}
+        kinds = [
+            k for (k,) in conn.execute("SELECT kind FROM inputs WHERE run_id = ?", (run["id"],))
+        ]
+        domains = sorted(
+            conn.execute(
+                "SELECT domain, authentication, signing_thumbprint FROM domains WHERE run_id = ?",
+                (run["id"],),
+            )
+        )
+        farms = {
+            f
+            for (f,) in conn.execute(
+                "SELECT farm FROM certificates WHERE run_id = ? AND source = 'entra'", (run["id"],)
+            )
+        }
     assert kinds.count("collector manifest") == 2  # the AD FS collector's and ours
-    assert any(k.startswith("Graph domain") for k in kinds) and any(k.startswith("Graph internalDomainFederation") for k in kinds)
+    assert any(k.startswith("Graph domain") for k in kinds) and any(
+        k.startswith("Graph internalDomainFederation") for k in kinds
+    )
     assert domains == [
         ("contoso.co.uk", "Federated", TP["ts_old"]),
         ("contoso.com", "Federated", TP["ts_primary"]),
@@ -100,7 +139,9 @@ def test_run_collects_entra_loads_and_reports_in_one_go(entra, tmp_path, monkeyp
         assert secret.encode() not in blob
 
 
-def test_a_denied_collection_fails_the_run_with_the_permission(entra, tmp_path, monkeypatch, capsys) -> None:
+def test_a_denied_collection_fails_the_run_with_the_permission(
+    entra, tmp_path, monkeypatch, capsys
+) -> None:
     entra.deny = True
     cfg = _config(tmp_path, entra, f'certificate = "{entra.pem.name}"')
     assert main(["run", "--config", str(cfg), "--as-of", "2026-11-27"]) == 2
@@ -112,29 +153,58 @@ def test_a_denied_collection_fails_the_run_with_the_permission(entra, tmp_path, 
 
 def _parse(body: str, tmp_path: Path):
     (tmp_path / "app.pem").write_text("x", encoding="utf-8")
-    return parse_config("[[audit]]\nname = \"a\"\n" + body, origin="f.toml", base_dir=tmp_path)
+    return parse_config('[[audit]]\nname = "a"\n' + body, origin="f.toml", base_dir=tmp_path)
 
 
 def test_entra_table_is_validated(tmp_path) -> None:
-    ok = _parse('entra = { tenant = "t.onmicrosoft.com", client_id = "c", client_secret_env = "S" }', tmp_path)
+    ok = _parse(
+        'entra = { tenant = "t.onmicrosoft.com", client_id = "c", client_secret_env = "S" }',
+        tmp_path,
+    )
     (audit,) = ok.audits
     assert audit.exports == () and audit.entra is not None
-    assert (audit.entra.client_secret_env, audit.entra.authority_host, audit.entra.graph_endpoint) == (
-        "S", "https://login.microsoftonline.com", "https://graph.microsoft.com"
+    assert (
+        audit.entra.client_secret_env,
+        audit.entra.authority_host,
+        audit.entra.graph_endpoint,
+    ) == ("S", "https://login.microsoftonline.com", "https://graph.microsoft.com")
+    cert = _parse(
+        'entra = { tenant = "t", client_id = "c", certificate = "app.pem", '
+        'graph_endpoint = "https://graph.microsoft.us/" }',
+        tmp_path,
     )
-    cert = _parse('entra = { tenant = "t", client_id = "c", certificate = "app.pem", graph_endpoint = "https://graph.microsoft.us/" }', tmp_path)
     assert cert.audits[0].entra.certificate == (tmp_path / "app.pem").resolve()
     assert cert.audits[0].entra.graph_endpoint == "https://graph.microsoft.us"
     for body, message in [
         ('entra = { tenant = "t", client_id = "c" }', "exactly one of client_secret_env"),
-        ('entra = { tenant = "t", client_id = "c", client_secret_env = "S", certificate = "app.pem" }', "exactly one of"),
-        ('entra = { tenant = "t", client_id = "c", client_secret_env = "s3cr3t value!" }', "not an environment variable name"),
+        (
+            'entra = { tenant = "t", client_id = "c", client_secret_env = "S", '
+            'certificate = "app.pem" }',
+            "exactly one of",
+        ),
+        (
+            'entra = { tenant = "t", client_id = "c", client_secret_env = "s3cr3t value!" }',
+            "not an environment variable name",
+        ),
         ('entra = { tenant = "t", client_id = "c", device_code = true }', "needs a person"),
-        ('entra = { tenant = "t", client_id = "c", client_secret_env = "S", graph = "x" }', "unknown key 'graph'"),
+        (
+            'entra = { tenant = "t", client_id = "c", client_secret_env = "S", graph = "x" }',
+            "unknown key 'graph'",
+        ),
         ('entra = { client_id = "c", client_secret_env = "S" }', "missing key 'tenant'"),
-        ('entra = { tenant = "t/../x", client_id = "c", client_secret_env = "S" }', "not a GUID or domain name"),
-        ('entra = { tenant = "t", client_id = "c", client_secret_env = "S", authority_host = "http://x" }', "https://"),
-        ('entra = { tenant = "t", client_id = "c", certificate = "missing.pem" }', "file not found"),
+        (
+            'entra = { tenant = "t/../x", client_id = "c", client_secret_env = "S" }',
+            "not a GUID or domain name",
+        ),
+        (
+            'entra = { tenant = "t", client_id = "c", client_secret_env = "S", '
+            'authority_host = "http://x" }',
+            "https://",
+        ),
+        (
+            'entra = { tenant = "t", client_id = "c", certificate = "missing.pem" }',
+            "file not found",
+        ),
         ('entra = "t"', "expected a table"),
         ("", "missing key 'exports'"),
     ]:

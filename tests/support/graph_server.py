@@ -119,7 +119,10 @@ class LocalEntra:
     def _render_pages(self) -> None:
         """The /domains pages as Graph writes them (compact JSON, nextLink with a skiptoken)."""
         for i, values in enumerate(self.domain_pages):
-            doc: dict[str, Any] = {"@odata.context": f"{self.url}/v1.0/$metadata#domains", "value": values}
+            doc: dict[str, Any] = {
+                "@odata.context": f"{self.url}/v1.0/$metadata#domains",
+                "value": values,
+            }
             if i + 1 < len(self.domain_pages):
                 doc["@odata.nextLink"] = f"{self.url}/v1.0/domains?$skiptoken=page{i + 2}"
             self.bodies["page" + str(i + 1)] = json.dumps(doc, separators=(",", ":")).encode()
@@ -132,7 +135,11 @@ class LocalEntra:
             "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
             "issuer": f"{self.url}/{self.tenant}/v2.0",
             "jwks_uri": f"{base}/discovery/v2.0/keys",
-            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+            "token_endpoint_auth_methods_supported": [
+                "client_secret_post",
+                "private_key_jwt",
+                "client_secret_basic",
+            ],
         }
 
     # -- dispatch --------------------------------------------------------------------------
@@ -148,11 +155,20 @@ class LocalEntra:
         if h.command == "POST" and path == f"{t}/oauth2/v2.0/token":
             return self._token(h, parse_qs(body.decode()))
         if h.command == "POST" and path == f"{t}/oauth2/v2.0/devicecode":
-            return _json(h, 200, {
-                "device_code": "device-" + secrets.token_hex(8), "user_code": "FEDAUDIT1",
-                "verification_uri": "https://microsoft.com/devicelogin", "expires_in": 900, "interval": 1,
-                "message": "To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code FEDAUDIT1 to authenticate.",
-            })
+            return _json(
+                h,
+                200,
+                {
+                    "device_code": "device-" + secrets.token_hex(8),
+                    "user_code": "FEDAUDIT1",
+                    "verification_uri": "https://microsoft.com/devicelogin",
+                    "expires_in": 900,
+                    "interval": 1,
+                    "message": "To sign in, use a web browser to open the page "
+                    "https://microsoft.com/devicelogin and enter the code FEDAUDIT1 "
+                    "to authenticate.",
+                },
+            )
         if h.command == "GET" and path.startswith("/v1.0/"):
             return self._graph(h, path, query)
         return _json(h, 404, {"error": "not_found"})
@@ -161,19 +177,58 @@ class LocalEntra:
         one = {k: v[0] for k, v in form.items()}
         grant = one.get("grant_type")
         if one.get("client_id") != self.client_id:
-            return _json(h, 400, {"error": "unauthorized_client", "error_description": "AADSTS700016: Application not found in the directory."})
+            return _json(
+                h,
+                400,
+                {
+                    "error": "unauthorized_client",
+                    "error_description": "AADSTS700016: Application not found in the directory.",
+                },
+            )
         if grant == "client_credentials":
             if one.get("scope") != f"{self.url}/.default":
-                return _json(h, 400, {"error": "invalid_scope", "error_description": f"AADSTS1002012: bad scope {one.get('scope')}"})
+                return _json(
+                    h,
+                    400,
+                    {
+                        "error": "invalid_scope",
+                        "error_description": f"AADSTS1002012: bad scope {one.get('scope')}",
+                    },
+                )
             if "client_secret" in one:
                 if self.secret is None or one["client_secret"] != self.secret:
-                    return _json(h, 401, {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: x"})
-            elif one.get("client_assertion_type") == ASSERTION_TYPE and self.certificate is not None:
+                    return _json(
+                        h,
+                        401,
+                        {
+                            "error": "invalid_client",
+                            "error_description": "AADSTS7000215: Invalid client secret "
+                            "provided.\r\nTrace ID: x",
+                        },
+                    )
+            elif (
+                one.get("client_assertion_type") == ASSERTION_TYPE and self.certificate is not None
+            ):
                 problem = self._check_assertion(one.get("client_assertion", ""))
                 if problem:
-                    return _json(h, 401, {"error": "invalid_client", "error_description": f"AADSTS700027: {problem}"})
+                    return _json(
+                        h,
+                        401,
+                        {
+                            "error": "invalid_client",
+                            "error_description": f"AADSTS700027: {problem}",
+                        },
+                    )
             else:
-                return _json(h, 401, {"error": "invalid_client", "error_description": "AADSTS7000216: client_assertion or client_secret required"})
+                return _json(
+                    h,
+                    401,
+                    {
+                        "error": "invalid_client",
+                        "error_description": "AADSTS7000216: client_assertion or client_secret "
+                        "required",
+                    },
+                )
             return self._issue(h, {})
         if grant == DEVICE_GRANT:
             return self._issue(h, {"id_token": _unsigned_id_token(self, self.device_user)})
@@ -186,8 +241,11 @@ class LocalEntra:
         try:
             header = jwt.get_unverified_header(assertion)
             claims = jwt.decode(
-                assertion, self.certificate.public_key(), algorithms=["PS256", "RS256"],
-                audience=self._openid()["token_endpoint"], issuer=self.client_id,
+                assertion,
+                self.certificate.public_key(),
+                algorithms=["PS256", "RS256"],
+                audience=self._openid()["token_endpoint"],
+                issuer=self.client_id,
             )
         except jwt.PyJWTError as exc:
             return f"assertion refused: {type(exc).__name__}"
@@ -195,7 +253,10 @@ class LocalEntra:
         x5t256 = base64.urlsafe_b64encode(hashlib.sha256(der).digest()).rstrip(b"=").decode()
         x5t = base64.urlsafe_b64encode(hashlib.sha1(der).digest()).rstrip(b"=").decode()
         # msal keeps the base64 padding; compare without it.
-        if str(header.get("x5t#S256", "")).rstrip("=") != x5t256 and str(header.get("x5t", "")).rstrip("=") != x5t:
+        if (
+            str(header.get("x5t#S256", "")).rstrip("=") != x5t256
+            and str(header.get("x5t", "")).rstrip("=") != x5t
+        ):
             return "assertion names another certificate"
         if claims.get("sub") != self.client_id:
             return "sub is not the client"
@@ -206,23 +267,57 @@ class LocalEntra:
         token = "eyJ0eXAiOiJKV1QifQ." + secrets.token_urlsafe(32) + ".sig"
         with self._lock:
             self.issued.append(token)
-        _json(h, 200, {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token, **extra})
+        _json(
+            h,
+            200,
+            {
+                "token_type": "Bearer",
+                "expires_in": 3599,
+                "ext_expires_in": 3599,
+                "access_token": token,
+                **extra,
+            },
+        )
 
     def _graph(self, h: BaseHTTPRequestHandler, path: str, query: dict[str, list[str]]) -> None:
         auth = h.headers.get("Authorization", "")
         if not auth.startswith("Bearer ") or auth[7:] not in self.issued:
-            return _json(h, 401, {"error": {"code": "InvalidAuthenticationToken", "message": "Access token is empty."}})
+            return _json(
+                h,
+                401,
+                {
+                    "error": {
+                        "code": "InvalidAuthenticationToken",
+                        "message": "Access token is empty.",
+                    }
+                },
+            )
         if self.deny:
-            return _json(h, 403, {"error": {
-                "code": "Authorization_RequestDenied", "message": "Insufficient privileges to complete the operation.",
-                "innerError": {"date": "2026-11-27T06:30:00", "request-id": "0f0e0d0c-0000-0000-0000-000000000000"},
-            }})
+            return _json(
+                h,
+                403,
+                {
+                    "error": {
+                        "code": "Authorization_RequestDenied",
+                        "message": "Insufficient privileges to complete the operation.",
+                        "innerError": {
+                            "date": "2026-11-27T06:30:00",
+                            "request-id": "0f0e0d0c-0000-0000-0000-000000000000",
+                        },
+                    }
+                },
+            )
         if path == "/v1.0/domains":
             with self._lock:
                 throttle = self.throttle_first and not self._throttled
                 self._throttled = self._throttled or throttle
             if throttle:
-                return _json(h, 429, {"error": {"code": "TooManyRequests", "message": "Too many requests"}}, {"Retry-After": "2"})
+                return _json(
+                    h,
+                    429,
+                    {"error": {"code": "TooManyRequests", "message": "Too many requests"}},
+                    {"Retry-After": "2"},
+                )
             token = (query.get("$skiptoken") or ["page1"])[0]
             body = self.bodies.get(token)
             if body is None:
@@ -232,22 +327,49 @@ class LocalEntra:
         if len(parts) == 5 and parts[2] == "domains" and parts[4] == "federationConfiguration":
             body = self.federation.get(unquote(parts[3]))
             if body is None:
-                return _json(h, 404, {"error": {"code": "Request_ResourceNotFound", "message": "Resource does not exist."}})
+                return _json(
+                    h,
+                    404,
+                    {
+                        "error": {
+                            "code": "Request_ResourceNotFound",
+                            "message": "Resource does not exist.",
+                        }
+                    },
+                )
             return _raw(h, 200, body)
-        return _json(h, 404, {"error": {"code": "Request_ResourceNotFound", "message": "no such resource"}})
+        return _json(
+            h, 404, {"error": {"code": "Request_ResourceNotFound", "message": "no such resource"}}
+        )
 
 
 def _unsigned_id_token(server: LocalEntra, user: str) -> str:
     def part(obj: dict[str, Any]) -> str:
         return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
 
-    claims = {"aud": server.client_id, "iss": f"{server.url}/{server.tenant}/v2.0", "tid": server.tenant,
-              "preferred_username": user, "sub": "user", "oid": "user", "iat": 1, "exp": 4102444800}
+    claims = {
+        "aud": server.client_id,
+        "iss": f"{server.url}/{server.tenant}/v2.0",
+        "tid": server.tenant,
+        "preferred_username": user,
+        "sub": "user",
+        "oid": "user",
+        "iat": 1,
+        "exp": 4102444800,
+    }
     return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
 
 
-def _raw(h: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict[str, str] | None = None,
-         content_type: str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8") -> None:
+def _raw(
+    h: BaseHTTPRequestHandler,
+    status: int,
+    body: bytes,
+    headers: dict[str, str] | None = None,
+    content_type: str = (
+        ""
+        "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
+    ),
+) -> None:
     h.send_response(status)
     h.send_header("Content-Type", content_type)
     h.send_header("Content-Length", str(len(body)))
@@ -257,7 +379,9 @@ def _raw(h: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict[str,
     h.wfile.write(body)
 
 
-def _json(h: BaseHTTPRequestHandler, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:
+def _json(
+    h: BaseHTTPRequestHandler, status: int, obj: Any, headers: dict[str, str] | None = None
+) -> None:
     _raw(h, status, json.dumps(obj).encode(), headers, "application/json; charset=utf-8")
 
 
@@ -270,7 +394,10 @@ def fixture_pages() -> list[list[dict[str, Any]]]:
 def federation_bodies() -> dict[str, bytes]:
     """domain -> the federationConfiguration body of the fixture."""
     prefix = "Get-MgDomainFederationConfiguration."
-    return {p.name[len(prefix) : -len(".json")]: p.read_bytes() for p in GRAPH_FIXTURE.glob(prefix + "*.json")}
+    return {
+        p.name[len(prefix) : -len(".json")]: p.read_bytes()
+        for p in GRAPH_FIXTURE.glob(prefix + "*.json")
+    }
 
 
 def client_certificate(folder: Path) -> tuple[x509.Certificate, Path]:
@@ -280,13 +407,22 @@ def client_certificate(folder: Path) -> tuple[x509.Certificate, Path]:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fedaudit-graph-reader")])
     now = dt.datetime.now(dt.timezone.utc)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365)).sign(key, hashes.SHA256())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=365))
+        .sign(key, hashes.SHA256())
     )
     pem = folder / "graph-app.pem"
     pem.write_bytes(
         cert.public_bytes(serialization.Encoding.PEM)
-        + key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption())
+        + key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
     )
     return cert, pem
