@@ -76,6 +76,8 @@ USER_AGENT = f"fedaudit/{__version__} (collect entra)"
 #: Retries of one request after 429/503 (or a connection error); each wait is capped.
 MAX_RETRIES = 5
 MAX_RETRY_WAIT = 60.0
+#: Fresh tokens fetched at most in one collection, after Graph says the token expired.
+MAX_RENEWALS = 3
 #: A Graph body larger than this is refused (a domain page is a few kB).
 MAX_BODY_BYTES = 50 * 1024 * 1024
 #: Pages of /domains followed at most (999 domains a page would be a million domains).
@@ -317,9 +319,10 @@ def _token(
     session: requests.Session,
     timeout: float,
     prompt: Callable[[str], None] | None,
-) -> tuple[str, dict[str, Any]]:
-    """An access token for Graph, and what the manifest may say about the sign-in (never the
-    token itself)."""
+) -> tuple[str, dict[str, Any], Callable[[], str] | None]:
+    """An access token for Graph, what the manifest may say about the sign-in (never the token
+    itself), and for an app credential a function that gets a fresh token (a thousand-domain
+    tenant under throttling can outlast the first one)."""
     import msal
 
     authority = f"{authority_host}/{tenant}"
@@ -334,60 +337,79 @@ def _token(
         "http_client": session,
         "instance_discovery": False,
     }
-    try:
-        if credential.kind == "device code":
-            app: Any = msal.PublicClientApplication(client_id, **options)
-            # Delegated: the permission itself, on this cloud's Graph resource.
-            flow = app.initiate_device_flow(scopes=[f"{graph_endpoint}/{PERMISSION}"])
-            if "user_code" not in flow:
+
+    def guarded(call: Callable[[], Any]) -> Any:
+        """msal's exceptions as one line each (never msal's repr of a request)."""
+        try:
+            return call()
+        except FedauditError:
+            raise
+        except requests.RequestException as exc:
+            raise FetchError(
+                f"cannot reach the authority {authority_host}: {_describe(exc, timeout)}"
+            ) from None
+        except ValueError as exc:
+            status = re.search(r"HTTP status: (\d{3})", str(exc))
+            if "OIDC Discovery" in str(exc) or "openid" in str(exc).lower():
                 raise FetchError(
-                    f"the device code sign-in could not start: {_token_error(flow, secrets)}"
-                )
-            if prompt is not None:
-                prompt(_one_line(str(flow.get("message") or ""), 400))
-            result = app.acquire_token_by_device_flow(flow)
-        else:
-            client_credential: Any = credential.secret
-            if credential.kind == "certificate":
-                # {"private_key", "public_certificate"}: msal signs the assertion PS256 with the
-                # certificate's SHA-256 thumbprint (x5t#S256) and sends x5c.
-                client_credential = {
-                    "private_key": credential.private_key_pem,
-                    "public_certificate": credential.certificate_pem,
-                }
-            app = msal.ConfidentialClientApplication(
+                    f"the authority {authority} did not return its OpenID configuration"
+                    + (f" (HTTP {status.group(1)})" if status else "")
+                    + ": check --tenant and --authority-host"
+                ) from None
+            raise FetchError(_one_line(_redact(f"sign-in failed: {exc}", secrets))) from None
+        except Exception as exc:  # anything else msal raises
+            raise FetchError(
+                _one_line(_redact(f"sign-in failed: {type(exc).__name__}: {exc}", secrets))
+            ) from None
+
+    def checked(result: Any) -> dict[str, Any]:
+        if not isinstance(result, dict) or not result.get("access_token"):
+            raise FetchError(f"sign-in to {authority} failed: {_token_error(result, secrets)}")
+        return result
+
+    renew: Callable[[], str] | None = None
+    if credential.kind == "device code":
+        app: Any = guarded(lambda: msal.PublicClientApplication(client_id, **options))
+        # Delegated: the permission itself, on this cloud's Graph resource.
+        flow = guarded(lambda: app.initiate_device_flow(scopes=[f"{graph_endpoint}/{PERMISSION}"]))
+        if not isinstance(flow, dict) or "user_code" not in flow:
+            raise FetchError(
+                f"the device code sign-in could not start: {_token_error(flow, secrets)}"
+            )
+        if prompt is not None:
+            prompt(_one_line(str(flow.get("message") or ""), 400))
+        result = checked(guarded(lambda: app.acquire_token_by_device_flow(flow)))
+    else:
+        client_credential: Any = credential.secret
+        if credential.kind == "certificate":
+            # {"private_key", "public_certificate"}: msal signs the assertion PS256 with the
+            # certificate's SHA-256 thumbprint (x5t#S256) and sends x5c.
+            client_credential = {
+                "private_key": credential.private_key_pem,
+                "public_certificate": credential.certificate_pem,
+            }
+        app = guarded(
+            lambda: msal.ConfidentialClientApplication(
                 client_id, client_credential=client_credential, **options
             )
-            # Application permission: the resource's .default scope (what was consented).
-            result = app.acquire_token_for_client(scopes=[f"{graph_endpoint}/.default"])
-    except FedauditError:
-        raise
-    except requests.RequestException as exc:
-        raise FetchError(
-            f"cannot reach the authority {authority_host}: {_describe(exc, timeout)}"
-        ) from None
-    except ValueError as exc:
-        status = re.search(r"HTTP status: (\d{3})", str(exc))
-        if "OIDC Discovery" in str(exc) or "openid" in str(exc).lower():
-            raise FetchError(
-                f"the authority {authority} did not return its OpenID configuration"
-                + (f" (HTTP {status.group(1)})" if status else "")
-                + ": check --tenant and --authority-host"
-            ) from None
-        raise FetchError(_one_line(_redact(f"sign-in failed: {exc}", secrets))) from None
-    except Exception as exc:  # anything else msal raises: one line, never its repr of the request
-        raise FetchError(
-            _one_line(_redact(f"sign-in failed: {type(exc).__name__}: {exc}", secrets))
-        ) from None
-    if not isinstance(result, dict) or not result.get("access_token"):
-        raise FetchError(f"sign-in to {authority} failed: {_token_error(result, secrets)}")
+        )
+        # Application permission: the resource's .default scope (what was consented).
+        scopes = [f"{graph_endpoint}/.default"]
+        result = checked(guarded(lambda: app.acquire_token_for_client(scopes=scopes)))
+
+        def renew() -> str:
+            # Past the cache: the token Graph refused may not have reached its expiry yet.
+            app.remove_tokens_for_client()
+            fresh = checked(guarded(lambda: app.acquire_token_for_client(scopes=scopes)))
+            return str(fresh["access_token"])
+
     signed_in: dict[str, Any] = {}
     claims = result.get("id_token_claims")
     if isinstance(claims, dict):
         who = claims.get("preferred_username") or claims.get("upn")
         if isinstance(who, str):
             signed_in["signed_in_user"] = _one_line(who, 200)
-    return str(result["access_token"]), signed_in
+    return str(result["access_token"]), signed_in, renew
 
 
 def _token_error(result: Any, secrets: tuple[str, ...]) -> str:
@@ -414,8 +436,12 @@ class _Graph:
     endpoint: str
     timeout: float
     sleep: Callable[[float], None]
+    renew: Callable[[], str] | None = None
+    #: Every token used, for redaction (``collect_entra``'s safety net).
+    tokens: list[str] = field(default_factory=list)
     throttled: int = 0
     requests: int = 0
+    renewed: int = 0
 
     def get(self, url: str) -> tuple[int, bytes, Mapping[str, str]]:
         """(status, body, headers) of one GET, after retrying 429/503 and connection errors."""
@@ -446,6 +472,17 @@ class _Graph:
                     f"Microsoft Graph {_path(url)}: {_describe(exc, self.timeout)} "
                     f"({attempt + 1} attempts)"
                 ) from None
+            if (
+                response.status_code == 401
+                and self.renew is not None
+                and self.renewed < MAX_RENEWALS
+                and _graph_error_code(body) == "InvalidAuthenticationToken"
+            ):
+                # The token ran out (a long, throttled collection): one fresh one, same request.
+                self.renewed += 1
+                self.token = self.renew()
+                self.tokens.append(self.token)
+                continue
             if response.status_code in _RETRY_STATUS and attempt < MAX_RETRIES:
                 self.throttled += 1
                 wait = _retry_after(response.headers.get("Retry-After"))
@@ -516,6 +553,9 @@ def _refused(status: int, url: str, body: bytes, credential: Credential) -> Grap
         )
     else:
         need = f"the application permission {PERMISSION} with admin consent on the app registration"
+    if status == 401:
+        # A token Graph does not take at all: most often one from another cloud's sign-in.
+        need += " (HTTP 401: check that --authority-host and --graph-endpoint name the same cloud)"
     return GraphPermissionError(
         f"Microsoft Graph refused GET {_path(url)} ({what}): fedaudit needs {need}"
     )
@@ -617,8 +657,9 @@ def collect_entra(
     started = clock()
     session = _Session(str(ca_bundle) if ca_bundle is not None else True, float(timeout))
     secrets = credential.secrets()
+    graph: _Graph | None = None
     try:
-        token, signed_in = _token(
+        token, signed_in, renew = _token(
             tenant=tenant,
             client_id=client_id,
             credential=credential,
@@ -628,8 +669,7 @@ def collect_entra(
             timeout=float(timeout),
             prompt=prompt,
         )
-        secrets = (*secrets, token)
-        graph = _Graph(session, token, graph_endpoint, float(timeout), pause)
+        graph = _Graph(session, token, graph_endpoint, float(timeout), pause, renew, [token])
         stamp = started.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         name = f"fedaudit-evidence-{stamp}-entra-{_label(tenant)}"
         partial = out / f".{name}.partial-{os.getpid()}-{_secrets.token_hex(4)}"
@@ -659,8 +699,9 @@ def collect_entra(
             shutil.rmtree(partial, ignore_errors=True)
             raise
     except FedauditError as exc:
-        # Belt and braces: no message leaves with a secret or the token in it.
-        text = _redact(str(exc), secrets)
+        # Belt and braces: no message leaves with a secret or a token in it.
+        used = graph.tokens if graph is not None else []
+        text = _redact(str(exc), (*secrets, *used))
         if text != str(exc):
             raise type(exc)(text) from None
         raise
@@ -824,6 +865,7 @@ def _manifest(
         "credential": credential.kind,
         "requests": graph.requests,
         "throttled": graph.throttled,
+        "token_renewals": graph.renewed,
     }
     if credential.kind == "client secret":
         doc["client_secret_env"] = credential.source

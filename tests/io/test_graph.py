@@ -11,6 +11,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from cryptography.hazmat.primitives import serialization
 from support.graph_server import (
@@ -455,3 +456,51 @@ def test_an_empty_federation_configuration_loads_as_a_warning_not_an_unknown_fil
     assert issue["message"].startswith(
         "Microsoft Graph returned no federation configuration for contoso.co.uk"
     )
+
+
+@pytest.mark.parametrize("entra", [{"expire_after": 2}], indirect=True)
+def test_an_expired_token_is_renewed_and_the_collection_goes_on(entra, tmp_path):
+    result = collect_entra(
+        tmp_path / "out",
+        tenant=TENANT,
+        client_id=CLIENT,
+        credential=Credential(kind="client secret", secret=SECRET),
+        authority_host=entra.url,
+        graph_endpoint=entra.url,
+        ca_bundle=entra.ca_bundle,
+    )
+    # 3 domain pages + 2 federation configurations, two requests a token: three tokens.
+    assert len(entra.issued) == 3 and result.problems == ()
+    manifest = json.loads((result.folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["token_renewals"] == 2
+    _assert_inventory_exact_evidence(result.folder)
+
+
+def _assert_inventory_exact_evidence(folder: Path) -> None:
+    evidence = fedaudit.load(folder)
+    assert len(evidence.issues) == 0
+    rows = sorted(
+        [
+            r.domain,
+            r.authentication,
+            *(None if pd.isna(v) else v for v in (r.signing_thumbprint, r.next_signing_thumbprint)),
+        ]
+        for r in evidence.domains.itertuples()
+    )
+    assert rows == EXPECTED_DOMAINS
+
+
+def test_a_401_names_the_cloud_mismatch(entra, tmp_path):
+    # Graph takes none of the tokens (as with a token from another cloud's sign-in): after the
+    # bounded renewals, one line that says what to check.
+    entra.expire_after = 0
+    with pytest.raises(GraphPermissionError, match="name the same cloud"):
+        collect_entra(
+            tmp_path / "out",
+            tenant=TENANT,
+            client_id=CLIENT,
+            credential=Credential(kind="client secret", secret=SECRET),
+            authority_host=entra.url,
+            graph_endpoint=entra.url,
+            ca_bundle=entra.ca_bundle,
+        )

@@ -70,6 +70,8 @@ class LocalEntra:
     certificate: x509.Certificate | None = None
     throttle_first: bool = False
     deny: bool = False
+    #: Graph requests a token is good for (then 401 InvalidAuthenticationToken, "expired").
+    expire_after: int | None = None
     device_user: str = "auditor@contoso.com"
     log: list[Request] = field(default_factory=list)
     issued: list[str] = field(default_factory=list)
@@ -85,6 +87,7 @@ class LocalEntra:
         leaf.configure_cert(context)
         self._lock = threading.Lock()
         self._throttled = False
+        self._uses: dict[str, int] = {}
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -289,6 +292,20 @@ class LocalEntra:
                     "error": {
                         "code": "InvalidAuthenticationToken",
                         "message": "Access token is empty.",
+                    }
+                },
+            )
+        with self._lock:
+            used = self._uses.get(auth[7:], 0) + 1
+            self._uses[auth[7:]] = used
+        if self.expire_after is not None and used > self.expire_after:
+            return _json(
+                h,
+                401,
+                {
+                    "error": {
+                        "code": "InvalidAuthenticationToken",
+                        "message": "Lifetime validation failed, the token is expired.",
                     }
                 },
             )
