@@ -504,3 +504,20 @@ def test_a_401_names_the_cloud_mismatch(entra, tmp_path):
             graph_endpoint=entra.url,
             ca_bundle=entra.ca_bundle,
         )
+
+
+def test_the_docs_use_only_real_flags_and_name_the_permission() -> None:
+    from fedaudit.cli import build_parser
+
+    root = Path(__file__).resolve().parents[2]
+    doc = (root / "docs" / "entra-collect.md").read_text(encoding="utf-8")
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    collect = sub.choices["collect"]
+    entra = next(a for a in collect._actions if a.dest == "source").choices["entra"]
+    known = {o for a in entra._actions for o in a.option_strings}
+    used = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", doc.split("## The app registration")[0]))
+    assert used and used <= known, used - known
+    assert "Domain.Read.All" in doc and "instance_discovery=False" in doc and "http_client=" in doc
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert "docs/entra-collect.md" in readme and "fedaudit collect entra" in readme
