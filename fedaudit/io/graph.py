@@ -645,13 +645,7 @@ def collect_entra(
     if ca_bundle is not None and not Path(ca_bundle).is_file():
         raise UsageError(f"--ca-bundle {ca_bundle}: no such file")
     out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(
-            f"{out}: cannot create the output folder ({exc.strerror or exc})"
-        ) from None
-    if not out.is_dir():
+    if out.exists() and not out.is_dir():
         raise UsageError(f"{out}: not a folder")
 
     started = clock()
@@ -670,6 +664,13 @@ def collect_entra(
             prompt=prompt,
         )
         graph = _Graph(session, token, graph_endpoint, float(timeout), pause, renew, [token])
+        # Only now, signed in, is anything created under --out.
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(
+                f"{out}: cannot create the output folder ({exc.strerror or exc})"
+            ) from None
         stamp = started.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         name = f"fedaudit-evidence-{stamp}-entra-{_label(tenant)}"
         partial = out / f".{name}.partial-{os.getpid()}-{_secrets.token_hex(4)}"
