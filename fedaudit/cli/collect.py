@@ -6,6 +6,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+from fedaudit.io.graph import (
+    DEFAULT_AUTHORITY_HOST,
+    DEFAULT_GRAPH_ENDPOINT,
+    Credential,
+    collect_entra,
+)
+
 __all__ = ["register"]
 
 EPILOG = """\
@@ -90,9 +97,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="Microsoft Graph root (default https://graph.microsoft.com)",
     )
-    p.add_argument(
-        "--ca-bundle", metavar="FILE", help="PEM file of CA certificates to trust for both hosts"
-    )
+    p.add_argument("--ca-bundle", metavar="FILE", help="PEM file of CA certificates to trust for both hosts")
     p.add_argument(
         "--timeout",
         type=float,
@@ -116,13 +121,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_entra(args: argparse.Namespace) -> int:
-    from fedaudit.io.graph import (
-        DEFAULT_AUTHORITY_HOST,
-        DEFAULT_GRAPH_ENDPOINT,
-        Credential,
-        collect_entra,
-    )
-
     if args.client_secret_env:
         credential = Credential.from_secret_env(args.client_secret_env)
     elif args.certificate:

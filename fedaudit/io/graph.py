@@ -41,6 +41,7 @@ import re
 import secrets as _secrets
 import shutil
 import socket
+import ssl
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -49,7 +50,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import msal
 import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from fedaudit._version import __version__
 from fedaudit.errors import FedauditError, FetchError, UsageError
@@ -84,9 +89,10 @@ MAX_BODY_BYTES = 50 * 1024 * 1024
 MAX_PAGES = 10_000
 
 _RETRY_STATUS = (429, 503)
-_DNS_NAME = re.compile(
-    r"(?=.{1,253}\Z)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*\Z"
-)
+HTTP_OK = 200
+HTTP_UNAUTHORIZED = 401
+_REFUSED_STATUS = (401, 403)
+_DNS_NAME = re.compile(r"(?=.{1,253}\Z)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*\Z")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _SAFE_TOKEN = re.compile(r"[A-Za-z0-9_.-]{1,80}\Z")
 _PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n.*?-----END \1-----", re.S)
@@ -124,19 +130,12 @@ class Credential:
             raise UsageError(f"client secret environment variable: {name!r} is not a variable name")
         value = (os.environ if environ is None else environ).get(name)
         if value is None or not value.strip():
-            raise UsageError(
-                f"the environment variable {name} that should hold the client secret "
-                "is not set or empty"
-            )
+            raise UsageError(f"the environment variable {name} that should hold the client secret is not set or empty")
         return cls(kind="client secret", secret=value.strip(), source=name)
 
     @classmethod
     def from_certificate_file(cls, path: str | os.PathLike[str]) -> Credential:
         """A PEM file holding the app's certificate and its (unencrypted) RSA private key."""
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
-        from cryptography.hazmat.primitives.asymmetric import rsa
-
         p = Path(path)
         try:
             data = p.read_bytes()
@@ -152,9 +151,7 @@ class Credential:
                 f"--certificate {p}: expected a PEM file with the certificate and its private key "
                 f"(found {len(certs)} certificate(s), {len(keys)} private key(s))"
             )
-        if any(b"ENCRYPTED" in k.split(b"\n", 1)[0] for k in keys) or any(
-            b"Proc-Type: 4,ENCRYPTED" in k for k in keys
-        ):
+        if any(b"ENCRYPTED" in k.split(b"\n", 1)[0] for k in keys) or any(b"Proc-Type: 4,ENCRYPTED" in k for k in keys):
             raise UsageError(
                 f"--certificate {p}: the private key is encrypted; give a PEM file with an "
                 "unencrypted key, readable only by the account that runs fedaudit"
@@ -165,8 +162,7 @@ class Credential:
             raise UsageError(f"--certificate {p}: the private key cannot be read") from None
         if not isinstance(key, rsa.RSAPrivateKey):
             raise UsageError(
-                f"--certificate {p}: the private key is not RSA "
-                "(Entra ID client assertions are RSA-signed)"
+                f"--certificate {p}: the private key is not RSA (Entra ID client assertions are RSA-signed)"
             )
         public = key.public_key().public_numbers()
         chosen = None
@@ -180,9 +176,7 @@ class Credential:
                 chosen = cert
                 break
         if chosen is None:
-            raise UsageError(
-                f"--certificate {p}: no certificate in the file matches its private key"
-            )
+            raise UsageError(f"--certificate {p}: no certificate in the file matches its private key")
         key_pem = key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
@@ -192,7 +186,7 @@ class Credential:
             kind="certificate",
             private_key_pem=key_pem,
             certificate_pem=chosen.public_bytes(serialization.Encoding.PEM).decode("ascii"),
-            thumbprint=chosen.fingerprint(hashes.SHA1()).hex().upper(),  # noqa: S303 - an identifier, as Entra shows it
+            thumbprint=chosen.fingerprint(hashes.SHA1()).hex().upper(),  # an identifier, as Entra shows it
             sha256=chosen.fingerprint(hashes.SHA256()).hex().upper(),
             source=str(p),
         )
@@ -200,6 +194,14 @@ class Credential:
     @classmethod
     def device_code(cls) -> Credential:
         return cls(kind="device code")
+
+    def msal_credential(self) -> str | dict[str, str] | None:
+        """``client_credential=`` for msal's ConfidentialClientApplication."""
+        if self.kind == "certificate" and self.private_key_pem and self.certificate_pem:
+            # {"private_key", "public_certificate"}: msal signs the assertion PS256 with the
+            # certificate's SHA-256 thumbprint (x5t#S256) and sends x5c.
+            return {"private_key": self.private_key_pem, "public_certificate": self.certificate_pem}
+        return self.secret
 
     def secrets(self) -> tuple[str, ...]:
         return tuple(s for s in (self.secret, self.private_key_pem) if s)
@@ -235,9 +237,7 @@ def normalise_endpoint(value: str, option: str) -> str:
     if parts.scheme.lower() != "https" or not parts.hostname:
         raise UsageError(f"{option}: {value!r} must be an https:// URL with a host name")
     if parts.path or parts.query or parts.fragment or parts.username or parts.password:
-        raise UsageError(
-            f"{option}: {value!r}: give the host only, e.g. https://graph.microsoft.us"
-        )
+        raise UsageError(f"{option}: {value!r}: give the host only, e.g. https://graph.microsoft.us")
     host = parts.hostname.lower()
     if ":" in host:
         host = f"[{host}]"
@@ -260,9 +260,7 @@ class _Session(requests.Session):
         self._timeout = timeout
         self.headers.update({"User-Agent": USER_AGENT})
 
-    def request(
-        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
-    ) -> requests.Response:  # type: ignore[override]
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs["verify"] = self._verify
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = (self._timeout, self._timeout)
@@ -271,8 +269,6 @@ class _Session(requests.Session):
 
 def _describe(exc: BaseException, timeout: float) -> str:
     """One line for a network failure (never the request: its headers hold the token)."""
-    import ssl
-
     chain: list[BaseException] = []
     todo: list[BaseException] = [exc]
     while todo and len(chain) < 20:
@@ -287,9 +283,7 @@ def _describe(exc: BaseException, timeout: float) -> str:
         ]
     for item in chain:
         if isinstance(item, ssl.SSLCertVerificationError):
-            return _one_line(
-                f"TLS certificate verification failed: {item.verify_message or item.reason}"
-            )
+            return _one_line(f"TLS certificate verification failed: {item.verify_message or item.reason}")
     if isinstance(exc, requests.exceptions.SSLError):
         return "TLS handshake failed"
     if isinstance(exc, requests.exceptions.ConnectTimeout):
@@ -323,8 +317,6 @@ def _token(
     """An access token for Graph, what the manifest may say about the sign-in (never the token
     itself), and for an app credential a function that gets a fresh token (a thousand-domain
     tenant under throttling can outlast the first one)."""
-    import msal
-
     authority = f"{authority_host}/{tenant}"
     secrets = credential.secrets()
     # instance_discovery=False: msal otherwise asks login.microsoftonline.com whether a host it
@@ -345,9 +337,7 @@ def _token(
         except FedauditError:
             raise
         except requests.RequestException as exc:
-            raise FetchError(
-                f"cannot reach the authority {authority_host}: {_describe(exc, timeout)}"
-            ) from None
+            raise FetchError(f"cannot reach the authority {authority_host}: {_describe(exc, timeout)}") from None
         except ValueError as exc:
             status = re.search(r"HTTP status: (\d{3})", str(exc))
             if "OIDC Discovery" in str(exc) or "openid" in str(exc).lower():
@@ -358,9 +348,7 @@ def _token(
                 ) from None
             raise FetchError(_one_line(_redact(f"sign-in failed: {exc}", secrets))) from None
         except Exception as exc:  # anything else msal raises
-            raise FetchError(
-                _one_line(_redact(f"sign-in failed: {type(exc).__name__}: {exc}", secrets))
-            ) from None
+            raise FetchError(_one_line(_redact(f"sign-in failed: {type(exc).__name__}: {exc}", secrets))) from None
 
     def checked(result: Any) -> dict[str, Any]:
         if not isinstance(result, dict) or not result.get("access_token"):
@@ -373,25 +361,14 @@ def _token(
         # Delegated: the permission itself, on this cloud's Graph resource.
         flow = guarded(lambda: app.initiate_device_flow(scopes=[f"{graph_endpoint}/{PERMISSION}"]))
         if not isinstance(flow, dict) or "user_code" not in flow:
-            raise FetchError(
-                f"the device code sign-in could not start: {_token_error(flow, secrets)}"
-            )
+            raise FetchError(f"the device code sign-in could not start: {_token_error(flow, secrets)}")
         if prompt is not None:
             prompt(_one_line(str(flow.get("message") or ""), 400))
         result = checked(guarded(lambda: app.acquire_token_by_device_flow(flow)))
     else:
-        client_credential: Any = credential.secret
-        if credential.kind == "certificate":
-            # {"private_key", "public_certificate"}: msal signs the assertion PS256 with the
-            # certificate's SHA-256 thumbprint (x5t#S256) and sends x5c.
-            client_credential = {
-                "private_key": credential.private_key_pem,
-                "public_certificate": credential.certificate_pem,
-            }
+        client_credential = credential.msal_credential()
         app = guarded(
-            lambda: msal.ConfidentialClientApplication(
-                client_id, client_credential=client_credential, **options
-            )
+            lambda: msal.ConfidentialClientApplication(client_id, client_credential=client_credential, **options)
         )
         # Application permission: the resource's .default scope (what was consented).
         scopes = [f"{graph_endpoint}/.default"]
@@ -418,7 +395,7 @@ def _token_error(result: Any, secrets: tuple[str, ...]) -> str:
         return "no answer"
     error = str(result.get("error") or "unknown error")
     description = str(result.get("error_description") or "")
-    first = description.split("\r\n")[0].split(" Trace ID:")[0]
+    first = description.split("\r\n", 1)[0].split(" Trace ID:", 1)[0]
     text = error if not first else f"{error}: {first}"
     hint = ""
     if error in ("invalid_client", "unauthorized_client"):
@@ -469,11 +446,10 @@ class _Graph:
                     attempt += 1
                     continue
                 raise FetchError(
-                    f"Microsoft Graph {_path(url)}: {_describe(exc, self.timeout)} "
-                    f"({attempt + 1} attempts)"
+                    f"Microsoft Graph {_path(url)}: {_describe(exc, self.timeout)} ({attempt + 1} attempts)"
                 ) from None
             if (
-                response.status_code == 401
+                response.status_code == HTTP_UNAUTHORIZED
                 and self.renew is not None
                 and self.renewed < MAX_RENEWALS
                 and _graph_error_code(body) == "InvalidAuthenticationToken"
@@ -499,8 +475,7 @@ def _read_capped(response: requests.Response) -> bytes:
         total += len(chunk)
         if total > MAX_BODY_BYTES:
             raise FetchError(
-                f"Microsoft Graph {_path(response.url)}: answer larger than "
-                f"{MAX_BODY_BYTES} bytes, refused"
+                f"Microsoft Graph {_path(response.url)}: answer larger than {MAX_BODY_BYTES} bytes, refused"
             )
         chunks.append(chunk)
     return b"".join(chunks)
@@ -553,12 +528,10 @@ def _refused(status: int, url: str, body: bytes, credential: Credential) -> Grap
         )
     else:
         need = f"the application permission {PERMISSION} with admin consent on the app registration"
-    if status == 401:
+    if status == HTTP_UNAUTHORIZED:
         # A token Graph does not take at all: most often one from another cloud's sign-in.
         need += " (HTTP 401: check that --authority-host and --graph-endpoint name the same cloud)"
-    return GraphPermissionError(
-        f"Microsoft Graph refused GET {_path(url)} ({what}): fedaudit needs {need}"
-    )
+    return GraphPermissionError(f"Microsoft Graph refused GET {_path(url)} ({what}): fedaudit needs {need}")
 
 
 def _json_object(body: bytes, url: str) -> dict[str, Any]:
@@ -607,9 +580,7 @@ def _check_identifier(value: str, option: str) -> str:
     # A tenant is a GUID or a domain name (contoso.onmicrosoft.com); a client id a GUID. Both
     # become part of a URL, so nothing else is let through.
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]{0,252}", text):
-        raise UsageError(
-            f"{option}: {value!r} is not a tenant/application id (a GUID or a domain name)"
-        )
+        raise UsageError(f"{option}: {value!r} is not a tenant/application id (a GUID or a domain name)")
     return text
 
 
@@ -668,9 +639,7 @@ def collect_entra(
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise UsageError(
-                f"{out}: cannot create the output folder ({exc.strerror or exc})"
-            ) from None
+            raise UsageError(f"{out}: cannot create the output folder ({exc.strerror or exc})") from None
         stamp = started.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         name = f"fedaudit-evidence-{stamp}-entra-{_label(tenant)}"
         partial = out / f".{name}.partial-{os.getpid()}-{_secrets.token_hex(4)}"
@@ -718,56 +687,72 @@ def collect_entra(
     )
 
 
-def _collect(
-    graph: _Graph, folder: Path, credential: Credential
-) -> tuple[list[dict[str, Any]], list[dict[str, str]], tuple[int, int]]:
-    files: list[dict[str, Any]] = []
-    problems: list[dict[str, str]] = []
+@dataclass
+class _Collection:
+    """One collection's requests and what they left in ``folder``."""
 
-    def keep(name: str, body: bytes, command: str) -> None:
-        (folder / name).write_bytes(body)  # exactly as received
-        files.append({"name": name, "command": command})
+    graph: _Graph
+    folder: Path
+    credential: Credential
+    files: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[dict[str, str]] = field(default_factory=list)
+    federated: dict[str, str] = field(default_factory=dict)  # lower-case id -> id as Graph wrote it
+    domains: int = 0
 
-    # GET /domains, every page (https://learn.microsoft.com/en-us/graph/paging): the nextLink is
-    # followed only while it stays on the Graph endpoint, so a hostile answer cannot send the
-    # token to another host.
-    url = f"{graph.endpoint}/v1.0/domains"
-    seen: set[str] = set()
-    federated: dict[str, str] = {}
-    domains = 0
-    page = 1
-    while url:
-        if page > MAX_PAGES:
-            raise FetchError(f"Microsoft Graph /v1.0/domains: more than {MAX_PAGES} pages, stopped")
-        seen.add(url)
-        status, body, _ = graph.get(url)
-        if status in (401, 403):
-            raise _refused(status, url, body, credential)
-        if status != 200:
+    def keep(self, name: str, body: bytes, command: str) -> None:
+        (self.folder / name).write_bytes(body)  # exactly as received
+        self.files.append({"name": name, "command": command})
+
+    def ok_or_raise(self, status: int, url: str, body: bytes) -> None:
+        if status in _REFUSED_STATUS:
+            raise _refused(status, url, body, self.credential)
+        if status != HTTP_OK:
             code = _graph_error_code(body)
-            raise FetchError(
-                f"Microsoft Graph GET {_path(url)}: HTTP {status}" + (f" {code}" if code else "")
+            raise FetchError(f"Microsoft Graph GET {_path(url)}: HTTP {status}" + (f" {code}" if code else ""))
+
+    def read_domains(self) -> None:
+        """GET /domains, every page (https://learn.microsoft.com/en-us/graph/paging). A nextLink
+        is followed only while it stays on the Graph endpoint, so that a hostile answer cannot
+        send the token to another host, and never twice."""
+        endpoint = self.graph.endpoint
+        url: str = f"{endpoint}/v1.0/domains"
+        seen: set[str] = set()
+        for page in range(1, MAX_PAGES + 1):
+            seen.add(url)
+            status, body, _ = self.graph.get(url)
+            self.ok_or_raise(status, url, body)
+            doc = _json_object(body, url)
+            values = doc.get("value")
+            if not isinstance(values, list):
+                raise FetchError(f"Microsoft Graph GET {_path(url)}: the answer has no 'value' list of domains")
+            first = page == 1
+            self.keep(
+                "Get-MgDomain.json" if first else f"Get-MgDomain.page{page}.json",
+                body,
+                "GET v1.0/domains" if first else f"GET {url}",
             )
-        doc = _json_object(body, url)
-        values = doc.get("value")
-        if not isinstance(values, list):
-            raise FetchError(
-                f"Microsoft Graph GET {_path(url)}: the answer has no 'value' list of domains"
-            )
-        keep(
-            "Get-MgDomain.json" if page == 1 else f"Get-MgDomain.page{page}.json",
-            body,
-            "GET v1.0/domains" if page == 1 else f"GET {url}",
-        )
+            self.note_domains(values)
+            link = doc.get("@odata.nextLink")
+            if link is None:
+                return
+            if not isinstance(link, str) or not link.startswith(endpoint + "/") or link in seen:
+                raise FetchError(
+                    f"Microsoft Graph GET {_path(url)}: @odata.nextLink {_one_line(str(link), 120)!s} "
+                    f"is not a new URL on {endpoint}; refused"
+                )
+            url = link
+        raise FetchError(f"Microsoft Graph /v1.0/domains: more than {MAX_PAGES} pages, stopped")
+
+    def note_domains(self, values: list[Any]) -> None:
         for entry in values:
             if not isinstance(entry, dict):
                 continue
-            domains += 1
+            self.domains += 1
             ident, auth = entry.get("id"), entry.get("authenticationType")
             if not (isinstance(auth, str) and auth.lower() == "federated"):
                 continue
             if not isinstance(ident, str) or not _DNS_NAME.match(ident):
-                problems.append(
+                self.problems.append(
                     {
                         "Step": "Graph",
                         "Message": f"a Federated domain with id {_one_line(repr(ident), 120)} "
@@ -775,41 +760,35 @@ def _collect(
                     }
                 )
                 continue
-            federated.setdefault(ident.lower(), ident)
-        link = doc.get("@odata.nextLink")
-        if link is None:
-            break
-        if not isinstance(link, str) or not link.startswith(graph.endpoint + "/") or link in seen:
-            raise FetchError(
-                f"Microsoft Graph GET {_path(url)}: @odata.nextLink {_one_line(str(link), 120)!s} "
-                f"is not a new URL on {graph.endpoint}; refused"
-            )
-        url = link
-        page += 1
+            self.federated.setdefault(ident.lower(), ident)
 
-    # GET /domains/{id}/federationConfiguration for each federated domain.
-    for ident in federated.values():
-        request = f"v1.0/domains/{quote(ident, safe='')}/federationConfiguration"
-        url = f"{graph.endpoint}/{request}"
-        status, body, _ = graph.get(url)
-        if status in (401, 403):
-            raise _refused(status, url, body, credential)
-        if status != 200:
-            code = _graph_error_code(body)
-            problems.append(
-                {
-                    "Step": f"Graph {ident}",
-                    "Message": f"GET {request}: HTTP {status}" + (f" {code}" if code else ""),
-                }
-            )
-            continue
-        try:
-            _json_object(body, url)
-        except FetchError as exc:
-            problems.append({"Step": f"Graph {ident}", "Message": str(exc)})
-            continue
-        keep(f"Get-MgDomainFederationConfiguration.{ident}.json", body, f"GET {request}")
-    return files, problems, (domains, len(federated))
+    def read_federation(self) -> None:
+        """GET /domains/{id}/federationConfiguration for each federated domain; an answer other
+        than 200/401/403 is a problem of that domain, and the others go on."""
+        for ident in self.federated.values():
+            request = f"v1.0/domains/{quote(ident, safe='')}/federationConfiguration"
+            url = f"{self.graph.endpoint}/{request}"
+            status, body, _ = self.graph.get(url)
+            if status in _REFUSED_STATUS:
+                raise _refused(status, url, body, self.credential)
+            try:
+                if status != HTTP_OK:
+                    code = _graph_error_code(body)
+                    raise FetchError(f"GET {request}: HTTP {status}" + (f" {code}" if code else ""))
+                _json_object(body, url)
+            except FetchError as exc:
+                self.problems.append({"Step": f"Graph {ident}", "Message": str(exc)})
+                continue
+            self.keep(f"Get-MgDomainFederationConfiguration.{ident}.json", body, f"GET {request}")
+
+
+def _collect(
+    graph: _Graph, folder: Path, credential: Credential
+) -> tuple[list[dict[str, Any]], list[dict[str, str]], tuple[int, int]]:
+    run = _Collection(graph, folder, credential)
+    run.read_domains()
+    run.read_federation()
+    return run.files, run.problems, (run.domains, len(run.federated))
 
 
 def _sha256(path: Path) -> str:
@@ -832,8 +811,6 @@ def _manifest(
     signed_in: dict[str, Any],
 ) -> dict[str, Any]:
     """The keys of Collect-FedauditEvidence.ps1's manifest, in its order, then ours."""
-    import msal
-
     entries = []
     for f in files:
         path = folder / f["name"]

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from fedaudit.errors import ConfigError, UsageError
+from fedaudit.io.graph import normalise_endpoint
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -401,8 +402,6 @@ class _Validator:
                 f"{secret_env!r} is not an environment variable name (the secret itself never goes in this file)",
             )
         certificate = self.path(cert_text, where, "certificate", folder_ok=False, file_ok=True) if cert_text else None
-        from fedaudit.io.graph import normalise_endpoint
-
         hosts: dict[str, str] = {}
         for key, default in (("authority_host", "https://login.microsoftonline.com"), ("graph_endpoint", "https://graph.microsoft.com")):
             value = self.string(table, key, where, default=default)

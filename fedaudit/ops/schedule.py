@@ -38,16 +38,17 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from fedaudit.ops import history
-from fedaudit.ops.config import AuditConfig, Config
-from fedaudit.errors import FedauditError
-from fedaudit.engine.waivers import AcceptedException, load_exceptions
-from fedaudit.io.fetch import fetch_all
-from fedaudit.reporting.render import report
-from fedaudit.evidence.load import load
-from fedaudit.metadata import discover_metadata_urls
 from fedaudit.engine.core import AuditResult
 from fedaudit.engine.core import audit as run_audit
+from fedaudit.engine.waivers import AcceptedException, load_exceptions
+from fedaudit.errors import FedauditError
+from fedaudit.evidence.load import load
+from fedaudit.io.fetch import fetch_all
+from fedaudit.io.graph import Credential, collect_entra
+from fedaudit.metadata import discover_metadata_urls
+from fedaudit.ops import history
+from fedaudit.ops.config import AuditConfig, Config
+from fedaudit.reporting.render import report
 from fedaudit.reporting.siem import finding_records, to_ocsf, write_jsonl
 from fedaudit.io.clock import Clock, system_clock
 
@@ -220,8 +221,6 @@ def _execute(
 def _collect_entra(audit: AuditConfig, evidence_dir: Path, say: Progress) -> None:
     """``fedaudit collect entra`` for this audit, into its evidence folder (a failure, such as a
     missing permission, fails the run: an audit without Entra's side would judge half the estate)."""
-    from fedaudit.io.graph import Credential, collect_entra
-
     entra = audit.entra
     assert entra is not None
     if entra.certificate is not None:
