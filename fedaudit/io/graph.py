@@ -24,8 +24,8 @@ Secrets: the client secret, the private key, the signed client assertion and the
 live only in memory. They are never written, logged or put into an exception message: every
 message this module builds passes through :func:`_redact` with the secrets of the run.
 
-Like :mod:`fedaudit.fetch`, this IO module reads the clock (the folder's stamp, ``started`` and
-``finished``) unless a ``now`` callable is given.
+The folder's stamp, ``started`` and ``finished`` come from the ``clock`` argument
+(:func:`fedaudit.io.clock.system_clock` unless the caller decides what "now" is).
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from fedaudit._version import __version__
 from fedaudit.errors import FedauditError, FetchError, UsageError
+from fedaudit.io.clock import Clock, system_clock
 
 __all__ = [
     "DEFAULT_AUTHORITY_HOST",
@@ -413,6 +414,7 @@ class _Graph:
     endpoint: str
     timeout: float
     sleep: Callable[[float], None]
+    clock: Clock = system_clock
     renew: Callable[[], str] | None = None
     #: Every token used, for redaction (``collect_entra``'s safety net).
     tokens: list[str] = field(default_factory=list)
@@ -461,7 +463,7 @@ class _Graph:
                 continue
             if response.status_code in _RETRY_STATUS and attempt < MAX_RETRIES:
                 self.throttled += 1
-                wait = _retry_after(response.headers.get("Retry-After"))
+                wait = _retry_after(response.headers.get("Retry-After"), self.clock())
                 self.sleep(min(wait if wait is not None else 2.0**attempt, MAX_RETRY_WAIT))
                 attempt += 1
                 continue
@@ -481,7 +483,7 @@ def _read_capped(response: requests.Response) -> bytes:
     return b"".join(chunks)
 
 
-def _retry_after(value: str | None) -> float | None:
+def _retry_after(value: str | None, now: dt.datetime) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
     if not value:
         return None
@@ -494,7 +496,7 @@ def _retry_after(value: str | None) -> float | None:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.timezone.utc)
-    return max(0.0, (when - dt.datetime.now(dt.timezone.utc)).total_seconds())
+    return max(0.0, (when - now).total_seconds())
 
 
 def _path(url: str) -> str:
@@ -595,7 +597,7 @@ def collect_entra(
     ca_bundle: str | os.PathLike[str] | None = None,
     timeout: float = 30.0,
     prompt: Callable[[str], None] | None = None,
-    now: Callable[[], dt.datetime] | None = None,
+    clock: Clock = system_clock,
     sleep: Callable[[float], None] | None = None,
 ) -> CollectResult:
     """Collect Entra ID's domains and federation configuration into a new folder under ``out_dir``.
@@ -605,7 +607,6 @@ def collect_entra(
     left under ``out_dir`` then. A federated domain whose configuration cannot be read (other
     than 401/403) is a problem in the manifest (the loader reports it) and the others go on.
     """
-    clock = now or (lambda: dt.datetime.now(dt.timezone.utc))
     pause = sleep or time.sleep
     tenant = _check_identifier(tenant, "--tenant")
     client_id = _check_identifier(client_id, "--client-id")
@@ -634,7 +635,7 @@ def collect_entra(
             timeout=float(timeout),
             prompt=prompt,
         )
-        graph = _Graph(session, token, graph_endpoint, float(timeout), pause, renew, [token])
+        graph = _Graph(session, token, graph_endpoint, float(timeout), pause, clock, renew, [token])
         # Only now, signed in, is anything created under --out.
         try:
             out.mkdir(parents=True, exist_ok=True)

@@ -175,7 +175,7 @@ def _execute(
         say(f"{audit.name}: {len(urls)} metadata URL(s) after discovery")
     inputs: list[str] = [str(p) for p in (*audit.exports, *audit.metadata_files)]
     if audit.entra is not None:
-        _collect_entra(audit, evidence_dir, say)
+        _collect_entra(audit, evidence_dir, say, clock)
         inputs.append(str(evidence_dir))
     if urls:
         evidence_dir.mkdir(parents=True, exist_ok=True)
@@ -218,7 +218,7 @@ def _execute(
     return AuditRun(audit.name, run_id, "complete", exit_code, Path(rr.html), counts)
 
 
-def _collect_entra(audit: AuditConfig, evidence_dir: Path, say: Progress) -> None:
+def _collect_entra(audit: AuditConfig, evidence_dir: Path, say: Progress, clock: Clock) -> None:
     """``fedaudit collect entra`` for this audit, into its evidence folder (a failure, such as a
     missing permission, fails the run: an audit without Entra's side would judge half the estate)."""
     entra = audit.entra
@@ -238,6 +238,7 @@ def _collect_entra(audit: AuditConfig, evidence_dir: Path, say: Progress) -> Non
         graph_endpoint=entra.graph_endpoint,
         ca_bundle=audit.ca_bundle,
         timeout=entra.timeout,
+        clock=clock,
     )
     say(
         f"{audit.name}: collected {result.domains} domain(s), {result.federated} federated, into {result.folder.name}"

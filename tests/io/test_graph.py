@@ -371,7 +371,7 @@ def test_two_runs_in_the_same_second_never_share_a_folder(entra, tmp_path):
         authority_host=entra.url,
         graph_endpoint=entra.url,
         ca_bundle=entra.ca_bundle,
-        now=lambda: fixed,
+        clock=lambda: fixed,
     )
     first = collect_entra(tmp_path, **kwargs)
     second = collect_entra(tmp_path, **kwargs)
