@@ -170,13 +170,15 @@ def _execute(
 
     exceptions = load_exceptions(audit.exceptions) if audit.exceptions else []
     urls = list(audit.metadata)
-    if audit.discover:
-        urls += [u for u in _discovered_urls(audit) if u not in urls]
-        say(f"{audit.name}: {len(urls)} metadata URL(s) after discovery")
     inputs: list[str] = [str(p) for p in (*audit.exports, *audit.metadata_files)]
+    entra_folder: list[Path] = []
     if audit.entra is not None:
-        _collect_entra(audit, evidence_dir, say, clock)
+        # First, so that discovery also sees the sign-in URIs Entra ID holds for each domain.
+        entra_folder.append(_collect_entra(audit, evidence_dir, say, clock))
         inputs.append(str(evidence_dir))
+    if audit.discover:
+        urls += [u for u in _discovered_urls(audit, entra_folder) if u not in urls]
+        say(f"{audit.name}: {len(urls)} metadata URL(s) after discovery")
     if urls:
         evidence_dir.mkdir(parents=True, exist_ok=True)
         say(f"{audit.name}: fetching {len(urls)} metadata document(s)")
@@ -218,7 +220,7 @@ def _execute(
     return AuditRun(audit.name, run_id, "complete", exit_code, Path(rr.html), counts)
 
 
-def _collect_entra(audit: AuditConfig, evidence_dir: Path, say: Progress, clock: Clock) -> None:
+def _collect_entra(audit: AuditConfig, evidence_dir: Path, say: Progress, clock: Clock) -> Path:
     """``fedaudit collect entra`` for this audit, into its evidence folder (a failure, such as a
     missing permission, fails the run: an audit without Entra's side would judge half the estate)."""
     entra = audit.entra
@@ -244,16 +246,20 @@ def _collect_entra(audit: AuditConfig, evidence_dir: Path, say: Progress, clock:
         f"{audit.name}: collected {result.domains} domain(s), {result.federated} federated, into {result.folder.name}"
         + (f" ({len(result.problems)} problem(s) in its manifest)" if result.problems else "")
     )
+    return result.folder
 
 
 def _run_started(db_path: Path, run_id: int) -> dt.datetime:
     return history.run_info(db_path, run_id)["started"].to_pydatetime()
 
 
-def _discovered_urls(audit: AuditConfig) -> list[str]:
-    """Metadata URLs the exports point at (farm host names, Entra sign-in URIs): a first load."""
-
-    evidence = load(*audit.exports, culture=audit.culture)
+def _discovered_urls(audit: AuditConfig, collected: list[Path]) -> list[str]:
+    """Metadata URLs the exports (and the Entra folder ``collected`` this run) point at (farm host
+    names, Entra sign-in URIs): a first load."""
+    paths = [*audit.exports, *collected]
+    if not paths:
+        return []
+    evidence = load(*paths, culture=audit.culture)
     found = discover_metadata_urls(evidence)
     return list(dict.fromkeys(str(u) for u in found["url"].dropna()))
 

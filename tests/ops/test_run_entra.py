@@ -210,3 +210,44 @@ def test_entra_table_is_validated(tmp_path) -> None:
     ]:
         with pytest.raises(ConfigError, match=message):
             _parse(body, tmp_path)
+
+
+@pytest.mark.slow
+def test_an_entra_only_audit_discovers_the_metadata_entra_points_at(entra, tmp_path, monkeypatch) -> None:
+    """No exports: Entra's federation configuration names the IdP's sign-in host, so discovery
+    (which runs after the collection) fetches that host's federation metadata as evidence."""
+    # Only loopback in tests: one federated domain, whose every URI names the local server.
+    host = f"127.0.0.1:{entra.port}".encode()
+    entra.federation = {"contoso.com": federation_bodies()["contoso.com"].replace(b"fs.contoso.com", host)}
+    for page in entra.domain_pages:
+        for d in page:
+            if d["id"] != "contoso.com":
+                d["authenticationType"] = "Managed"
+    entra._render_pages()
+    monkeypatch.setenv("FEDAUDIT_GRAPH_SECRET", SECRET)
+    cfg = tmp_path / "fedaudit.toml"
+    cfg.write_text(
+        textwrap.dedent(
+            f"""\
+            [[audit]]
+            name = "entra-only"
+            discover = true
+            ca_bundle = "{entra.ca_bundle.name}"
+            fail_on = "none"
+
+            [audit.entra]
+            tenant = "{TENANT}"
+            client_id = "{CLIENT}"
+            client_secret_env = "FEDAUDIT_GRAPH_SECRET"
+            authority_host = "{entra.url}"
+            graph_endpoint = "{entra.url}"
+            """
+        ),
+        encoding="utf-8",
+    )
+    assert main(["run", "--config", str(cfg), "--as-of", "2026-11-27"]) == 0
+    (run,) = history.runs(tmp_path / "audits" / history.DB_NAME).to_dict(orient="records")
+    assert run["status"] == "complete"
+    sidecars = [json.loads(p.read_text(encoding="utf-8")) for p in Path(run["evidence_path"]).glob("*.fetch.json")]
+    assert [s["url"] for s in sidecars] == [f"{entra.url}/federationmetadata/2007-06/federationmetadata.xml"]
+    assert any(r.path == "/federationmetadata/2007-06/federationmetadata.xml" for r in entra.log)
