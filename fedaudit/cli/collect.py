@@ -4,8 +4,10 @@ into a new, hashed evidence folder (see docs/entra-collect.md)."""
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 
+from fedaudit.io.clock import system_clock
 from fedaudit.io.graph import (
     DEFAULT_AUTHORITY_HOST,
     DEFAULT_GRAPH_ENDPOINT,
@@ -14,6 +16,9 @@ from fedaudit.io.graph import (
 )
 
 __all__ = ["register"]
+
+#: Warn when the app certificate given to --certificate expires sooner than this.
+CERTIFICATE_WARNING = dt.timedelta(days=30)
 
 EPILOG = """\
 examples:
@@ -125,6 +130,13 @@ def run_entra(args: argparse.Namespace) -> int:
         credential = Credential.from_secret_env(args.client_secret_env)
     elif args.certificate:
         credential = Credential.from_certificate_file(args.certificate)
+        if credential.not_after is not None:
+            left = credential.not_after - system_clock()
+            if dt.timedelta(0) < left <= CERTIFICATE_WARNING:
+                sys.stderr.write(
+                    f"fedaudit: warning: the app certificate {credential.thumbprint} expires on "
+                    f"{credential.not_after:%Y-%m-%d} ({left.days} day(s)): renew it before scheduled runs fail\n"
+                )
     else:
         credential = Credential.device_code()
 

@@ -121,6 +121,7 @@ class Credential:
     #: SHA-1 and SHA-256 of the client certificate (public; the app registration lists them).
     thumbprint: str | None = None
     sha256: str | None = None
+    not_after: dt.datetime | None = None  # the client certificate's expiry (UTC)
     source: str | None = None  # the environment variable or the file the credential came from
 
     @classmethod
@@ -189,6 +190,7 @@ class Credential:
             certificate_pem=chosen.public_bytes(serialization.Encoding.PEM).decode("ascii"),
             thumbprint=chosen.fingerprint(hashes.SHA1()).hex().upper(),  # an identifier, as Entra shows it
             sha256=chosen.fingerprint(hashes.SHA256()).hex().upper(),
+            not_after=chosen.not_valid_after_utc,
             source=str(p),
         )
 
@@ -621,6 +623,12 @@ def collect_entra(
         raise UsageError(f"{out}: not a folder")
 
     started = clock()
+    if credential.not_after is not None and credential.not_after <= started:
+        # Entra would refuse the assertion (AADSTS700027); say what to do instead.
+        raise UsageError(
+            f"the app certificate {credential.thumbprint} expired on {_utc(credential.not_after)}: "
+            "make a new one, upload it to the app registration and point --certificate at it"
+        )
     session = _Session(str(ca_bundle) if ca_bundle is not None else True, float(timeout))
     secrets = credential.secrets()
     graph: _Graph | None = None
@@ -851,6 +859,7 @@ def _manifest(
     if credential.kind == "certificate":
         doc["client_certificate_thumbprint"] = credential.thumbprint
         doc["client_certificate_sha256"] = credential.sha256
+        doc["client_certificate_not_after"] = _utc(credential.not_after) if credential.not_after else None
     doc.update(signed_in)
     return doc
 

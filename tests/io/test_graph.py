@@ -152,9 +152,7 @@ def _assert_inventory_exact(inventory: dict) -> None:
     assert rows == EXPECTED_DOMAINS
     # signingCertificateUpdateStatus and federatedIdpMfaBehavior come through too.
     federated = {d["domain"]: d for d in inventory["domains"] if d["authentication"] == "Federated"}
-    assert {
-        k: (d["update_result"], d["federated_idp_mfa_behavior"]) for k, d in federated.items()
-    } == {
+    assert {k: (d["update_result"], d["federated_idp_mfa_behavior"]) for k, d in federated.items()} == {
         "contoso.com": ("success", "acceptIfMfaDoneByFederatedIdp"),
         "contoso.co.uk": ("noNewCertificateFound", "acceptIfMfaDoneByFederatedIdp"),
     }
@@ -171,22 +169,15 @@ def _assert_inventory_exact(inventory: dict) -> None:
 
 
 @pytest.mark.parametrize("entra", [{"throttle_first": True}], indirect=True)
-def test_secret_from_environment_collects_a_folder_inventory_lists_exactly(
-    entra, tmp_path, monkeypatch, capsys, waits
-):
+def test_secret_from_environment_collects_a_folder_inventory_lists_exactly(entra, tmp_path, monkeypatch, capsys, waits):
     monkeypatch.setenv("FEDAUDIT_TEST_SECRET", SECRET)
     out = tmp_path / "evidence"
     assert main(_args(entra, out, "--client-secret-env", "FEDAUDIT_TEST_SECRET")) == 0
     captured = capsys.readouterr()
     folder = Path(captured.out.strip())
-    assert folder.parent == out and [p.name for p in out.iterdir()] == [
-        folder.name
-    ]  # no hidden leftovers
+    assert folder.parent == out and [p.name for p in out.iterdir()] == [folder.name]  # no hidden leftovers
     manifest = _check_folder(folder, entra)
-    assert (
-        manifest["credential"] == "client secret"
-        and manifest["client_secret_env"] == "FEDAUDIT_TEST_SECRET"
-    )
+    assert manifest["credential"] == "client secret" and manifest["client_secret_env"] == "FEDAUDIT_TEST_SECRET"
     assert manifest["throttled"] == 1 and waits == [2.0]  # the 429's Retry-After, honoured once
     assert "4 domain(s), 2 federated" in captured.err
     # msal fetched the OpenID configuration of the custom host (no instance discovery anywhere
@@ -203,9 +194,7 @@ def test_secret_from_environment_collects_a_folder_inventory_lists_exactly(
     _assert_no_secret(entra, _everything_written(out, captured.out, captured.err))
 
 
-def test_certificate_assertion_collects_a_folder_inventory_lists_exactly(
-    entra, tmp_path, capsys, waits
-):
+def test_certificate_assertion_collects_a_folder_inventory_lists_exactly(entra, tmp_path, capsys, waits):
     out = tmp_path / "evidence"
     assert main(_args(entra, out, "--certificate", str(entra.pem))) == 0
     captured = capsys.readouterr()
@@ -260,17 +249,11 @@ def test_403_in_a_process_has_no_traceback(entra, tmp_path):
         timeout=120,
     )
     assert proc.returncode == 2, proc.stderr
-    assert (
-        len(proc.stderr.splitlines()) == 1
-        and "Domain.Read.All" in proc.stderr
-        and "Traceback" not in proc.stderr
-    )
+    assert len(proc.stderr.splitlines()) == 1 and "Domain.Read.All" in proc.stderr and "Traceback" not in proc.stderr
     _assert_no_secret(entra, (proc.stdout + proc.stderr).encode())
 
 
-def test_a_wrong_secret_is_one_line_with_the_aadsts_code_and_not_the_secret(
-    entra, tmp_path, monkeypatch, capsys
-):
+def test_a_wrong_secret_is_one_line_with_the_aadsts_code_and_not_the_secret(entra, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("FEDAUDIT_TEST_SECRET", "wrong-" + SECRET)
     out = tmp_path / "evidence"
     assert main(_args(entra, out, "--client-secret-env", "FEDAUDIT_TEST_SECRET")) == 2
@@ -280,34 +263,23 @@ def test_a_wrong_secret_is_one_line_with_the_aadsts_code_and_not_the_secret(
     assert not out.exists()  # a failed sign-in creates nothing
 
 
-def test_device_code_prints_the_instructions_and_records_who_signed_in(
-    entra, tmp_path, capsys, waits
-):
+def test_device_code_prints_the_instructions_and_records_who_signed_in(entra, tmp_path, capsys, waits):
     out = tmp_path / "evidence"
     assert main(_args(entra, out, "--device-code")) == 0
     captured = capsys.readouterr()
     assert "enter the code FEDAUDIT1" in captured.err
-    manifest = json.loads(
-        (Path(captured.out.strip()) / "manifest.json").read_text(encoding="utf-8")
-    )
-    assert (
-        manifest["credential"] == "device code"
-        and manifest["signed_in_user"] == "auditor@contoso.com"
-    )
+    manifest = json.loads((Path(captured.out.strip()) / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["credential"] == "device code" and manifest["signed_in_user"] == "auditor@contoso.com"
     form = [r.body.decode() for r in entra.log if r.path.endswith("/devicecode")][0]
     assert "Domain.Read.All" in form  # the delegated permission on this cloud's Graph resource
     _assert_no_secret(entra, _everything_written(out, captured.out, captured.err))
 
 
-def test_the_ca_bundle_is_obeyed_although_requests_ca_bundle_is_set(
-    entra, tmp_path, monkeypatch, capsys
-):
+def test_the_ca_bundle_is_obeyed_although_requests_ca_bundle_is_set(entra, tmp_path, monkeypatch, capsys):
     """REQUESTS_CA_BUNDLE would replace a Session's verify default: without --ca-bundle the
     local CA is not trusted (TLS failure, exit 2); with it, it is (the runs above)."""
     monkeypatch.setenv("FEDAUDIT_TEST_SECRET", SECRET)
-    monkeypatch.setenv(
-        "REQUESTS_CA_BUNDLE", str(tmp_path / "graph-app.pem")
-    )  # a PEM that trusts nothing here
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "graph-app.pem"))  # a PEM that trusts nothing here
     args = _args(entra, tmp_path / "evidence", "--client-secret-env", "FEDAUDIT_TEST_SECRET")
     assert main(args) == 0
     capsys.readouterr()
@@ -337,9 +309,7 @@ def test_a_next_link_to_another_host_is_refused_and_gets_no_token(entra, tmp_pat
     assert list((tmp_path / "out").iterdir()) == []
 
 
-def test_a_missing_federation_configuration_is_a_manifest_problem_the_loader_reports(
-    entra, tmp_path
-):
+def test_a_missing_federation_configuration_is_a_manifest_problem_the_loader_reports(entra, tmp_path):
     del entra.federation["contoso.co.uk"]
     result = collect_entra(
         tmp_path / "out",
@@ -355,11 +325,7 @@ def test_a_missing_federation_configuration_is_a_manifest_problem_the_loader_rep
         "v1.0/domains/contoso.co.uk/federationConfiguration: HTTP 404 Request_ResourceNotFound",
     )
     issues = fedaudit.load(result.folder).issues
-    assert (
-        issues["message"]
-        .str.contains("the collector reported a problem \\(Graph contoso.co.uk\\)")
-        .any()
-    )
+    assert issues["message"].str.contains("the collector reported a problem \\(Graph contoso.co.uk\\)").any()
 
 
 def test_two_runs_in_the_same_second_never_share_a_folder(entra, tmp_path):
@@ -377,10 +343,7 @@ def test_two_runs_in_the_same_second_never_share_a_folder(entra, tmp_path):
     second = collect_entra(tmp_path, **kwargs)
     assert first.folder.name == f"fedaudit-evidence-20261127T063000Z-entra-{TENANT}"
     assert second.folder.name == first.folder.name + "-2"
-    assert (
-        json.loads((first.folder / "manifest.json").read_text())["started"]
-        == "2026-11-27T06:30:00Z"
-    )
+    assert json.loads((first.folder / "manifest.json").read_text())["started"] == "2026-11-27T06:30:00Z"
 
 
 @pytest.mark.parametrize(
@@ -453,9 +416,7 @@ def test_an_empty_federation_configuration_loads_as_a_warning_not_an_unknown_fil
     )
     (issue,) = evidence.issues.to_dict(orient="records")
     assert issue["severity"] == "warning"
-    assert issue["message"].startswith(
-        "Microsoft Graph returned no federation configuration for contoso.co.uk"
-    )
+    assert issue["message"].startswith("Microsoft Graph returned no federation configuration for contoso.co.uk")
 
 
 @pytest.mark.parametrize("entra", [{"expire_after": 2}], indirect=True)
@@ -521,3 +482,20 @@ def test_the_docs_use_only_real_flags_and_name_the_permission() -> None:
     assert "Domain.Read.All" in doc and "instance_discovery=False" in doc and "http_client=" in doc
     readme = (root / "README.md").read_text(encoding="utf-8")
     assert "docs/entra-collect.md" in readme and "fedaudit collect entra" in readme
+
+
+def test_an_expired_app_certificate_stops_before_sign_in_and_a_near_expiry_warns(entra, tmp_path, capsys) -> None:
+    (tmp_path / "old").mkdir()
+    (tmp_path / "soon").mkdir()
+    _, expired = client_certificate(tmp_path / "old", days=-1)
+    assert main(_args(entra, tmp_path / "out", "--certificate", str(expired))) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "expired on" in err and "upload it to the app registration" in err
+    assert not any(r.path.endswith("/token") for r in entra.log)  # Entra was never asked
+    cert, soon = client_certificate(tmp_path / "soon", days=10)
+    entra.certificate = cert
+    assert main(_args(entra, tmp_path / "out", "--certificate", str(soon))) == 0
+    captured = capsys.readouterr()
+    assert "warning: the app certificate" in captured.err and "expires on" in captured.err
+    manifest = json.loads((Path(captured.out.strip()) / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["client_certificate_not_after"] == f"{cert.not_valid_after_utc:%Y-%m-%dT%H:%M:%SZ}"

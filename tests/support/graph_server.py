@@ -206,13 +206,10 @@ class LocalEntra:
                         401,
                         {
                             "error": "invalid_client",
-                            "error_description": "AADSTS7000215: Invalid client secret "
-                            "provided.\r\nTrace ID: x",
+                            "error_description": "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: x",
                         },
                     )
-            elif (
-                one.get("client_assertion_type") == ASSERTION_TYPE and self.certificate is not None
-            ):
+            elif one.get("client_assertion_type") == ASSERTION_TYPE and self.certificate is not None:
                 problem = self._check_assertion(one.get("client_assertion", ""))
                 if problem:
                     return _json(
@@ -229,8 +226,7 @@ class LocalEntra:
                     401,
                     {
                         "error": "invalid_client",
-                        "error_description": "AADSTS7000216: client_assertion or client_secret "
-                        "required",
+                        "error_description": "AADSTS7000216: client_assertion or client_secret required",
                     },
                 )
             return self._issue(h, {})
@@ -257,10 +253,7 @@ class LocalEntra:
         x5t256 = base64.urlsafe_b64encode(hashlib.sha256(der).digest()).rstrip(b"=").decode()
         x5t = base64.urlsafe_b64encode(hashlib.sha1(der).digest()).rstrip(b"=").decode()
         # msal keeps the base64 padding; compare without it.
-        if (
-            str(header.get("x5t#S256", "")).rstrip("=") != x5t256
-            and str(header.get("x5t", "")).rstrip("=") != x5t
-        ):
+        if str(header.get("x5t#S256", "")).rstrip("=") != x5t256 and str(header.get("x5t", "")).rstrip("=") != x5t:
             return "assertion names another certificate"
         if claims.get("sub") != self.client_id:
             return "sub is not the client"
@@ -356,9 +349,7 @@ class LocalEntra:
                     },
                 )
             return _raw(h, 200, body)
-        return _json(
-            h, 404, {"error": {"code": "Request_ResourceNotFound", "message": "no such resource"}}
-        )
+        return _json(h, 404, {"error": {"code": "Request_ResourceNotFound", "message": "no such resource"}})
 
 
 def _unsigned_id_token(server: LocalEntra, user: str) -> str:
@@ -384,7 +375,6 @@ def _raw(
     body: bytes,
     headers: dict[str, str] | None = None,
     content_type: str = (
-        ""
         "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
     ),
 ) -> None:
@@ -397,9 +387,7 @@ def _raw(
     h.wfile.write(body)
 
 
-def _json(
-    h: BaseHTTPRequestHandler, status: int, obj: Any, headers: dict[str, str] | None = None
-) -> None:
+def _json(h: BaseHTTPRequestHandler, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:
     _raw(h, status, json.dumps(obj).encode(), headers, "application/json; charset=utf-8")
 
 
@@ -412,13 +400,10 @@ def fixture_pages() -> list[list[dict[str, Any]]]:
 def federation_bodies() -> dict[str, bytes]:
     """domain -> the federationConfiguration body of the fixture."""
     prefix = "Get-MgDomainFederationConfiguration."
-    return {
-        p.name[len(prefix) : -len(".json")]: p.read_bytes()
-        for p in GRAPH_FIXTURE.glob(prefix + "*.json")
-    }
+    return {p.name[len(prefix) : -len(".json")]: p.read_bytes() for p in GRAPH_FIXTURE.glob(prefix + "*.json")}
 
 
-def client_certificate(folder: Path) -> tuple[x509.Certificate, Path]:
+def client_certificate(folder: Path, days: int = 365) -> tuple[x509.Certificate, Path]:
     """A self-signed app certificate and a PEM file with it and its RSA key (as an admin would
     export it for ``--certificate``)."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -431,7 +416,7 @@ def client_certificate(folder: Path) -> tuple[x509.Certificate, Path]:
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365))
+        .not_valid_after(now + dt.timedelta(days=days))
         .sign(key, hashes.SHA256())
     )
     pem = folder / "graph-app.pem"
