@@ -43,7 +43,7 @@ The app registration needs the application permission Domain.Read.All with admin
 (delegated Domain.Read.All and an Entra role such as Global Reader).
 
 exit codes: 0 collected, 1 collected with problems (listed in the manifest and on stderr),
-2 usage error, sign-in or permission failure, network error (nothing written)"""
+2 usage error, sign-in or permission failure, network error (no evidence folder written)"""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
