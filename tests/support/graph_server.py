@@ -28,7 +28,7 @@ import secrets
 import ssl
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -39,6 +39,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+
+from support.loopback import LoopbackHTTPS, send
 
 #: The Graph bodies of the PowerShell collector's fixture (tests/data/collector/SOURCES.md) are
 #: what the local Graph serves, so both collectors' folders must load to the same values.
@@ -88,35 +90,14 @@ class LocalEntra:
         self._lock = threading.Lock()
         self._throttled = False
         self._uses: dict[str, int] = {}
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # no 40 ms delayed-ACK stall per answer
-
-            def log_message(self, format: str, *args: Any) -> None:  # quiet
-                return
-
-            def do_GET(self) -> None:
-                owner._handle(self, b"")
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                owner._handle(self, self.rfile.read(length))
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        self.port = self._server.server_address[1]
+        self._server = LoopbackHTTPS(self._handle, context=context).__enter__()
+        self.port = self._server.port
         self.url = f"https://127.0.0.1:{self.port}"
         self._render_pages()
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.__exit__(None, None, None)
 
     # -- the documents ---------------------------------------------------------------------
 
@@ -148,7 +129,8 @@ class LocalEntra:
 
     # -- dispatch --------------------------------------------------------------------------
 
-    def _handle(self, h: BaseHTTPRequestHandler, body: bytes) -> None:
+    def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        body = h.rfile.read(int(h.headers.get("Content-Length") or 0)) if h.command == "POST" else b""
         with self._lock:
             self.log.append(Request(h.command, h.path, dict(h.headers.items()), body))
         path = urlsplit(h.path).path
@@ -378,13 +360,7 @@ def _raw(
         "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
     ),
 ) -> None:
-    h.send_response(status)
-    h.send_header("Content-Type", content_type)
-    h.send_header("Content-Length", str(len(body)))
-    for k, v in (headers or {}).items():
-        h.send_header(k, v)
-    h.end_headers()
-    h.wfile.write(body)
+    send(h, status, body, content_type, headers)
 
 
 def _json(h: BaseHTTPRequestHandler, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:

@@ -41,7 +41,8 @@ class _Server(ThreadingHTTPServer):
 class LoopbackHTTPS:
     """A threaded HTTPS server on 127.0.0.1 with a per-request ``respond(handler)`` callback.
 
-    ``respond`` gets the :class:`BaseHTTPRequestHandler` (``.path``, ``.send_response`` ...).
+    ``respond`` gets the :class:`BaseHTTPRequestHandler` (``.command``, ``.path``,
+``.send_response`` ...) for GET and POST.
     Use as a context manager; ``url(path)`` builds URLs; ``stop`` is an Event that slow handlers
     should wait on so that shutdown is immediate.
     """
@@ -59,6 +60,9 @@ class LoopbackHTTPS:
                 self.request.do_handshake()
 
             def do_GET(self) -> None:  # noqa: N802 - http.server naming
+                outer.respond(self)
+
+            def do_POST(self) -> None:  # noqa: N802 - the handler reads the body (Content-Length)
                 outer.respond(self)
 
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
