@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from cryptography.hazmat.primitives import serialization
 from support.graph_server import (
+    GRAPH_FIXTURE,
     TP,
     LocalEntra,
     client_certificate,
@@ -191,6 +192,14 @@ def test_secret_from_environment_collects_a_folder_inventory_lists_exactly(entra
     graph_requests = [r for r in entra.log if r.path.startswith("/v1.0/")]
     assert all(r.headers["Authorization"] == f"Bearer {entra.issued[0]}" for r in graph_requests)
     _assert_inventory_exact(_inventory(out, capsys))
+    # `fedaudit check` reads the folder with no flag too, with the same verdicts as the PowerShell
+    # collector's folder of the same bodies.
+    argv = ["--as-of", "2026-11-27", "--format", "json", "--fail-on", "none"]
+    assert main(["check", str(out), *argv]) == 0
+    ours = {(v["domain"], v["action"]) for v in json.loads(capsys.readouterr().out)["verdicts"]}
+    assert main(["check", str(GRAPH_FIXTURE), *argv]) == 0
+    theirs = {(v["domain"], v["action"]) for v in json.loads(capsys.readouterr().out)["verdicts"]}
+    assert ours == theirs and {d for d, _ in ours} == {"contoso.com", "contoso.co.uk"}
     _assert_no_secret(entra, _everything_written(out, captured.out, captured.err))
 
 
