@@ -77,6 +77,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "certificate_rollover_interval": INT,  # minutes
         "origin": STR,
         "line": INT,
+        # beyond the contract
+        "certificate_threshold_multiplier": INT,  # minutes per threshold "day" (1440)
     },
     "domains": {
         "domain": STR,
@@ -96,6 +98,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "federated_idp_mfa_behavior": STR,
         "has_settings": BOOL,
         "line": INT,
+        # the identity provider recognised from the Entra settings (fedaudit.parse.idp.IDPS)
+        "idp": STR,
     },
     "issues": {
         "origin": STR,
@@ -123,6 +127,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "signature_algorithm": STR,
         "signer_not_after": UTC,
         "insecure": BOOL,
+        "tls_not_after": UTC,  # NotAfter of the metadata server's TLS certificate
     },
     # -- audit outputs (fedaudit.audit) --
     "verdicts": {

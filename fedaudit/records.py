@@ -156,6 +156,8 @@ class AdfsFarm:
     certificate_duration: int | None = None
     certificate_rollover_interval: int | None = None
     line: int | None = None
+    # minutes per threshold "day" (1440 unless a test lab changed it)
+    certificate_threshold_multiplier: int | None = None
 
     @property
     def farm(self) -> str | None:
@@ -219,6 +221,7 @@ class MetadataRecord:
     signature_algorithm: str | None = None
     signer_not_after: dt.datetime | None = None
     insecure: bool | None = None
+    tls_not_after: dt.datetime | None = None  # NotAfter of the server's TLS certificate (fetch sidecar)
     hosts: tuple[str, ...] = ()  # endpoint hosts, for tying the document to a farm by host
 
 

@@ -19,7 +19,7 @@ import hashlib
 from typing import Any
 
 from fedaudit.parse.certs import certificate_from_der
-from fedaudit.evidence.join import Evidence
+from fedaudit.evidence.join import Evidence, InputFile
 from fedaudit.frames import make_frame
 from fedaudit.records import Certificate
 from support.synth import mint_certificate
@@ -40,6 +40,7 @@ class Estate:
         self.domains: list[dict[str, Any]] = []
         self.issues: list[dict[str, Any]] = []
         self.metadata: list[dict[str, Any]] = []
+        self.inputs: list[InputFile] = []
 
     # -- certificates ------------------------------------------------------------------------
     def cert(
@@ -107,7 +108,7 @@ class Estate:
                next: Certificate | None = None, authentication: str | None = "Federated",
                issuer_uri: str | None = None, settings: bool = True, update_result: str | None = None,
                update_last_run: dt.datetime | None = None, origin: str | None = None,
-               passive: str | None = None) -> Estate:
+               passive: str | None = None, idp: str | None = None) -> Estate:
         """A domain: the Get-MgDomain row plus (``settings``) its federation configuration."""
         if authentication is not None:
             self.domains.append({"domain": name, "authentication": authentication, "origin": "domains.json",
@@ -125,6 +126,7 @@ class Estate:
                 "origin": origin,
                 "farm": farm,
                 "has_settings": True,
+                "idp": idp or ("adfs" if farm else None),
             })
             for cert, slot in ((signing, "current"), (next, "next")):
                 if cert is not None:
@@ -137,7 +139,7 @@ class Estate:
               signature: str | None = "valid", signer: Certificate | None = None,
               listed: list[Certificate] = (), insecure: bool | None = False, url: str | None = None,
               valid_until: dt.datetime | None = None, error: str | None = None,
-              entity_id: str | None = None) -> Estate:
+              entity_id: str | None = None, tls_not_after: dt.datetime | None = None) -> Estate:
         url = url or f"https://{farm}/federationmetadata/2007-06/federationmetadata.xml"
         origin = "fetch-" + hashlib.sha1(url.encode()).hexdigest()[:8] + ".xml"
         self.metadata.append({
@@ -154,6 +156,7 @@ class Estate:
             "error": error,
             "farm": farm,
             "insecure": insecure,
+            "tls_not_after": tls_not_after,
         })
         for cert in listed:
             self.certificates.append(self._cert_row(cert, source="metadata", origin=origin, farm=farm,
@@ -165,8 +168,15 @@ class Estate:
         self.issues.append({"origin": origin, "line": line, "field": field, "severity": severity, "message": message})
         return self
 
+    def input(self, path: str, captured_at: dt.datetime | None, *, how: str = "collector manifest started",
+              kind: str = "Get-AdfsCertificate (Export-Clixml, UTF-16LE)") -> Estate:
+        """An input file record with its capture time (what the loader adds to the evidence)."""
+        self.inputs.append(InputFile(path, 1, "0" * 64, kind, captured_at, how if captured_at else None))
+        return self
+
     def evidence(self) -> Evidence:
         return Evidence(
+            inputs=tuple(self.inputs),
             certificates=make_frame("certificates", self.certificates),
             farms=make_frame("farms", self.farms),
             domains=make_frame("domains", self.domains),

@@ -71,6 +71,8 @@ DEFAULT_THRESHOLDS: Mapping[str, float] = {
     "default_promotion_days": 5,
     "default_critical_days": 2,
     "default_rollover_interval_minutes": 720,
+    # Exports captured more than this many days before the as-of date describe an older state.
+    "evidence_stale_days": 7,
 }
 
 
@@ -88,6 +90,7 @@ class Thresholds:
     default_promotion_days: float = 5
     default_critical_days: float = 2
     default_rollover_interval_minutes: float = 720
+    evidence_stale_days: float = 7
     notification_date: dt.datetime | None = None
 
     @classmethod

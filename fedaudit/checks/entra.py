@@ -5,10 +5,11 @@ IssuerUri must equal the AD FS ``Identifier`` unless the domain was federated wi
 subdomain, its root's) - format notes, R6.
 
 ``signingCertificateUpdateStatus.certificateUpdateResult`` is Entra's result of its last poll of
-the metadata (enum: success, noNewCertificateFound, couldNotAccessRemoteHost, xmlParsingError,
-...; the docs print "Success" too, so values are compared case-insensitively). Entra polls from
-35 days before expiry, daily, so inside that window a last run older than a few days means it is
-not polling.
+the metadata; the documented values (Microsoft Graph, signingCertificateUpdateStatus resource type,
+https://learn.microsoft.com/graph/api/resources/signingcertificateupdatestatus) are listed in
+:data:`UPDATE_RESULTS` with what each means and the next step. The docs print "Success" too, so
+values are compared case-insensitively. Entra polls from 35 days before expiry, daily, so inside
+that window a last run older than a few days means it is not polling.
 """
 
 from __future__ import annotations
@@ -35,6 +36,51 @@ from fedaudit.checks._fix import push_to_entra
 from fedaudit.evidence.view import EstateView, norm_uri, domain_state, farm_thresholds, issuer_forms
 
 CHECKS: list[Check] = []
+
+#: Every documented certificateUpdateResult value (lower case) -> (Graph's description, what it
+#: means for the renewal, the kind of fix: "metadata" = the published metadata or its endpoint,
+#: "settings" = the domain's federation settings in Entra ID, "certificate" = the certificate
+#: Entra ID holds, "entra" = Entra ID's side).
+UPDATE_RESULTS: dict[str, tuple[str, str, str]] = {
+    "success": ("The attempt was successful.", "Entra ID read the metadata and took any new certificate.", "none"),
+    "unknownerror": ("Do not know the reason for failure.",
+                     "Entra ID's poll failed for a reason it does not report; it keeps the certificates it holds.",
+                     "entra"),
+    "internalservererror": ("Something went wrong on our side.",
+                            "Entra ID's own service failed during the poll; it retries daily, but do not rely on it "
+                            "near expiry.", "entra"),
+    "novalidexistingcertfound": ("No valid existing signing certificate was found.",
+                                 "Entra ID holds no valid signing certificate for the domain to trust the metadata "
+                                 "with (expired or wrong), so it will not take new certificates from the metadata: "
+                                 "automatic renewal has stopped for this domain.", "certificate"),
+    "nostsauthurlfound": ("No STS Auth Url was found.",
+                          "The domain's federation settings have no sign-in (STS) URL, so Entra ID does not know "
+                          "where the metadata is.", "settings"),
+    "nofederationprotocolfound": ("No federation protocol was found.",
+                                  "The domain's federation settings name no protocol (PreferredAuthenticationProtocol), "
+                                  "so Entra ID cannot read the metadata.", "settings"),
+    "nonewcertificatefound": ("No new certificate was found.",
+                              "Entra ID read the metadata and found no certificate it does not already hold.", "none"),
+    "couldnotaccessremotehost": ("Could not reach the provider to get the new certificates.",
+                                 "The metadata endpoint is not reachable from the internet.", "metadata"),
+    "connectionerror": ("There was a connection error",
+                        "The connection to the metadata endpoint failed (TLS, reset, timeout).", "metadata"),
+    "xmlparsingerror": ("Failed to parse the XML",
+                        "The document at the metadata URL is not valid federation metadata (a proxy page, a "
+                        "truncated or edited file).", "metadata"),
+    "badrequest": ("Received BadRequest error from the fed metadata request.",
+                   "The metadata endpoint answered HTTP 400.", "metadata"),
+    "unauthorized": ("Received Unauthorized error from the fed metadata request.",
+                     "The metadata endpoint answered HTTP 401: it must be published without authentication.",
+                     "metadata"),
+    "forbidden": ("Received Forbidden error from the fed metadata request.",
+                  "The metadata endpoint answered HTTP 403 (a proxy or firewall rule blocks Entra ID).", "metadata"),
+    "notfound": ("Received NotFound error from the fed metadata request.",
+                 "The metadata endpoint answered HTTP 404: the URL is not published (Web Application Proxy rule?).",
+                 "metadata"),
+    "providererror": ("Received InternalServerError from the provider.",
+                      "The metadata endpoint answered HTTP 500: the AD FS service or its proxy is failing.", "metadata"),
+}
 
 #: certificateUpdateResult values that mean "polled, nothing wrong".
 OK_RESULTS = {"success"}
@@ -107,8 +153,11 @@ def _poll_facts(d) -> tuple[dict, ...]:
     title="Entra ID's last metadata poll failed",
     severity="high",
     reference=REF_NOTIFICATION,
-    description="signingCertificateUpdateStatus reports a failure (couldNotAccessRemoteHost, xmlParsingError, "
-    "connectionError, ...): Entra ID cannot pick up the next certificate and will e-mail a renewal notice. "
+    description="signingCertificateUpdateStatus reports a failure: each documented value has its own meaning and "
+    "next step (couldNotAccessRemoteHost, connectionError, xmlParsingError and the HTTP errors: the metadata "
+    "endpoint; noValidExistingCertFound: Entra ID's own certificate is not valid, so automatic renewal stopped; "
+    "noStsAuthUrlFound, noFederationProtocolFound: the domain's settings; unknownError, internalServerError: "
+    "Entra ID's side). Entra ID cannot pick up the next certificate and will e-mail a renewal notice. "
     "Warning instead of high when the poll is older than the 35-day window (an earlier cycle), or when "
     "AutoCertificateRollover is off (the manual path, where the poll is expected to fail; "
     "expiry.manual-renewal-due covers the renewal).",
@@ -123,19 +172,33 @@ def poll_failed(view: EstateView, as_of, th, new) -> Iterator[Finding]:
         old = d.update_last_run is not None and d.update_last_run < as_of - dt.timedelta(days=th.expiry_warning_days)
         farm = view.farm_of(d)
         manual = farm is not None and farm.rollover is False
+        doc, meaning, kind = UPDATE_RESULTS.get(
+            result, ("(not a documented value)", "Entra ID reports a result the Graph documentation does not list.", "entra"))
+        when = f" on {d.update_last_run:%Y-%m-%d %H:%M} UTC" if d.update_last_run else ""
+        if kind == "metadata":
+            step = "Fix the metadata publication, or push the next certificate by hand before AD FS promotes it."
+            first = rm.fetch_metadata(farm.metadata_url) if farm else f"# Check the IdP metadata of {d.name} from the internet."
+        elif kind == "certificate":
+            step = ("Put the certificate the IdP signs with now into Entra ID's SigningCertificate; Entra ID then "
+                    "trusts the metadata again.")
+            first = None
+        elif kind == "settings":
+            step = "Complete the domain's federation settings (sign-in URL and protocol) in Entra ID."
+            first = (f"Get-MgDomainFederationConfiguration -DomainId {rm.quoted(d.name)} | Format-List PassiveSignInUri, "
+                     "PreferredAuthenticationProtocol, IssuerUri")
+        else:
+            step = "Entra ID keeps the certificates it holds; push the next certificate by hand rather than wait."
+            first = None
+        push = push_to_entra(view, farm, d, as_of, th) if farm else rm.idp_renewal(
+            d.name, d.idp, d.federation_id, slot="SigningCertificate" if kind == "certificate" else "NextSigningCertificate")
         yield new(
             severity="warning" if old or manual else None,
             farm=d.farm,
             domain=d.name,
             title=f"{d.name}: Entra ID's metadata poll reported {d.update_result}",
-            detail="Entra ID could not read the federation metadata at its last poll"
-            + (f" on {d.update_last_run:%Y-%m-%d %H:%M} UTC" if d.update_last_run else "")
-            + ". Fix the metadata publication, or push the next certificate by hand.",
+            detail=f"At its last poll{when} Entra ID reported {d.update_result} (Graph: \"{doc}\"). {meaning} {step}",
             evidence=_poll_facts(d),
-            remediation=rm.join(
-                rm.fetch_metadata(farm.metadata_url) if farm else f"# Check the IdP metadata of {d.name} from the internet.",
-                push_to_entra(view, farm, d, as_of, th) if farm else None,
-            ),
+            remediation=rm.join(first, push),
             subject=d.update_result,
         )
 
@@ -158,7 +221,7 @@ def poll_no_new(view: EstateView, as_of, th, new) -> Iterator[Finding]:
             continue
         st = domain_state(view, d, as_of, th)
         gen_d, _, _, _ = farm_thresholds(st.farm, th)
-        expected = st.days_left is not None and st.days_left > gen_d
+        expected = st.days_left is not None and st.days_left > gen_d and not st.non_adfs
         yield new(
             severity="info" if expected else None,
             farm=d.farm,
@@ -168,10 +231,14 @@ def poll_no_new(view: EstateView, as_of, th, new) -> Iterator[Finding]:
                 f"Expected: the signing certificate has {st.days_left:.0f} days left and AD FS generates the next one "
                 f"{gen_d:g} days before expiry."
                 if expected
-                else "AD FS should have a new certificate by now; check that the metadata lists it."
+                else ("The identity provider is not AD FS: Entra ID takes no certificate from it by itself; push the "
+                      "next one by hand." if st.non_adfs else
+                      "AD FS should have a new certificate by now; check that the metadata lists it.")
             ),
             evidence=_poll_facts(d),
-            remediation=None if expected else (rm.fetch_metadata(st.farm.metadata_url) if st.farm else None),
+            remediation=None if expected else (
+                rm.fetch_metadata(st.farm.metadata_url) if st.farm
+                else rm.idp_renewal(d.name, st.idp, d.federation_id) if st.non_adfs else None),
             subject=d.update_result,
         )
 
@@ -208,3 +275,68 @@ def poll_stale(view: EstateView, as_of, th, new) -> Iterator[Finding]:
             "SigningCertificateUpdateStatus",
             subject=None,
         )
+
+
+def _form(d, farm) -> str | None:
+    """"identifier" (IssuerUri = the AD FS Identifier), "per-domain" (-SupportMultipleDomain form) or None."""
+    issuer = norm_uri(d.issuer_uri)
+    if not issuer:
+        return None
+    if farm.identifier and issuer == norm_uri(farm.identifier):
+        return "identifier"
+    if issuer in {norm_uri(f) for f in issuer_forms(d.name)}:
+        return "per-domain"
+    return None
+
+
+@define(
+    CHECKS,
+    id="entra.issuer-forms-mixed",
+    title="One farm's domains mix IssuerUri forms",
+    severity="warning",
+    reference=REF_STEP2,
+    description="Among the federated domains of one AD FS farm, some carry the farm Identifier as IssuerUri and "
+    "others the -SupportMultipleDomain form http://<domain>/adfs/services/trust/. AD FS issues one issuer per "
+    "token by the relying-party trust's issuance rule (the -SupportMultipleDomain rule derives it from the "
+    "user's UPN suffix), so the domains of one of the two forms fail with AADSTS50107 (\"the requested "
+    "federation realm object does not exist\"). The fix aligns them with Update-MgDomainFederationConfiguration "
+    "-IssuerUri.",
+    controls=(IA_5_2, CM_6, ISO_A_8_9),
+    action="update-entra",
+)
+def issuer_forms_mixed(view: EstateView, as_of, th, new) -> Iterator[Finding]:
+    for farm in view.farms.values():
+        domains = view.domains_of(farm)
+        forms = {d.name: _form(d, farm) for d in domains}
+        ident = sorted(n for n, f in forms.items() if f == "identifier")
+        per = sorted(n for n, f in forms.items() if f == "per-domain")
+        if not ident or not per:
+            continue
+        roots = rm.multiple_domain_roots([d.name for d in domains])
+        if len(roots) > 1:
+            target = "per-domain"
+            wrong = ident
+        else:
+            target = "identifier"
+            wrong = per
+        by_name = {d.name: d for d in domains}
+        for name in wrong:
+            d = by_name[name]
+            expected = (_expected_issuer(view, d, farm) if target == "per-domain" else farm.identifier) or ""
+            yield new(
+                farm=farm.name,
+                domain=name,
+                title=f"{name}: IssuerUri form differs from the other domains of {farm.name}",
+                detail=f"On {farm.name}, {', '.join(ident)} carry the AD FS Identifier {farm.identifier} as "
+                f"IssuerUri; {', '.join(per)} carry the -SupportMultipleDomain form http://<domain>/adfs/services/trust/. "
+                "The relying-party trust's issuance rule gives every token one issuer form, so sign-in for the domains "
+                "of the other form fails with AADSTS50107 (the requested federation realm object does not exist). "
+                + ("The farm federates several top-level domains, so all need the per-domain form "
+                   "(-SupportMultipleDomain)" if target == "per-domain" else
+                   "The farm federates one top-level domain, so all can use the Identifier")
+                + f": set {name} to {expected}.",
+                evidence=tuple(fact("Entra IssuerUri", by_name[n].issuer_uri, by_name[n].settings_origin) for n in ident + per)
+                + (fact("AD FS Identifier", farm.identifier, farm.where),),
+                remediation=rm.graph_issuer_align([(name, expected, d.federation_id)]),
+                subject=d.issuer_uri,
+            )

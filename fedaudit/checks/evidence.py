@@ -6,6 +6,7 @@ Each finding names the absent export and the command that produces it, so the ve
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Iterator
 
 from fedaudit.checks._base import (
@@ -44,19 +45,26 @@ _COLLECT_ALL = (
     title="No federation evidence was recognised",
     severity="high",
     reference=REF_STEP1,
-    description="The inputs held no AD FS, Entra ID or metadata record at all, so nothing could be judged. "
-    "An empty audit must not pass.",
+    description="The evidence holds no AD FS farm and no Entra ID domain (a folder of CA certificates, empty "
+    "export folders, only a failed metadata fetch), so nothing could be judged. An empty audit must not pass: "
+    "high, so check, report and run exit 1 at the default --fail-on.",
     controls=_CONTROLS,
     action="insufficient-evidence",
 )
 def nothing_loaded(view: EstateView, as_of, th, new) -> Iterator[Finding]:
-    if view.is_empty:
+    # No AD FS farm and no Entra domain: whatever else was read (CA certificates, a metadata
+    # document, a failed fetch), nothing the runbook judges is there, so the audit fails.
+    if not view.farms and not view.domains:
         n_files = len(view.evidence.inputs)
+        ev = view.evidence
         yield new(
-            title="No federation evidence was recognised in the inputs",
-            detail=f"{n_files} input file(s) and {len(view.issues)} load issue(s); no AD FS farm, Entra ID domain, "
-            "certificate or metadata document was recognised. Collect the exports below and run the audit again.",
-            evidence=(fact("input files", n_files), fact("load issues", len(view.issues))),
+            title="No AD FS farm and no Entra ID domain in the evidence",
+            detail=f"{n_files} input file(s), {len(view.issues)} load issue(s), {len(ev.certificates)} certificate "
+            f"record(s) and {len(ev.metadata)} metadata record(s), but no AD FS farm (Get-AdfsProperties, "
+            "Get-AdfsCertificate) and no Entra ID domain (Get-MgDomain, Get-MgDomainFederationConfiguration) was "
+            "recognised, so nothing could be judged. Collect the exports below and run the audit again.",
+            evidence=(fact("input files", n_files), fact("load issues", len(view.issues)),
+                      fact("certificate records", len(ev.certificates)), fact("metadata records", len(ev.metadata))),
             remediation=_COLLECT_ALL,
         )
 
@@ -152,14 +160,15 @@ def entra_settings_missing(view: EstateView, as_of, th, new) -> Iterator[Finding
     severity="warning",
     reference=REF_STEP1,
     description="No AD FS farm in the evidence matches the domain (by IssuerUri = Identifier, sign-in host = "
-    "HostName, or a shared certificate), so rollover state and the AD FS certificates are unknown.",
+    "HostName, or a shared certificate), so rollover state and the AD FS certificates are unknown. Not raised "
+    "for domains whose identity provider is recognised as another product (the domains frame's idp column).",
     controls=_CONTROLS,
     action="insufficient-evidence",
 )
 def farm_unknown(view: EstateView, as_of, th, new) -> Iterator[Finding]:
     for d in view.federated_domains:
-        if d.farm is not None:
-            continue
+        if d.farm is not None or d.idp not in (None, "adfs"):
+            continue  # a recognised non-AD FS IdP is judged by Entra's certificates (no AD FS export exists)
         facts = [fact("IssuerUri", d.issuer_uri, d.settings_origin)] if d.issuer_uri else []
         if d.passive_sign_in_uri:
             facts.append(fact("PassiveSignInUri", d.passive_sign_in_uri, d.settings_origin))
@@ -297,3 +306,40 @@ def conflicting_exports(view: EstateView, as_of, th, new) -> Iterator[Finding]:
                 subject="entra-current",
             )
 
+
+
+def _judged_inputs(view: EstateView) -> list:
+    return [i for i in view.evidence.inputs
+            if i.captured_at is not None and not str(i.kind).startswith(("unrecognised", "refused", "unreadable"))]
+
+
+@define(
+    CHECKS,
+    id="evidence.stale",
+    title="Evidence captured long before the as-of date",
+    severity="warning",
+    reference=REF_STEP1,
+    description="An input was captured more than evidence_stale_days (7) before the as-of date (capture time from "
+    "the fetch sidecar, the collector manifest, a PowerShell transcript header, else the file's modification "
+    "time): it describes the estate as it was then, not at the as-of date. Findings whose conclusion depends on "
+    "a rollover event between capture and the as-of date say so in their detail.",
+    controls=_CONTROLS,
+    action="insufficient-evidence",
+)
+def stale(view: EstateView, as_of, th, new) -> Iterator[Finding]:
+    limit = as_of - dt.timedelta(days=th.evidence_stale_days)
+    old = sorted((i for i in _judged_inputs(view) if i.captured_at < limit), key=lambda i: i.captured_at)
+    if not old:
+        return
+    oldest = old[0]
+    age = (as_of - oldest.captured_at).total_seconds() / 86400
+    yield new(
+        title=f"{len(old)} input(s) captured more than {th.evidence_stale_days:g} days before the as-of date "
+        f"(oldest {age:.0f} days)",
+        detail=f"The oldest, {oldest.path}, was captured {oldest.captured_at:%Y-%m-%d %H:%M} UTC ({oldest.captured_from}); "
+        f"the audit judges as of {as_of:%Y-%m-%d %H:%M} UTC. AD FS may have generated or promoted a certificate, and "
+        "Entra ID may have taken a new one, since then. Re-export before acting on these findings.",
+        evidence=tuple(fact("captured at", i.captured_at, f"{i.path} ({i.captured_from})") for i in old[:20]),
+        remediation=_COLLECT_ALL,
+        subject="stale",
+    )

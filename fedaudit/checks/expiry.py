@@ -77,10 +77,39 @@ def subjects(view: EstateView, as_of: dt.datetime, th: Any) -> Iterator[tuple[Fa
         yield farm, d, current, "Entra SigningCertificate", ready, why
 
 
+def _non_adfs(farm: FarmFact | None, d: DomainFact | None) -> bool:
+    """A domain subject whose identity provider is recognised as not AD FS."""
+    return d is not None and farm is None and d.idp not in (None, "adfs")
+
+
 def _remediation(view: EstateView, farm: FarmFact | None, d: DomainFact | None, as_of, th) -> str:
     if d is not None and farm is None:
+        if _non_adfs(farm, d):
+            return rm.idp_renewal(d.name, d.idp, d.federation_id)
         return rm.graph_push_external(d.name, d.federation_id)
     return renew_manually(view, farm, d, as_of, th)
+
+
+def emergency_rotation(view: EstateView, farm: FarmFact, as_of: dt.datetime) -> str:
+    """The primary has expired (an outage now): Microsoft's emergency rotation, then the new
+    primary into Entra ID's SigningCertificate for every federated domain of the farm.
+
+    AD FS generating its own certificates (self-signed): ``Update-AdfsCertificate
+    -CertificateType Token-Signing -Urgent`` (it acts only with AutoCertificateRollover on, so a
+    farm that switched rollover off turns it on first). CA-issued: ``Set-AdfsCertificate
+    -CertificateType Token-Signing -Thumbprint <tp> -IsPrimary`` with a valid renewed certificate
+    (the secondary when AD FS already lists one). Sources in :mod:`fedaudit.remediation`.
+    """
+    domains = [(d.name, d.federation_id) for d in view.domains_of(farm)]
+    ca = any(c.self_signed is False for c in farm.ts_primaries)
+    if not ca:
+        steps = rm.adfs_emergency_urgent(farm.name)
+        if farm.rollover is not True:
+            steps = rm.join(rm.adfs_enable_rollover(farm.name), steps)
+        return rm.join(steps, rm.graph_set_signing(farm.name, domains))
+    valid = [c for c in live_secondaries(farm, as_of) if c.not_before is None or c.not_before <= as_of]
+    tp = max(valid, key=lambda c: c.not_after or as_of).thumbprint if valid else None
+    return rm.join(rm.adfs_emergency_ca(farm.name, tp), rm.graph_set_signing(farm.name, domains, thumbprint=tp))
 
 
 def _rollover_off(farm: FarmFact | None, d: DomainFact | None) -> bool:
@@ -121,10 +150,21 @@ def expired(view: EstateView, as_of, th, new) -> Iterator[Finding]:
         days = cert.days_left(as_of)
         if days is None or days >= 0:
             continue
-        yield _finding(
-            new, view, farm, d, cert, label, as_of, th,
+        if d is None and farm is not None:
+            fix = emergency_rotation(view, farm, as_of)
+            how = (" Sign-in fails now. Rotate at once (Microsoft's emergency rotation): a new primary in AD FS, "
+                   "then that certificate into Entra ID's SigningCertificate for every federated domain.")
+        else:
+            fix = rm.idp_renewal(d.name, d.idp, d.federation_id, slot="SigningCertificate") if d is not None else None
+            how = " Sign-in fails now. Put the identity provider's current certificate into Entra ID's SigningCertificate."
+        yield new(
+            farm=farm.name if farm else None,
+            domain=d.name if d else None,
+            evidence=tuple(cert_facts(label, cert)),
+            remediation=fix,
+            subject=cert.thumbprint,
             title=f"{_who(farm, d)}: {label} certificate expired {-days:.0f} days ago",
-            detail=f"{label} {cert.label()} expired on {cert.not_after:%Y-%m-%d %H:%M} UTC.",
+            detail=f"{label} {cert.label()} expired on {cert.not_after:%Y-%m-%d %H:%M} UTC." + how,
         )
 
 
@@ -159,8 +199,9 @@ def within_15(view: EstateView, as_of, th, new) -> Iterator[Finding]:
     reference=REF_STEP3,
     description="Less than 35 days left (Entra ID has started polling the metadata) and no successor that Entra ID "
     "already holds. Info instead of warning when automatic rollover is on and the metadata is public (AD FS "
-    "generates the next certificate at its generation threshold and Entra ID fetches it); otherwise make sure "
-    "the new certificate reaches Entra ID.",
+    "generates the next certificate at its generation threshold and Entra ID fetches it); high for a domain whose "
+    "identity provider is not AD FS and Entra ID holds no next certificate (nobody polls for it: it is pushed by "
+    "hand); otherwise make sure the new certificate reaches Entra ID.",
     controls=_CONTROLS,
     action="plan-renewal",
 )
@@ -170,9 +211,10 @@ def within_35(view: EstateView, as_of, th, new) -> Iterator[Finding]:
         if days is None or not (th.expiry_urgent_days <= days < th.expiry_warning_days) or ready or _rollover_off(farm, d):
             continue
         automatic = d is None and farm is not None and farm.rollover is True and metadata_public(farm.metadata)[0] is True
+        nobody_polls = _non_adfs(farm, d)
         yield _finding(
             new, view, farm, d, cert, label, as_of, th,
-            severity="info" if automatic else None,
+            severity="info" if automatic else ("high" if nobody_polls else None),
             title=f"{_who(farm, d)}: {label} certificate expires in {days:.0f} days",
             detail=f"{label} {cert.label()} expires on {cert.not_after:%Y-%m-%d} and {why}. Entra ID polls the "
             "metadata from 35 days before expiry; make sure the new certificate reaches it.",
@@ -260,12 +302,14 @@ def _td(view: EstateView, as_of: dt.datetime) -> Iterator[tuple[FarmFact, CertFa
     CHECKS,
     id="expiry.token-decrypting-expired",
     title="Token-decrypting certificate expired",
-    severity="warning",
+    severity="high",
     reference=REF_UPDATE_STEPS,
     description="The AD FS primary token-decrypting certificate is past NotAfter. It does not sign tokens for Entra "
-    "ID, but relying parties and claims providers that encrypt to AD FS fail.",
-    controls=(SC_12, SC_17, ISO_A_8_24),
-    action="plan-renewal",
+    "ID, but AD FS also protects its own SSO cookies with it, so sign-in through the farm fails, and relying "
+    "parties and claims providers that encrypt to AD FS fail. The fix branches on AutoCertificateRollover "
+    "(Update-AdfsCertificate -CertificateType Token-Decrypting acts only with it on).",
+    controls=(SC_12, SC_17, CP_2, ISO_A_8_24),
+    action="renew-now",
 )
 def td_expired(view: EstateView, as_of, th, new) -> Iterator[Finding]:
     for farm, cert, days in _td(view, as_of):
@@ -274,9 +318,11 @@ def td_expired(view: EstateView, as_of, th, new) -> Iterator[Finding]:
         yield new(
             farm=farm.name,
             title=f"{farm.name}: token-decrypting certificate expired {-days:.0f} days ago",
-            detail=f"Token-decrypting primary {cert.label()}.",
-            evidence=tuple(cert_facts("AD FS token-decrypting primary", cert)),
-            remediation=f"# On the primary AD FS server of {farm.name}:\nUpdate-AdfsCertificate -CertificateType Token-Decrypting",
+            detail=f"Token-decrypting primary {cert.label()}. AD FS cannot decrypt its own SSO cookies or tokens "
+            "encrypted to it: renew it now.",
+            evidence=tuple(cert_facts("AD FS token-decrypting primary", cert)
+                           + [fact("AutoCertificateRollover", farm.rollover, farm.where)]),
+            remediation=rm.adfs_token_decrypting(farm.name, farm.rollover),
             subject=cert.thumbprint,
         )
 

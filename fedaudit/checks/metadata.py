@@ -24,7 +24,7 @@ from fedaudit.checks._base import (
     define,
     fact,
 )
-from fedaudit.evidence.view import EstateView, FarmFact, MetaFact, metadata_public, next_secondaries
+from fedaudit.evidence.view import EstateView, FarmFact, MetaFact, host_of, metadata_public, next_secondaries
 
 CHECKS: list[Check] = []
 _CONTROLS = (SC_17, SC_8, SI_4, ISO_A_8_16, ISO_A_8_24)
@@ -63,11 +63,27 @@ def _fetch_failure(farm: FarmFact, m: MetaFact) -> bool:
     reference=REF_AUTO,
     description="The metadata URL could not be fetched (DNS, connection, HTTP error): Entra ID cannot pick up the "
     "next certificate automatically (its poll result would be couldNotAccessRemoteHost). Warning instead of high "
-    "when another URL of the same farm was fetched successfully.",
+    "when another URL of the same farm was fetched successfully. A failed URL tied to no farm is reported too "
+    "(with no farm): the audit asked for it and learnt nothing.",
     controls=_CONTROLS,
     action="fix-metadata",
 )
 def unreachable(view: EstateView, as_of, th, new) -> Iterator[Finding]:
+    attached = {id(m) for farm in view.farms.values() for m in farm.metadata}
+    for m in view.metadata:
+        # A metadata URL that was asked for (check --metadata, fetch, a configured audit) and
+        # could not be fetched, tied to no farm: a finding in its own right, never silence.
+        if id(m) in attached or m.reachable is not False:
+            continue
+        yield new(
+            title=f"Metadata not reachable at {m.name}",
+            detail=f"Fetching {m.name} failed" + (f": {m.error}" if m.error else "")
+            + ". Nothing was learnt from this URL, so whatever it stands for is not audited.",
+            evidence=tuple(_facts(m)),
+            remediation=rm.join("# Check the URL, then fetch it again from the public internet:",
+                                rm.fetch_metadata(m.url or m.name)),
+            subject=m.url or m.origin,
+        )
     for farm in view.farms.values():
         for m in farm.metadata:
             if m.reachable is not False:
@@ -316,3 +332,46 @@ def expired(view: EstateView, as_of, th, new) -> Iterator[Finding]:
                 remediation=_fix(farm),
                 subject=m.url or m.origin,
             )
+
+
+@define(
+    CHECKS,
+    id="metadata.tls-expiring",
+    title="The metadata endpoint's TLS certificate expires soon",
+    severity="warning",
+    reference=REF_AUTO,
+    description="The fetch recorded the NotAfter of the HTTPS certificate that served the metadata. When it expires, "
+    "Entra ID can no longer read the metadata (couldNotAccessRemoteHost / connectionError) and automatic "
+    "renewal stops. Warning within 30 days, high within 7 (and once expired).",
+    controls=_CONTROLS,
+    action="fix-metadata",
+)
+def tls_expiring(view: EstateView, as_of, th, new) -> Iterator[Finding]:
+    owner = {id(m): farm for farm in view.farms.values() for m in farm.metadata}
+    seen: set[tuple[str, str]] = set()
+    for m in view.metadata:
+        if m.tls_not_after is None or m.reachable is False:
+            continue
+        left = (m.tls_not_after - as_of).total_seconds() / 86400
+        if left >= 30:
+            continue
+        farm = owner.get(id(m))
+        host = host_of(m.url) or m.name
+        key = (farm.name if farm else "", host)
+        if key in seen:
+            continue
+        seen.add(key)
+        fix = (f"# Renew the TLS certificate of {host} (the Web Application Proxy / load balancer that publishes "
+               "the metadata) with a publicly trusted CA before it expires, then re-check:")
+        yield new(
+            severity="high" if left < 7 else None,
+            farm=farm.name if farm else None,
+            title=f"{farm.name if farm else host}: the TLS certificate of {host} "
+            + (f"expires in {left:.0f} days" if left >= 0 else f"expired {-left:.0f} days ago"),
+            detail=f"The HTTPS certificate that served {m.name} is valid until {m.tls_not_after:%Y-%m-%d %H:%M} UTC "
+            "(recorded by the fetch). After that Entra ID cannot read the metadata and will not pick up the next "
+            "token-signing certificate.",
+            evidence=tuple(_facts(m) + [fact("TLS certificate NotAfter", m.tls_not_after, m.origin)]),
+            remediation=rm.join(fix, rm.fetch_metadata(m.url or (farm.metadata_url if farm else m.name))),
+            subject=host,
+        )

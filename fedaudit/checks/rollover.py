@@ -4,7 +4,16 @@ renewal (manual renewal, Step 1), with the projected generation and promotion da
 AD FS generates a new token-signing certificate ``CertificateGenerationThreshold`` days before
 the primary's NotAfter and promotes it ``CertificatePromotionThreshold`` days after generating
 it; the rollover service looks every ``CertificateRolloverInterval`` minutes, so each event can
-come up to one interval late (Q&A 122472: "kicked in 6 hours late").
+come up to one interval late (Q&A 122472: "kicked in 6 hours late"). The three thresholds count
+in units of ``CertificateThresholdMultiplier`` minutes (1440, a day, unless a lab changed it).
+Sources: Set-AdfsProperties (https://learn.microsoft.com/powershell/module/adfs/set-adfsproperties),
+the format notes ``get-adfsproperties.md`` (S2, S3, S6).
+
+From these dates the schedule checks follow: AD FS must have promoted the secondary once its
+promotion date (plus one interval) has passed (``rollover.promotion-overdue``), and Entra ID
+learns a new certificate only by polling the metadata from 35 days before the primary expires,
+so a promotion scheduled earlier breaks sign-in unless the certificate is pushed by hand
+(``rollover.promotion-before-entra-polls``).
 """
 
 from __future__ import annotations
@@ -30,7 +39,7 @@ from fedaudit.checks._base import (
     define,
     fact,
 )
-from fedaudit.checks._fix import renew_manually
+from fedaudit.checks._fix import push_to_entra, renew_manually
 from fedaudit.evidence.view import CertFact, EstateView, FarmFact, farm_thresholds, next_secondaries
 
 CHECKS: list[Check] = []
@@ -55,26 +64,42 @@ def live_secondaries(farm: FarmFact, as_of: dt.datetime) -> list[CertFact]:
     return next_secondaries(farm.ts_primaries, farm.ts_secondaries, as_of)
 
 
+def threshold_days(farm: FarmFact | None, th: Any) -> tuple[float, float, float, float]:
+    """(generation, promotion, critical) thresholds in days, and the rollover interval in minutes:
+    the thresholds count CertificateThresholdMultiplier minutes each (1440 = a day)."""
+    gen_d, promo_d, crit_d, interval = farm_thresholds(farm, th)
+    unit = (farm.multiplier_minutes if farm is not None and farm.multiplier_minutes else 1440.0) / 1440.0
+    return gen_d * unit, promo_d * unit, crit_d * unit, interval
+
+
 def projection(farm: FarmFact, primary: CertFact, th: Any, as_of: dt.datetime | None = None) -> dict[str, dt.datetime]:
     """Rollover events for the primary (needs its NotAfter). Generation is projected from
     CertificateGenerationThreshold, or, once AD FS has generated the next certificate (given
-    ``as_of``), taken from that certificate's NotBefore; promotion follows it."""
-    gen_d, promo_d, crit_d, interval = farm_thresholds(farm, th)
+    ``as_of``), taken from that certificate's NotBefore; promotion follows it. ``generated`` is
+    that NotBefore (absent before generation). The timeline frame uses these same dates."""
+    gen_d, promo_d, crit_d, interval = threshold_days(farm, th)
     na = primary.not_after
     assert na is not None
     generation = na - dt.timedelta(days=gen_d)
+    generated: dt.datetime | None = None
     if as_of is not None:
         made = [c.not_before for c in live_secondaries(farm, as_of) if c.not_before is not None]
         if made:
-            generation = min(made)
-    return {
+            generation = generated = min(made)
+    critical = na - dt.timedelta(days=crit_d)
+    out = {
         "generation": generation,
-        "promotion": generation + dt.timedelta(days=promo_d),
-        "critical": na - dt.timedelta(days=crit_d),
+        # AD FS promotes CertificatePromotionThreshold after generation, and at the latest at
+        # CertificateCriticalThreshold (where it generates and promotes at once).
+        "promotion": min(generation + dt.timedelta(days=promo_d), critical),
+        "critical": critical,
         "entra_polling_start": na - dt.timedelta(days=th.expiry_warning_days),
         "mark_15_days": na - dt.timedelta(days=th.expiry_urgent_days),
         "interval": dt.timedelta(minutes=interval),  # type: ignore[dict-item]
     }
+    if generated is not None:
+        out["generated"] = generated
+    return out
 
 
 def _ca_issued(farm: FarmFact) -> bool:
@@ -224,6 +249,136 @@ def secondary_overdue(view: EstateView, as_of, th, new) -> Iterator[Finding]:
         )
 
 
+
+def _held_by_all(view: EstateView, farm: FarmFact, cert: CertFact) -> bool | None:
+    """True when every federated domain of the farm with exported Entra settings holds ``cert``;
+    None when no such domain is in the evidence."""
+    domains = [d for d in view.domains_of(farm) if d.has_entra_certs]
+    if not domains:
+        return None
+    return all(cert.thumbprint in d.entra_thumbprints and not d.entra_conflict for d in domains)
+
+
+@define(
+    CHECKS,
+    id="rollover.promotion-overdue",
+    title="AD FS has not promoted the next certificate on time",
+    severity="high",
+    reference=REF_DEFAULT,
+    description="AutoCertificateRollover is on, AD FS has generated the next token-signing certificate, and its "
+    "promotion date (the secondary's NotBefore plus CertificatePromotionThreshold, plus one "
+    "CertificateRolloverInterval) has passed while the old primary still signs: the rollover job is not running. "
+    "Critical once the primary is inside CertificateCriticalThreshold. The fix makes sure Entra ID holds the "
+    "secondary and promotes it by hand (Set-AdfsCertificate -IsPrimary, which needs rollover off meanwhile).",
+    controls=(SC_12, SC_17, CM_6, CP_2, ISO_A_8_24),
+    action="renew-now",
+)
+def promotion_overdue(view: EstateView, as_of, th, new) -> Iterator[Finding]:
+    for farm in view.farms.values():
+        primary = primary_of(farm)
+        if farm.rollover is not True or primary is None or primary.not_after is None or primary.not_after <= as_of:
+            continue
+        secs = live_secondaries(farm, as_of)
+        if not secs:
+            continue
+        p = projection(farm, primary, th, as_of)
+        due = p["promotion"] + p["interval"]
+        if as_of <= due:
+            continue
+        best = max(secs, key=lambda c: c.not_after or as_of)
+        days = primary.days_left(as_of)
+        assert days is not None
+        critical = as_of >= p["critical"]
+        held = _held_by_all(view, farm, best)
+        fix = adfs_promote_by_hand_fix(view, farm, best, held, as_of, th)
+        yield new(
+            severity="critical" if critical else None,
+            farm=farm.name,
+            title=f"{farm.name}: AD FS has not promoted {best.short}; promotion was due on {p['promotion']:%Y-%m-%d}",
+            detail=f"The secondary {best.label()} was generated on {p['generation']:%Y-%m-%d}; with "
+            f"CertificatePromotionThreshold it should have become primary by {due:%Y-%m-%d %H:%M} UTC, but the "
+            f"primary {primary.thumbprint} still signs and expires on {primary.not_after:%Y-%m-%d %H:%M} UTC "
+            f"({days:.1f} days)"
+            + (f", inside CertificateCriticalThreshold (from {p['critical']:%Y-%m-%d %H:%M} UTC)" if critical else "")
+            + ". The AD FS rollover job is not running (AD FS service on the primary server, its event log). "
+            + ("Entra ID already holds the secondary, so promoting it keeps sign-in working."
+               if held else "Put the secondary into Entra ID first, then promote it."),
+            evidence=tuple(cert_facts("AD FS primary", primary) + cert_facts("AD FS secondary", best)
+                           + [fact("AutoCertificateRollover", True, farm.where),
+                              fact("promotion due", p["promotion"], "projection"),
+                              fact("critical threshold", p["critical"], "projection")]
+                           + _thresholds_facts(farm, th)),
+            remediation=fix,
+            subject=best.thumbprint,
+        )
+
+
+def adfs_promote_by_hand_fix(view: EstateView, farm: FarmFact, best: CertFact, held: bool | None,
+                             as_of: dt.datetime, th: Any) -> str:
+    """Push the secondary where Entra lacks it, then promote it by hand."""
+    push = None if held else push_to_entra(view, farm, None, as_of, th)
+    return rm.join(push, rm.adfs_promote_by_hand(farm.name, best.thumbprint, rollover_on=farm.rollover is True))
+
+
+@define(
+    CHECKS,
+    id="rollover.promotion-before-entra-polls",
+    title="AD FS promotes the next certificate before Entra ID can learn it",
+    severity="high",
+    reference=REF_DEFAULT,
+    description="Entra ID picks up a new certificate only by polling the federation metadata, from 35 days "
+    "before the current certificate expires. With CertificateGenerationThreshold minus "
+    "CertificatePromotionThreshold above 35 days, AD FS promotes the new certificate before Entra ID's first "
+    "poll, so sign-in breaks at promotion unless the certificate is pushed by hand. Critical when the "
+    "promotion is less than 15 days away. Domains whose Entra settings already hold the new certificate are "
+    "not affected.",
+    controls=(SC_12, SC_17, CM_6, CP_2, ISO_A_8_24),
+    action="update-entra",
+)
+def promotion_before_entra_polls(view: EstateView, as_of, th, new) -> Iterator[Finding]:
+    for farm in view.farms.values():
+        primary = primary_of(farm)
+        if farm.rollover is not True or primary is None or primary.not_after is None or primary.not_after <= as_of:
+            continue
+        p = projection(farm, primary, th, as_of)
+        if p["promotion"] >= p["entra_polling_start"] or p["promotion"] + p["interval"] < as_of:
+            continue  # inside Entra's window, or already overdue (rollover.promotion-overdue)
+        secs = live_secondaries(farm, as_of)
+        best = max(secs, key=lambda c: c.not_after or as_of) if secs else None
+        if best is not None and _held_by_all(view, farm, best):
+            continue
+        until = (p["promotion"] - as_of).total_seconds() / 86400
+        gen_d, promo_d, _, _ = threshold_days(farm, th)
+        affected = [d.name for d in view.domains_of(farm)
+                    if best is None or best.thumbprint not in d.entra_thumbprints]
+        what = f"the secondary {best.thumbprint}" if best else "the certificate AD FS generates then"
+        yield new(
+            severity="critical" if until < th.expiry_urgent_days else None,
+            farm=farm.name,
+            title=f"{farm.name}: AD FS promotes on {p['promotion']:%Y-%m-%d}, before Entra ID polls from "
+            f"{p['entra_polling_start']:%Y-%m-%d}",
+            detail=f"CertificateGenerationThreshold {gen_d:g} and CertificatePromotionThreshold {promo_d:g} days put the "
+            f"promotion of {what} on {p['promotion']:%Y-%m-%d %H:%M} UTC ({until:.0f} days from now), but Entra ID "
+            f"starts polling the metadata only on {p['entra_polling_start']:%Y-%m-%d} (35 days before "
+            f"{primary.thumbprint} expires on {primary.not_after:%Y-%m-%d}). From the promotion until then Entra ID "
+            "rejects the tokens"
+            + (f" for {', '.join(affected)}" if affected else "")
+            + ". Push the new certificate to Entra ID before the promotion, or lower the generation threshold.",
+            evidence=tuple(cert_facts("AD FS primary", primary)
+                           + (cert_facts("AD FS secondary", best) if best else [])
+                           + [fact("promotion", p["promotion"], "projection"),
+                              fact("Entra ID polling starts", p["entra_polling_start"], "runbook")]
+                           + _thresholds_facts(farm, th)),
+            remediation=rm.join(
+                ("# After AD FS generates the new certificate on " + f"{p['generation']:%Y-%m-%d}, before "
+                 f"{p['promotion']:%Y-%m-%d}:") if best is None else None,
+                push_to_entra(view, farm, None, as_of, th, new_secondary=best is None),
+                rm.adfs_generation_threshold(farm.name, int(min(20.0, 30.0 + promo_d))),
+            ),
+            subject=primary.thumbprint,
+        )
+
+
 @define(
     CHECKS,
     id="rollover.secondary-short-lived",
@@ -285,7 +440,8 @@ def _about_a_year(farm: FarmFact, th: Any) -> float:
     severity="info",
     reference=REF_MANUAL1,
     description="Runbook manual Step 1.3: a primary within 5 days plus a secondary about a year out means AD FS has "
-    "generated the next certificate: healthy, provided Entra ID holds it (see the sync checks).",
+    "generated the next certificate: healthy, provided Entra ID holds it (see the sync checks) and, with "
+    "AutoCertificateRollover on, only while its promotion date is still ahead.",
     controls=(SC_12, SC_17, ISO_A_8_24),
     action="none",
 )
@@ -293,6 +449,10 @@ def pair_ready(view: EstateView, as_of, th, new) -> Iterator[Finding]:
     for farm, primary, days, best, left in _pairs_near_promotion(view, as_of, th):
         if left < _about_a_year(farm, th):
             continue
+        if farm.rollover is True:
+            p = projection(farm, primary, th, as_of)
+            if p["promotion"] + p["interval"] < as_of:
+                continue  # the promotion date has passed: rollover.promotion-overdue, not the healthy state
         yield new(
             farm=farm.name,
             title=f"{farm.name}: next token-signing certificate ready ({left:.0f} days of validity)",
@@ -329,9 +489,10 @@ def forecast(view: EstateView, as_of, th, new) -> Iterator[Finding]:
             gen = f"generated {min(c.not_before or as_of for c in secs):%Y-%m-%d} (secondary present)"
         else:
             gen = f"generation around {p['generation']:%Y-%m-%d}"
+        promo = ("promotion overdue since" if p["promotion"] + p["interval"] < as_of else "promotion around")
         yield new(
             farm=farm.name,
-            title=f"{farm.name}: next rollover {gen}, promotion around {p['promotion']:%Y-%m-%d}",
+            title=f"{farm.name}: next rollover {gen}, {promo} {p['promotion']:%Y-%m-%d}",
             detail=f"Primary {primary.thumbprint} expires {primary.not_after:%Y-%m-%d %H:%M} UTC. Entra ID starts polling "
             f"the metadata on {p['entra_polling_start']:%Y-%m-%d}; the 15-day mark is {p['mark_15_days']:%Y-%m-%d}; AD FS's "
             f"critical threshold is {p['critical']:%Y-%m-%d}. Each AD FS event can come up to {interval_h:g} h late "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import sys
 import textwrap
 from typing import Any
 
@@ -95,6 +96,11 @@ def run(args: argparse.Namespace) -> int:
     nd = parse_as_of(args.notification_date, "--notification-date") if args.notification_date else None
     evidence = load(*args.paths, **load_options(args))
     result = audit(evidence, as_of, notification_date=nd, exceptions=args.exceptions or None)
+    if result.unmatched_exceptions:
+        sys.stderr.write(
+            f"fedaudit check: warning: {len(result.unmatched_exceptions)} accepted exception(s) match no finding: "
+            + "; ".join(result.unmatched_exceptions) + "\n"
+        )
     code = exit_code(result, args.fail_on)
     if args.format == "json":
         write_out(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n")

@@ -23,7 +23,9 @@ Sections: findings new / resolved / unchanged; certificates that appeared, disap
 (a slot now holding a different thumbprint); Entra signingCertificateUpdateStatus changes; verdict
 action changes.
 
-Exit status: 0 printed; 2 usage error (unknown run, no history database).
+Runs of two different audits are refused unless --force (two estates: nearly everything differs).
+
+Exit status: 0 printed; 2 usage error (unknown run, no history database, runs of different audits).
 """
 
 
@@ -42,6 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     where.add_argument("--db", metavar="FILE", help="the history database itself")
     where.add_argument("--config", metavar="FILE", help="take the output root from this configuration file")
     p.add_argument("--audit", metavar="NAME", help="the audit 'latest'/'previous' refer to")
+    p.add_argument("--force", action="store_true",
+                   help="compare runs of two different audits (refused otherwise: nearly everything would differ)")
     add_format(p)
     p.set_defaults(func=run)
 
@@ -60,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
 
     db = _db_path(args)
     connect(db, create=False).close()
-    frames = diff_runs(db, args.run_a, args.run_b, audit=args.audit)
+    frames = diff_runs(db, args.run_a, args.run_b, audit=args.audit, force=args.force)
     if args.format == "table":
         frames = {_TITLES[k]: v for k, v in frames.items()}
     write_out(render_frames(frames, args.format))

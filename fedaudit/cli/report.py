@@ -79,5 +79,10 @@ def run(args: argparse.Namespace) -> int:
         history=args.history,
         audit_name=args.audit_name,
     )
+    if result.unmatched_exceptions:
+        sys.stderr.write(
+            f"fedaudit report: warning: {len(result.unmatched_exceptions)} accepted exception(s) match no finding: "
+            + "; ".join(result.unmatched_exceptions) + "\n"
+        )
     print(result.html)
     return result.exit_code

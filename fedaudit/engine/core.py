@@ -22,12 +22,19 @@ import pandas as pd
 
 from fedaudit.checks import REGISTRY, SEVERITY_RANK, Finding, Thresholds
 from fedaudit.checks._base import DEFAULT_THRESHOLDS
+from fedaudit.checks.freshness import annotate_stale
 from fedaudit.evidence.view import forget_views, view_of
 from fedaudit.errors import UsageError
 from fedaudit.evidence.join import Evidence
 from fedaudit.frames import empty_frame, frame_records, make_frame
 from fedaudit.engine.verdict import build_timeline, build_verdicts
-from fedaudit.engine.waivers import AcceptedException, apply_exceptions, load_exceptions
+from fedaudit.engine.waivers import (
+    AcceptedException,
+    apply_exceptions,
+    describe_unmatched,
+    load_exceptions,
+    unmatched_exceptions,
+)
 
 __all__ = ["DEFAULT_THRESHOLDS", "FAIL_ON", "AuditResult", "audit", "exit_code", "finding_keys", "to_utc"]
 
@@ -69,6 +76,8 @@ class AuditResult:
     timeline: pd.DataFrame = field(repr=False)
     notification_date: dt.datetime | None = None
     thresholds: Thresholds = field(default_factory=Thresholds, repr=False)
+    #: accepted exceptions that cover no finding (one line each): warned, never silently carried
+    unmatched_exceptions: tuple[str, ...] = ()
 
     @property
     def issues(self) -> pd.DataFrame:
@@ -105,7 +114,7 @@ def run_checks(evidence: Evidence, as_of: dt.datetime, thresholds: Thresholds) -
             seen.add(f.key)
             out.append(f)
     out.sort(key=lambda f: (-SEVERITY_RANK[f.severity], order.get(f.id, 0), f.farm or "", f.domain or "", f.key))
-    return out
+    return annotate_stale(out, view_of(evidence), as_of, thresholds)
 
 
 def audit(
@@ -133,9 +142,11 @@ def audit(
     findings = run_checks(evidence, when, th)
     view = view_of(evidence)
     frame = make_frame("findings", [f.row() for f in findings])
+    unmatched: tuple[str, ...] = ()
     if exceptions is not None:
         accepted = load_exceptions(exceptions) if isinstance(exceptions, (str, os.PathLike)) else list(exceptions)
         frame = apply_exceptions(frame, accepted, when)
+        unmatched = tuple(describe_unmatched(e) for e in unmatched_exceptions(frame, accepted))
     return AuditResult(
         as_of=when,
         evidence=evidence,
@@ -144,6 +155,7 @@ def audit(
         timeline=build_timeline(view, when, th),
         notification_date=nd,
         thresholds=th,
+        unmatched_exceptions=unmatched,
     )
 
 

@@ -37,9 +37,10 @@ from typing import Any, Iterable
 import pandas as pd
 
 from fedaudit.checks._base import ACTION_RANK, SEVERITY_RANK, Finding, Thresholds
-from fedaudit.evidence.view import DomainState, EstateView, FarmFact, domain_state, farm_thresholds, metadata_public
-from fedaudit.checks.rollover import live_secondaries, primary_of, projection
+from fedaudit.evidence.view import DomainState, EstateView, FarmFact, domain_state, metadata_public
+from fedaudit.checks.rollover import live_secondaries, primary_of, projection, threshold_days
 from fedaudit.frames import make_frame
+from fedaudit.parse.idp import IDP_NAMES
 
 __all__ = ["TIMELINE_EVENTS", "build_timeline", "build_verdicts", "decide", "table"]
 
@@ -126,7 +127,10 @@ def _inputs_text(st: DomainState) -> dict[str, str]:
         m = "the metadata is public"
     else:
         m = f"the metadata is not reachable ({st.metadata_basis})"
-    return {"R": r, "S": s, "M": m, "D": _days_text(st.days_left)}
+    d = _days_text(st.days_left)
+    if st.broken_now:
+        d = "sign-in fails now (0 days left" + (f"; the AD FS primary itself has {_days_text(st.cert_days)}" if st.cert_days is not None and st.cert_days > 0 else "") + ")"
+    return {"R": r, "S": s, "M": m, "D": d}
 
 
 def _base_reason(action: str, rows: set[str], st: DomainState, th: Thresholds) -> str:
@@ -166,6 +170,23 @@ def _base_reason(action: str, rows: set[str], st: DomainState, th: Thresholds) -
     return f"Cannot judge: the {listed} {verb} unknown and the answer depends on {'it' if len(unknown) == 1 else 'them'}; see missing."
 
 
+def _idp_reason(action: str, st: DomainState, th: Thresholds, *, next_held: bool = False) -> str:
+    name = IDP_NAMES.get(st.idp or "other", "a non-AD FS identity provider")
+    due = ""
+    if st.days_cert is not None and st.days_cert.not_after is not None:
+        due = f"{st.days_cert.not_after - dt.timedelta(days=th.expiry_warning_days):%Y-%m-%d}"
+    head = (f"{st.domain.name} signs in with {name}, not AD FS: Entra ID does not fetch its certificates, so each "
+            "renewal is pushed to Entra ID by hand")
+    if action == "renew-now":
+        return f"Renew now (as runbook row 3): {head}, and {_days_text(st.days_left)} (under {th.expiry_warning_days:g})."
+    if action == "plan-renewal":
+        if next_held:
+            return (f"Plan the renewal: {head}; {_days_text(st.days_left)} on the current certificate, and Entra ID "
+                    "already holds the next one (NextSigningCertificate): make sure the provider switches to it in time.")
+        return f"Plan the renewal: {head}; {_days_text(st.days_left)}" + (f"; push the next certificate before {due}." if due else ".")
+    return f"Cannot judge: {head}; the expiry of the certificate Entra ID holds is unknown; see missing."
+
+
 def _applies(f: Finding, domain: str | None, farm: str | None) -> bool:
     if domain is not None and f.domain == domain:
         return True
@@ -187,6 +208,7 @@ def _verdict(
     in_sync: bool | None,
     mpub: bool | None,
     days: float | None,
+    table_days: float | None = None,
     ca_issued: bool | None,
     missing: list[str],
     findings: list[Finding],
@@ -196,8 +218,21 @@ def _verdict(
     entra_tp: str | None,
     not_after: dt.datetime | None,
 ) -> dict[str, Any]:
-    action, rows = decide(rollover, in_sync, mpub, days, ca_issued=ca_issued, th=th)
-    reason = _base_reason(action, rows, st, th) if st is not None else (base_reason or "")
+    if st is not None and st.non_adfs:
+        # No AutoCertificateRollover and no metadata poll: Entra ID holds what was pushed to it, so
+        # every renewal is manual, like rollover off with a CA-issued certificate (row 3 under 35 days).
+        # A next certificate Entra already holds carries the domain past the current one's expiry.
+        nexts = [c for c in st.domain.entra_next if c.not_after is not None and st.days_cert is not None
+                 and st.days_cert.not_after is not None and c.not_after > st.days_cert.not_after]
+        ahead = days
+        if nexts and days is not None and st.days_cert is not None and st.days_cert.not_after is not None:
+            best = max(nexts, key=lambda c: c.not_after)  # type: ignore[arg-type,return-value]
+            ahead = days + (best.not_after - st.days_cert.not_after).total_seconds() / 86400  # type: ignore[operator]
+        action, rows = decide(False, None, None, ahead, ca_issued=True, th=th)
+        reason = _idp_reason(action, st, th, next_held=bool(nexts))
+    else:
+        action, rows = decide(rollover, in_sync, mpub, days if table_days is None else table_days, ca_issued=ca_issued, th=th)
+        reason = _base_reason(action, rows, st, th) if st is not None else (base_reason or "")
     if st is None and action == "insufficient-evidence":
         reason = base_reason or "Cannot judge: no federated domain and no AD FS evidence."
     mine = [f for f in findings if _applies(f, domain, farm)]
@@ -215,6 +250,16 @@ def _verdict(
         action = new_action
     if action == "none" and serious:  # defensive: a check must never let this through
         action = "insufficient-evidence"
+    if action == "none":
+        # "No action needed" is never said while a warning that stands for the domain asks for a
+        # change in Entra ID, the metadata or the certificates (mixed IssuerUri forms, a stale
+        # certificate Entra still accepts, ...): the verdict takes the action of the first one.
+        asking = [f for f in mine if f.severity == "warning" and f.action in _WARNING_ACTIONS]
+        if asking:
+            f0 = asking[0]
+            action = f0.action
+            reason = (f"{_ACTION_WORDS[action]}: {f0.title} ({f0.id}, warning). The decision table alone says none: "
+                      + reason)
     if action == "none" and None in (rollover, in_sync, mpub, days):
         # Row 1 ignores validity, but "none" is only ever said on complete evidence.
         action = "insufficient-evidence"
@@ -238,6 +283,9 @@ def _verdict(
         "missing": "; ".join(missing) if missing else None,
     }
 
+
+#: Actions of warnings that keep a verdict from being ``none``.
+_WARNING_ACTIONS = ("renew-now", "update-entra", "fix-metadata")
 
 _ACTION_WORDS = {
     "renew-now": "Renew now",
@@ -267,6 +315,7 @@ def build_verdicts(view: EstateView, findings: Iterable[Finding], as_of: dt.date
                 in_sync=st.in_sync,
                 mpub=st.metadata_public,
                 days=st.days_left,
+                table_days=st.cert_days,
                 ca_issued=st.ca_issued,
                 missing=st.missing,
                 findings=findings,
@@ -295,7 +344,18 @@ def build_verdicts(view: EstateView, findings: Iterable[Finding], as_of: dt.date
                      base_reason="Cannot judge: the evidence holds no AD FS farm and no federated domain.",
                      primary_tp=None, entra_tp=None, not_after=None)
         )
+    rows.sort(key=_urgency)
     return make_frame("verdicts", rows)
+
+
+def _urgency(row: dict[str, Any]) -> tuple[int, int, float, str, str]:
+    """Most urgent first: sign-in broken now (no days left), then severity, then days left
+    (unknown after known), then the name."""
+    days = row.get("days_left")
+    broken = days is not None and days <= 0
+    sev = SEVERITY_RANK.get(row.get("severity") or "", 0)
+    return (0 if broken else 1, -sev, days if days is not None else float("inf"), row.get("domain") or "",
+            row.get("farm") or "")
 
 
 def _farm_row(view: EstateView, farm: FarmFact, findings: list[Finding], as_of: dt.datetime, th: Thresholds) -> dict[str, Any]:
@@ -350,19 +410,24 @@ def build_timeline(view: EstateView, as_of: dt.datetime, th: Thresholds) -> pd.D
         primary = primary_of(farm)
         if primary is not None and primary.not_after is not None:
             na = primary.not_after
-            gen_d, promo_d, crit_d, interval = farm_thresholds(farm, th)
+            gen_d, promo_d, crit_d, interval = threshold_days(farm, th)
             if farm.rollover is not False:
                 cond = "" if farm.rollover else " (if AutoCertificateRollover is on: not in the evidence)"
                 lag = f"; up to {interval / 60:g} h later (CertificateRolloverInterval {interval:g} min)"
                 secs = live_secondaries(farm, as_of)
-                gen = projection(farm, primary, th, as_of)["generation"]
+                # The same dates the rollover checks use (thresholds in CertificateThresholdMultiplier units).
+                proj = projection(farm, primary, th, as_of)
+                gen = proj["generation"]
                 gen_detail = f"CertificateGenerationThreshold {gen_d:g} days before NotAfter{lag}{cond}"
                 if secs:
                     gen_detail = f"secondary {secs[0].thumbprint[:8]} generated (its NotBefore)"
+                overdue = " (overdue: not promoted)" if secs and proj["promotion"] + proj["interval"] < as_of else ""
+                early = (" (before Entra ID starts polling: push the certificate by hand)"
+                         if proj["promotion"] < proj["entra_polling_start"] else "")
                 add(farm.name, None, "projected_generation", gen, primary.thumbprint, "projection", gen_detail)
-                add(farm.name, None, "projected_promotion", gen + dt.timedelta(days=promo_d), primary.thumbprint,
-                    "projection", f"CertificatePromotionThreshold {promo_d:g} days after generation{lag}{cond}")
-                add(farm.name, None, "critical_threshold", na - dt.timedelta(days=crit_d), primary.thumbprint,
+                add(farm.name, None, "projected_promotion", proj["promotion"], primary.thumbprint,
+                    "projection", f"CertificatePromotionThreshold {promo_d:g} days after generation{lag}{cond}{overdue}{early}")
+                add(farm.name, None, "critical_threshold", proj["critical"], primary.thumbprint,
                     "projection", f"CertificateCriticalThreshold {crit_d:g} days before NotAfter{cond}")
             add(farm.name, None, "entra_polling_start", na - dt.timedelta(days=th.expiry_warning_days), primary.thumbprint,
                 "runbook", f"Entra ID polls the metadata from {th.expiry_warning_days:g} days before the AD FS primary expires")

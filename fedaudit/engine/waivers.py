@@ -50,10 +50,12 @@ __all__ = [
     "AcceptedException",
     "EXCEPTION_FIELDS",
     "apply_exceptions",
+    "describe_unmatched",
     "exception_status",
     "load_exceptions",
     "parse_exceptions_csv",
     "parse_exceptions_toml",
+    "unmatched_exceptions",
 ]
 
 #: Fields of one exception, in CSV column order.
@@ -330,3 +332,18 @@ def exception_status(
     for c in columns:
         frame[c] = frame[c].astype("Int64" if c == "matched" else "string")
     return frame
+
+
+def unmatched_exceptions(findings: pd.DataFrame, exceptions: Iterable[AcceptedException]) -> list[AcceptedException]:
+    """The accepted exceptions that cover no finding: a fixed risk, a renamed farm or a typo.
+    Reported as a warning (the report, one stderr line), never silently carried."""
+    ids, farms, domains = list(findings["id"]), list(findings["farm"]), list(findings["domain"])
+    return [e for e in exceptions if not any(e.matches(c, f, d) for c, f, d in zip(ids, farms, domains))]
+
+
+def describe_unmatched(e: AcceptedException) -> str:
+    """One line naming the exception and where it was written."""
+    scope = ", ".join(x for x in (f"farm {e.farm}" if e.farm else "", f"domain {e.domain}" if e.domain else "") if x)
+    where = f"{e.origin}:{e.line}" if e.origin and e.line else e.origin
+    text = f"{e.check}" + (f" ({scope})" if scope else "") + (f" at {where}" if where else "") + f", owner {e.owner}"
+    return " ".join(text.split())  # one line, whatever the file holds

@@ -11,6 +11,7 @@ AD FS farm by the facts the exports carry (AD FS ``Identifier`` = Entra ``Issuer
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from fedaudit.frames import empty_frame, make_frame
+from fedaudit.parse.idp import recognise_idp
 from fedaudit.records import (
     AdfsFarm,
     Certificate,
@@ -40,6 +42,8 @@ class InputFile:
     size: int
     sha256: str
     kind: str  # what it was recognised as ("unrecognised" included)
+    captured_at: dt.datetime | None = None  # when the export was taken (UTC), see fedaudit.parse.captured
+    captured_from: str | None = None  # where that time comes from (sidecar, manifest, transcript, mtime)
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,7 @@ _FARM_FIELDS = (
     "certificate_critical_threshold",
     "certificate_duration",
     "certificate_rollover_interval",
+    "certificate_threshold_multiplier",
 )
 _DOMAIN_FIELDS = (
     "authentication",
@@ -638,6 +643,12 @@ class _Join:
         metadata = self.metadata_rows()
         farms = list(self.farms.values()) + self.nameless_farms
         domains = list(self.domains.values()) + self.unnamed_domains
+        for row in domains:
+            # The IdP behind the domain: AD FS when tied to a loaded farm, else by its URLs.
+            row["idp"] = recognise_idp(
+                row.get("issuer_uri"), row.get("passive_sign_in_uri"), row.get("metadata_exchange_uri"),
+                adfs_farm=bool(row.get("farm")),
+            )
         issues = [
             {"origin": i.origin, "line": i.line, "field": i.field, "severity": i.severity, "message": i.message}
             for i in self.issues

@@ -8,6 +8,8 @@ its content, never by its name. A bad file becomes load issues; every other file
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import datetime as dt
 import gc
 import hashlib
 import os
@@ -28,6 +30,7 @@ from fedaudit.evidence.join import build_evidence
 from fedaudit.metadata import read_metadata
 from fedaudit.parse import read_export
 from fedaudit.io.collector import KIND, verify_manifest_file
+from fedaudit.parse.captured import FROM_MTIME, capture_time, manifest_files, sidecar_body
 
 __all__ = ["MAX_FILE_BYTES", "iter_files", "load", "sniff_kind"]
 
@@ -95,6 +98,41 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+def _stated_time(
+    data: bytes, kind: str, path: Path, dated_by: dict[Path, tuple[dt.datetime, str]]
+) -> tuple[dt.datetime | None, str | None]:
+    """The capture time the file states; a manifest or sidecar also dates the files it names."""
+    if kind in ("fetch-sidecar", "collector-manifest"):
+        label = "fetch evidence sidecar" if kind == "fetch-sidecar" else "collector manifest"
+        when, how = capture_time(data, label)
+        if when is not None and how is not None:
+            names = manifest_files(data) if kind == "collector-manifest" else [sidecar_body(data) or ""]
+            for name in names:
+                if name and Path(name).name == name:
+                    dated_by[(path.parent / name).resolve()] = (when, how)
+        return when, how
+    return capture_time(data)
+
+
+def _dated(
+    inputs: list[InputFile],
+    stated: dict[str, tuple[dt.datetime | None, str | None]],
+    mtimes: dict[str, dt.datetime],
+    dated_by: dict[Path, tuple[dt.datetime, str]] | None = None,
+) -> list[InputFile]:
+    """Each input with its capture time: stated by itself, by a manifest or sidecar beside it,
+    else its modification time (marked as such)."""
+    out = []
+    for i in inputs:
+        when, how = stated.get(i.path, (None, None))
+        if when is None:
+            when, how = (dated_by or {}).get(Path(i.path).resolve(), (None, None))
+        if when is None and i.path in mtimes:
+            when, how = mtimes[i.path], FROM_MTIME
+        out.append(dataclasses.replace(i, captured_at=when, captured_from=how))
+    return out
+
+
 class _DomainMap:
     """``domain_map`` keys are matched against each file as given, as an absolute path, or by
     its name; a key that matches no loaded file is a usage error (a typo would otherwise leave
@@ -132,6 +170,9 @@ def _load_files(
     inputs: list[InputFile] = []
     documents: list[tuple[str, bytes]] = []
     sidecars: list[tuple[str, bytes]] = []
+    stated: dict[str, tuple[dt.datetime | None, str | None]] = {}
+    mtimes: dict[str, dt.datetime] = {}
+    dated_by: dict[Path, tuple[dt.datetime, str]] = {}  # files a manifest or sidecar dates
     for path in files:
         origin = str(path)
         try:
@@ -147,6 +188,9 @@ def _load_files(
             continue
         kind = sniff_kind(data)
         digest = hashlib.sha256(data).hexdigest()
+        stated[origin] = _stated_time(data, kind, path, dated_by)
+        with contextlib.suppress(OSError):
+            mtimes[origin] = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
         if kind == "metadata":
             documents.append((origin, data))
             inputs.append(InputFile(origin, size, digest, "federation metadata"))
@@ -165,7 +209,7 @@ def _load_files(
     dmap.check_all_used()
     if documents or sidecars:
         results.extend(read_metadata(documents, sidecars))
-    evidence = build_evidence(results, tuple(inputs))
+    evidence = build_evidence(results, tuple(_dated(inputs, stated, mtimes, dated_by)))
     if strict and len(evidence.issues):
         first = evidence.issues.iloc[0]
         line, field = first["line"], first["field"]

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from fedaudit.evidence.join import Evidence
+from fedaudit.parse.idp import IDP_NAMES
 
 __all__ = [
     "CertFact",
@@ -207,6 +208,7 @@ class MetaFact:
     farm: str | None
     insecure: bool | None
     certs: tuple[CertFact, ...] = ()
+    tls_not_after: dt.datetime | None = None  # NotAfter of the server's TLS certificate
 
     @property
     def name(self) -> str:
@@ -235,6 +237,7 @@ class FarmFact:
     critical_days: float | None = None
     duration_days: float | None = None
     interval_minutes: float | None = None
+    multiplier_minutes: float | None = None  # CertificateThresholdMultiplier
     origin: str | None = None
     line: int | None = None
     has_properties: bool = False
@@ -288,6 +291,7 @@ class DomainFact:
     next_tps: set[str] = field(default_factory=set)  # NextSigningCertificate thumbprints
     adfs_primaries: list[CertFact] = field(default_factory=list)  # MSOL "Source: ADFS Server"
     adfs_secondaries: list[CertFact] = field(default_factory=list)
+    idp: str | None = None  # the domains frame's idp column (fedaudit.parse.idp)
 
     @property
     def federated(self) -> bool:
@@ -408,6 +412,8 @@ def build_view(evidence: Evidence) -> EstateView:
         farm.critical_days = farm.critical_days if farm.critical_days is not None else _num(row.get("certificate_critical_threshold"))
         farm.duration_days = farm.duration_days if farm.duration_days is not None else _num(row.get("certificate_duration"))
         farm.interval_minutes = farm.interval_minutes if farm.interval_minutes is not None else _num(row.get("certificate_rollover_interval"))
+        if farm.multiplier_minutes is None:
+            farm.multiplier_minutes = _num(row.get("certificate_threshold_multiplier"))
         if farm.origin is None:
             farm.origin = _str(row.get("origin"))
             line = _num(row.get("line"))
@@ -462,6 +468,7 @@ def build_view(evidence: Evidence) -> EstateView:
                 farm=(_str(row.get("farm")) or "").lower() or None,
                 insecure=_bool(row.get("insecure")),
                 certs=tuple(meta_certs.get(origin or "", ())),
+                tls_not_after=_time(row.get("tls_not_after")),
             )
         )
     for m in metas:
@@ -500,6 +507,7 @@ def build_view(evidence: Evidence) -> EstateView:
             # disagrees; disagreement keeps the first and the conflict check reports it.
             d.authentication = d.authentication or auth
         d.status = d.status or _str(row.get("status"))
+        d.idp = d.idp or _str(row.get("idp"))
         d.issuer_uri = d.issuer_uri or _str(row.get("issuer_uri"))
         d.passive_sign_in_uri = d.passive_sign_in_uri or _str(row.get("passive_sign_in_uri"))
         d.metadata_exchange_uri = d.metadata_exchange_uri or _str(row.get("metadata_exchange_uri"))
@@ -644,6 +652,14 @@ class DomainState:
     missing: list[str]
     missing_primary: list[CertFact] = field(default_factory=list)  # AD FS primaries Entra lacks
     missing_secondary: list[CertFact] = field(default_factory=list)
+    idp: str | None = None  # "adfs" when a farm is known, else the domains frame's idp
+    broken_now: bool = False  # Entra ID does not hold the certificate AD FS signs with now
+    cert_days: float | None = None  # days left on the certificate itself (the decision table's input)
+
+    @property
+    def non_adfs(self) -> bool:
+        """The domain trusts an identity provider recognised as not AD FS (no farm tied)."""
+        return self.farm is None and self.idp not in (None, "adfs")
 
     @property
     def ca_issued(self) -> bool | None:
@@ -756,10 +772,25 @@ def _domain_state(view: EstateView, d: DomainFact, as_of: dt.datetime, th: Any) 
             days_cert = min(ent, key=lambda c: c.not_after)  # type: ignore[arg-type,return-value]
             basis = "Entra ID's current signing certificate (no AD FS certificate export)"
     days_left = days_cert.days_left(as_of) if days_cert else None
+    # Days until sign-in for the domain breaks: none left when Entra ID does not hold the
+    # certificate AD FS signs with now (tokens are rejected today, whatever the primary's NotAfter).
+    broken_now = primary_in is False
+    cert_days = days_left
+    if broken_now:
+        days_left = min(0.0, days_left) if days_left is not None else 0.0
+        basis = "Entra ID does not hold the AD FS primary: sign-in is failing now"
 
     # What is missing, and the command that produces it.
     fname = farm.name if farm else None
-    if farm is None:
+    idp = "adfs" if farm is not None else d.idp
+    non_adfs = farm is None and idp not in (None, "adfs")
+    if non_adfs:
+        if not any(True for m in view.metadata if norm_uri(m.entity_id) == norm_uri(d.issuer_uri)):
+            missing.append(
+                f"signing certificates {IDP_NAMES.get(idp or '', idp)} publishes for {d.name} (compared with "
+                "Entra's when loaded): fedaudit fetch <the SAML/WS-Fed metadata URL of its Microsoft 365 app>"
+            )
+    elif farm is None:
         if d.issuer_uri:
             missing.append(
                 f"AD FS farm for {d.name} (IssuerUri {d.issuer_uri}): Get-AdfsProperties and "
@@ -787,7 +818,7 @@ def _domain_state(view: EstateView, d: DomainFact, as_of: dt.datetime, th: Any) 
             f"Entra settings for {d.name}: Get-MgDomainFederationConfiguration -DomainId {d.name} "
             f"(or Get-MsolDomainFederationSettings -DomainName {d.name})"
         )
-    if mpub is None:
+    if mpub is None and not non_adfs:
         if farm is not None:
             missing.append(f"federation metadata of {fname}: fedaudit fetch {farm.metadata_url}")
         else:
@@ -809,6 +840,9 @@ def _domain_state(view: EstateView, d: DomainFact, as_of: dt.datetime, th: Any) 
         missing=missing,
         missing_primary=missing_primary,
         missing_secondary=missing_secondary,
+        idp=idp,
+        broken_now=broken_now,
+        cert_days=cert_days,
     )
 
 

@@ -270,6 +270,9 @@ def result_counts(result: AuditResult) -> dict[str, Any]:
     for name in ("domains", "farms", "certificates", "issues"):
         frame = getattr(evidence, name, None) if evidence is not None else None
         counts[name] = int(len(frame)) if frame is not None else 0
+    ids = set(findings["id"].astype("string").dropna()) if "id" in findings.columns else set()
+    if "evidence.nothing-loaded" in ids:
+        counts["no_evidence"] = True  # index.html shows the run as "no evidence", never a healthy "complete"
     verdicts = getattr(result, "verdicts", None)
     if verdicts is not None and len(verdicts):
         actions = verdicts["action"].astype("string").value_counts(dropna=True)
@@ -806,14 +809,26 @@ def drift_section(db_path: str | os.PathLike[str] | None, audit_name: str | None
     return compare(stored_snapshot(db_path, previous), snapshot_of(result), baseline)
 
 
-def diff_runs(db_path: str | os.PathLike[str], run_a: str | int, run_b: str | int, *, audit: str | None = None) -> dict[str, pd.DataFrame]:
-    """What changed from recorded run ``run_a`` to run ``run_b`` (see :func:`resolve_run`)."""
+def diff_runs(
+    db_path: str | os.PathLike[str], run_a: str | int, run_b: str | int, *, audit: str | None = None, force: bool = False
+) -> dict[str, pd.DataFrame]:
+    """What changed from recorded run ``run_a`` to run ``run_b`` (see :func:`resolve_run`).
+
+    Runs of two different audits describe two different estates, so everything would show as
+    appeared or disappeared: refused (UsageError) unless ``force``."""
     a = resolve_run(db_path, run_a, audit=audit)
     b = resolve_run(db_path, run_b, audit=audit)
+    names = []
     for run_id in (a, b):
         info = run_info(db_path, run_id)
         if info["recorded_status"] != "complete":
             raise UsageError(f"run {run_id} is {info['status']}: only complete runs can be compared")
+        names.append(str(info["audit"]))
+    if names[0] != names[1] and not force:
+        raise UsageError(
+            f"run {a} is of audit {names[0]!r} and run {b} of audit {names[1]!r}: comparing two different audits "
+            "shows every finding and certificate as new or gone; pass --force to compare them anyway"
+        )
     baseline = _baseline([_baseline_row(db_path, a, "before"), _baseline_row(db_path, b, "after")])
     return compare(stored_snapshot(db_path, a), stored_snapshot(db_path, b), baseline)
 

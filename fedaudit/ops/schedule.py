@@ -204,6 +204,9 @@ def _execute(
     result = getattr(rr, "result", None)
     if result is None:
         result = _judge(inputs, audit, as_of, exceptions)
+    unmatched = getattr(result, "unmatched_exceptions", ())
+    if unmatched:
+        say(f"{audit.name}: warning: {len(unmatched)} accepted exception(s) match no finding: " + "; ".join(unmatched))
     folder = Path(rr.folder)
     outputs = _write_siem(folder, result, audit.name, as_of=as_of, time=_run_started(db_path, run_id), ocsf=config.ocsf)
     exit_code = int(rr.exit_code)
@@ -325,7 +328,7 @@ table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}
 th{background:#f0f0f0}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .s{font-weight:600;padding:0 .3rem;border-radius:3px;white-space:nowrap}
-.complete{background:#e3f4e3}.failed{background:#fbe0e0}.incomplete{background:#fdf1d6}.running{background:#e2ecfb}
+.complete{background:#e3f4e3}.failed,.no-evidence{background:#fbe0e0}.incomplete{background:#fdf1d6}.running{background:#e2ecfb}
 .exit1{color:#8a1c1c;font-weight:600}
 @media (max-width:700px){table{font-size:.8rem}th,td{padding:.2rem .3rem}}
 @media print{a{color:inherit;text-decoration:none}}
@@ -336,6 +339,7 @@ _STATUS_TEXT = {
     "failed": "failed",
     "incomplete": "incomplete (stopped before it finished)",
     "running": "running",
+    "no-evidence": "no evidence (nothing to judge: failed)",
 }
 
 
@@ -383,6 +387,8 @@ def render_index(frame: pd.DataFrame, root: Path, *, generated: dt.datetime) -> 
         for row in rows.to_dict(orient="records"):
             counts = row["counts"] or {}
             status = str(row["status"])
+            if status == "complete" and counts.get("no_evidence"):
+                status = "no-evidence"
             cells = [
                 f'<td class="n">{e(str(row["id"]))}</td>',
                 f"<td>{e(_fmt_time(row['started']))}</td>",

@@ -577,6 +577,7 @@ def _map_adfs_properties(ctx: _Ctx, out: Mapped) -> None:
         certificate_duration=ctx.int("CertificateDuration"),
         certificate_rollover_interval=ctx.int("CertificateRolloverInterval"),
         line=ctx.obj.line,
+        certificate_threshold_multiplier=multiplier,
     )
     out.farms.append(farm)
 

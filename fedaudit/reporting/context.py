@@ -49,6 +49,7 @@ class ReportContext:
     drift: dict[str, pd.DataFrame] | None = None
     generated_at: dt.datetime | None = None
     output_dir: str | None = None
+    unmatched_exceptions: list[str] = field(default_factory=list)  # accepted exceptions covering no finding
 
     @property
     def as_of(self) -> pd.Timestamp:
@@ -156,6 +157,7 @@ def prepare(
         os.makedirs(evidence_dir, exist_ok=True)
     evidence = load(*input_list, metadata=metadata_list, ca_bundle=ca_bundle, culture=culture, evidence_dir=evidence_dir)
     result = engine.audit(evidence, when, thresholds=thresholds, exceptions=exceptions or None)
+    unmatched = list(result.unmatched_exceptions)
     drift_frames = None
     if history:
         drift_frames = _optional("fedaudit.ops.history", "history").drift_section(history, audit_name, result)
@@ -171,6 +173,7 @@ def prepare(
         drift=drift_frames,
         generated_at=generated_at,
         output_dir=output_dir,
+        unmatched_exceptions=unmatched,
     )
     # paths inside the report folder (a staged exceptions file) are shown relative to it
     ctx.parameters = {
@@ -196,10 +199,13 @@ def save_outputs(ctx: ReportContext, output_dir: str | os.PathLike[str]) -> None
     run = {
         "exit_code": ctx.exit_code,
         "counts": ctx.counts(),
+        "unmatched_exceptions": ctx.unmatched_exceptions,
         "as_of": ctx.as_of.isoformat(),
         "parameters": ctx.parameters,
         "inputs": [
-            {"path": ctx.path(i.path), "size": i.size, "sha256": i.sha256, "kind": i.kind} for i in ctx.evidence.inputs
+            {"path": ctx.path(i.path), "size": i.size, "sha256": i.sha256, "kind": i.kind,
+             "captured_at": i.captured_at.isoformat() if i.captured_at else None, "captured_from": i.captured_from}
+            for i in ctx.evidence.inputs
         ],
         "metadata": [
             {

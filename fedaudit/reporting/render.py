@@ -60,6 +60,7 @@ class ReportResult:
     manifest: dict[str, Any]
     exit_code: int
     counts: dict[str, int]
+    unmatched_exceptions: tuple[str, ...] = ()  # accepted exceptions that cover no finding
 
 
 
@@ -360,6 +361,7 @@ def report(
             "run": {"started": started.isoformat(), "ended": ended.isoformat()},
             "exit_code": run["exit_code"],
             "counts": run["counts"],
+            "unmatched_exceptions": run.get("unmatched_exceptions", []),
             "inputs": run["inputs"],
             "metadata": run["metadata"],
             "outputs": outputs,
@@ -376,4 +378,5 @@ def report(
         manifest=manifest,
         exit_code=int(run["exit_code"]),
         counts=dict(run["counts"]),
+        unmatched_exceptions=tuple(run.get("unmatched_exceptions", [])),
     )

@@ -204,8 +204,10 @@ def header(ctx: ReportContext) -> Fragment:
     else:
         klass, word = "fa-pass", "No problem found"
     verdicts_ = ctx.result.verdicts
-    domains = len(verdicts_)
-    actions = verdicts_["action"].astype("string").value_counts() if domains else pd.Series(dtype=int)
+    # Only rows that are federated domains count as domains (farm-only and no-evidence rows are not).
+    domain_rows = verdicts_[verdicts_["domain"].notna()] if len(verdicts_) else verdicts_
+    domains = len(domain_rows)
+    actions = domain_rows["action"].astype("string").value_counts() if domains else pd.Series(dtype=int)
     act_text = ", ".join(f"{n} {a}" for a, n in actions.items())
     exit_word = "fails" if ctx.exit_code else "passes"
     status = (
@@ -213,7 +215,11 @@ def header(ctx: ReportContext) -> Fragment:
         + ", ".join(f"{counts[s]} {s}" for s in SEVERITIES)
         + (f" open finding(s); {counts['excepted']} excepted" if counts["excepted"] else " finding(s)")
         + f".<br>{domains} federated domain(s): {_e(act_text) if act_text else 'none in the evidence'}."
-        + f"<br>This run {exit_word} the <code>--fail-on {_e(ctx.fail_on)}</code> gate (exit code {ctx.exit_code}).</div>"
+        + f"<br>This run {exit_word} the <code>--fail-on {_e(ctx.fail_on)}</code> gate (exit code {ctx.exit_code})."
+        + (f'<br><strong>Warning:</strong> {len(ctx.unmatched_exceptions)} accepted exception(s) match no finding '
+           f"(fixed, renamed or mistyped; retire or correct them): {_e('; '.join(ctx.unmatched_exceptions))}."
+           if getattr(ctx, "unmatched_exceptions", None) else "")
+        + "</div>"
     )
     sev_rows = pd.DataFrame(
         {"severity": list(SEVERITIES), "open findings": [counts[s] for s in SEVERITIES]}
@@ -228,7 +234,7 @@ def header(ctx: ReportContext) -> Fragment:
     toc_items = [(a, h) for a, h in SECTIONS if a != "drift" or ctx.drift is not None]
     toc = "".join(f'<li><a href="#{a}">{_e(h)}</a></li>' for a, h in toc_items)
     body = (
-        f"<h1>{_e(ctx.title)}</h1>"
+        f'<h1>{_e(ctx.title)} <small class="fa-asof">as of {ctx.as_of:%Y-%m-%d %H:%M} UTC</small></h1>'
         + (f'<p class="fa-sub">{_e(ctx.organisation)}</p>' if ctx.organisation else "")
         + f'<nav class="fa-toc" aria-label="Contents"><ol>{toc}</ol></nav>'
         + f'<section id="status"><h2>{_e(_HEADINGS["status"])}</h2>{status}'
@@ -296,13 +302,12 @@ def verdicts(ctx: ReportContext) -> Fragment:
         "<p>AutoCertificateRollover, sync and metadata are the inputs of the runbook's decision table "
         "(<em>Check if the certificates need to be updated</em>, Step 3), with the days left on the "
         "certificate Entra ID relies on; the action is the table's row, raised by any critical or high "
-        "finding that stands for the domain or its farm. Most urgent first.</p>"
+        "finding that stands for the domain or its farm. Most urgent first: sign-in broken now, then by severity, "
+        "then by days left.</p>"
     )
     if not len(frame):
         return _section("verdicts", intro + '<p class="fa-note">No federated domain in the evidence.</p>', "no verdicts")
-    frame["_rank"] = [-ACTION_RANK.get(str(a), 0) for a in frame["action"].astype("string").fillna("")]
-    frame["_days"] = frame["days_left"].astype("Float64").fillna(-1e9)
-    frame = frame.sort_values(["_rank", "_days", "domain"], kind="stable")
+    # The verdicts frame is already in urgency order (fedaudit.verdict: broken now, severity, days left).
     head = "".join(f'<th scope="col">{_e(title)}</th>' for _, title in _VERDICT_COLUMNS)
     blocks = []
     for _, row in frame.iterrows():
@@ -690,7 +695,9 @@ def manifest(ctx: ReportContext) -> Fragment:
         }
     )
     inputs = pd.DataFrame(
-        [{"path": ctx.path(i.path), "kind": i.kind, "bytes": i.size, "SHA-256": i.sha256} for i in ctx.evidence.inputs]
+        [{"path": ctx.path(i.path), "kind": i.kind, "bytes": i.size, "SHA-256": i.sha256,
+          "captured": (f"{i.captured_at:%Y-%m-%d %H:%M} UTC ({i.captured_from})" if i.captured_at else "unknown")}
+         for i in ctx.evidence.inputs]
     )
     meta = ctx.evidence.metadata.copy()
     if len(meta):

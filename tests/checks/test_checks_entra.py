@@ -36,6 +36,11 @@ CASES = {
         lambda: _estate(result="noNewCertificateFound", last_run=RECENT, days=10),
         lambda: _estate(result="success", last_run=RECENT, days=10),
     ),
+    # contoso.com keeps the farm Identifier while fabrikam.com has the -SupportMultipleDomain form
+    "entra.issuer-forms-mixed": (
+        lambda: _estate(others=("fabrikam.com",)),
+        lambda: _estate(issuer="http://contoso.com/adfs/services/trust/", others=("fabrikam.com",)),
+    ),
     "entra.poll-stale": (
         lambda: _estate(result="success", last_run=AS_OF - dt.timedelta(days=9), days=20),
         lambda: _estate(result="success", last_run=AS_OF - dt.timedelta(days=1), days=20),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from _evidence_builder import AS_OF, Estate, assert_well_formed, findings_of, healthy
 
@@ -55,7 +57,14 @@ def _conflict():
     return est.evidence()
 
 
+def _captured(days_ago):
+    est, p = healthy()
+    est.input("adfs-certificates.xml", AS_OF - dt.timedelta(days=days_ago))
+    return est.evidence()
+
+
 CASES = {
+    "evidence.stale": (lambda: _captured(10), lambda: _captured(2)),
     "evidence.nothing-loaded": (lambda: Evidence(), lambda: healthy()[0].evidence()),
     "evidence.load-issue": (
         lambda: healthy()[0].issue("broken.json", "not JSON: Unterminated string", line=10).evidence(),

@@ -48,6 +48,10 @@ CASES = {
         lambda: _estate(secondary=True, listed=["p"]),
         lambda: _estate(secondary=True, listed=["p", "s"]),
     ),
+    "metadata.tls-expiring": (
+        lambda: _estate(tls_not_after=AS_OF + dt.timedelta(days=20)),
+        lambda: _estate(tls_not_after=AS_OF + dt.timedelta(days=90)),
+    ),
     "metadata.expired": (
         lambda: _estate(valid_until=AS_OF - dt.timedelta(days=1)),
         lambda: _estate(valid_until=AS_OF + dt.timedelta(days=1)),
@@ -121,3 +125,18 @@ def test_secondary_generated_after_the_fetch_is_not_held_against_the_document():
     est.domain("contoso.com", farm=FARM, signing=p, next=s)
     est.fetch(FARM, listed=[p], signer=p)
     assert findings_of("metadata.secondary-missing", est.evidence()) == []
+
+
+def test_tls_expiring_is_high_within_7_days():
+    (f,) = findings_of("metadata.tls-expiring", _estate(tls_not_after=AS_OF + dt.timedelta(days=5)))
+    assert f.severity == "high" and "fs.contoso.com" in f.remediation
+    (f,) = findings_of("metadata.tls-expiring", _estate(tls_not_after=AS_OF + dt.timedelta(days=20)))
+    assert f.severity == "warning"
+
+
+def test_failed_url_tied_to_no_farm_is_a_finding():
+    est = Estate()
+    est.fetch(None, reachable=False, tls=None, signature=None, url="https://idp.example.net/metadata.xml",
+              error="connection refused")
+    (f,) = findings_of("metadata.unreachable", est.evidence())
+    assert f.severity == "high" and f.farm is None and "idp.example.net" in f.title

@@ -50,6 +50,16 @@ CASES = {
         lambda: _farm(True, primary_days=3, secondary_days=100),
     ),
     "rollover.forecast": (lambda: _farm(True), lambda: _farm(False)),
+    # generated 17 days ago, promotion (5 days later) 12 days overdue
+    "rollover.promotion-overdue": (
+        lambda: _farm(True, primary_days=3, secondary_days=348),
+        lambda: _farm(True, primary_days=3, secondary_days=360),
+    ),
+    # generation 60 days before expiry: promotion 55 days before, Entra polls from 35
+    "rollover.promotion-before-entra-polls": (
+        lambda: _farm(True, primary_days=70, generation=60),
+        lambda: _farm(True, primary_days=70),
+    ),
 }
 
 

@@ -27,7 +27,22 @@ def _estate(*, entra=("p",), secondary=False, domains=("contoso.com",), entra_ne
     return est, certs
 
 
+OKTA_ISSUER = "http://www.okta.com/exk1contoso"
+
+
+def _okta(*, metadata_lists_new=True):
+    """contoso.com federated with Okta; Okta's own metadata (loaded) lists a new certificate."""
+    est = Estate()
+    cur, new = est.cert("okta-current", days=90), est.cert("okta-next", days=450)
+    est.domain("contoso.com", signing=cur, issuer_uri=OKTA_ISSUER, idp="okta",
+               passive="https://contoso.okta.com/app/office365/exk1contoso/sso/wsfed/passive")
+    est.fetch(None, url="https://contoso.okta.com/app/exk1contoso/sso/saml/metadata", entity_id=OKTA_ISSUER,
+              listed=[cur, new] if metadata_lists_new else [cur], signer=None, signature="absent")
+    return est.evidence()
+
+
 CASES = {
+    "sync.idp-certificate-not-in-entra": (_okta, lambda: _okta(metadata_lists_new=False)),
     "sync.primary-not-in-entra": (
         lambda: _estate(entra=("old",))[0].evidence(),
         lambda: _estate(entra=("old", "p"))[0].evidence(),  # Entra accepts its NextSigningCertificate too
@@ -48,7 +63,8 @@ def test_positive(check_id):
     ev = CASES[check_id][0]()
     found = findings_of(check_id, ev)
     assert [f.id for f in found] == [check_id]
-    assert found[0].domain == "contoso.com" and found[0].farm == FARM
+    assert found[0].domain == "contoso.com"
+    assert found[0].farm == (None if check_id == "sync.idp-certificate-not-in-entra" else FARM)
     assert_well_formed(found, ev)
 
 

@@ -37,7 +37,8 @@ VERDICTS = {
     "fabrikam.com": ("d", True, True, True, 4.7, "none"),
     "litware.com": ("e", True, True, True, 351.5, "none"),
     "litware.de": ("e", True, True, True, 351.5, "none"),
-    "litware.co.uk": ("e, g", True, False, True, 351.5, "update-entra"),
+    # days left 0 (was 351.5): Entra lacks the certificate AD FS signs with, so sign-in is broken now (issue 10)
+    "litware.co.uk": ("e, g", True, False, True, 0.0, "update-entra"),
     "contosolabs.com": ("h", None, None, None, None, "insufficient-evidence"),
     "adventure-works.com": ("i", True, True, True, 30.2, "plan-renewal"),
     "proseware.com": ("k", True, True, False, 32.8, "fix-metadata"),

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from fedaudit.errors import InputError, ParseError
+from fedaudit.frames import UTC
 from fedaudit.records import CertificateObservation, LoadIssue, MetadataRecord, ParseResult, Role
 from fedaudit.parse.metadata.parse import MetadataDocument, MetadataEntity, document_from_tree, parse_tree, MetadataKey
 from fedaudit.parse.metadata.verify import SignatureVerification, verify_tree
@@ -51,6 +52,7 @@ class FetchSidecar:
     body: str | None
     body_kind: str | None
     error: str | None
+    tls_not_after: dt.datetime | None = None  # server_certificate.not_after
 
     @property
     def succeeded(self) -> bool:
@@ -92,6 +94,16 @@ def parse_sidecar(data: bytes, origin: str) -> FetchSidecar:
             raise ParseError("fetched_at has no UTC offset", origin=origin, field="fetched_at")
         fetched_at = fetched_at.astimezone(dt.timezone.utc)
     error = _opt(obj, "error", str, origin)
+    tls_not_after = None
+    server = obj.get("server_certificate")
+    raw_na = server.get("not_after") if isinstance(server, dict) else None
+    if isinstance(raw_na, str):
+        try:
+            parsed = dt.datetime.fromisoformat(raw_na.replace("Z", "+00:00"))
+        except ValueError:
+            parsed = None  # an unreadable TLS date is not evidence; the fetch itself still counts
+        if parsed is not None and parsed.tzinfo is not None:
+            tls_not_after = parsed.astimezone(dt.timezone.utc)
     return FetchSidecar(
         origin=origin,
         url=_opt(obj, "url", str, origin),
@@ -105,6 +117,7 @@ def parse_sidecar(data: bytes, origin: str) -> FetchSidecar:
         body=_opt(obj, "body", str, origin),
         body_kind=_opt(obj, "body_kind", str, origin),
         error=" ".join(error.split()) if error else None,
+        tls_not_after=tls_not_after,
     )
 
 
@@ -118,7 +131,16 @@ def _fetch_fields(sidecar: FetchSidecar | None) -> dict[str, Any]:
         "http_status": sidecar.status,
         "tls_verified": sidecar.tls_verified,
         "insecure": sidecar.insecure,
+        "tls_not_after": _frame_time(sidecar.tls_not_after),
     }
+
+
+def _frame_time(value: dt.datetime | None) -> dt.datetime | None:
+    """``value`` if the frames' datetime dtype can hold it. A TLS certificate valid beyond that
+    (test CAs issue them until year 3000) is in any case not about to expire."""
+    if value is None or "[ns" not in UTC:
+        return value
+    return value if value < dt.datetime(2262, 4, 11, tzinfo=dt.timezone.utc) else None
 
 
 def _observations(
