@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from fedaudit.checks._base import Finding
 from fedaudit.checks.rollover import primary_of, projection
@@ -66,7 +67,5 @@ def annotate_stale(findings: Iterable[Finding], view: EstateView, as_of: dt.date
     out = []
     for f in findings:
         note = notes.get(f.farm or "")
-        if note and not f.id.startswith("evidence."):
-            f = dataclasses.replace(f, detail=f.detail + note)
-        out.append(f)
+        out.append(dataclasses.replace(f, detail=f.detail + note) if note and not f.id.startswith("evidence.") else f)
     return out

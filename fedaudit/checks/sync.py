@@ -11,8 +11,10 @@ Entra exports of one domain the AD FS certificate must be in every one.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
+from fedaudit.checks import remediation as rm
 from fedaudit.checks._base import (
     CP_2,
     IA_5_2,
@@ -26,7 +28,6 @@ from fedaudit.checks._base import (
     define,
     fact,
 )
-from fedaudit.checks import remediation as rm
 from fedaudit.checks._fix import push_to_entra
 from fedaudit.checks.rollover import primary_of, projection
 from fedaudit.evidence.view import DomainFact, DomainState, EstateView, domain_state, norm_uri

@@ -70,11 +70,11 @@ def recognise_idp(*urls: str | None, adfs_farm: bool = False) -> str | None:
     seen = [p for p in (_parts(u) for u in urls) if p is not None]
     if not seen:
         return None
-    for host, path in seen:
+    for host, _path in seen:
         for name, pattern in _HOSTS:
             if host and pattern.search(host):
                 return name
-    for host, path in seen:
+    for _host, path in seen:
         for name, pattern in _PATHS:
             if pattern.search(path):
                 return name
