@@ -98,7 +98,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "federated_idp_mfa_behavior": STR,
         "has_settings": BOOL,
         "line": INT,
-        # the identity provider recognised from the Entra settings (fedaudit.parse.idp.IDPS)
+        # the identity provider recognised from the Entra settings (fedaudit.evidence.idp.IDPS)
         "idp": STR,
     },
     "issues": {

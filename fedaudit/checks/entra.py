@@ -320,9 +320,16 @@ def issuer_forms_mixed(view: EstateView, as_of, th, new) -> Iterator[Finding]:
             target = "identifier"
             wrong = per
         by_name = {d.name: d for d in domains}
+        root_set = set(roots)
         for name in wrong:
             d = by_name[name]
-            expected = (_expected_issuer(view, d, farm) if target == "per-domain" else farm.identifier) or ""
+            if target == "per-domain":
+                # the domain's own root among the farm's top-level domains (a suffix walk, not a scan)
+                labels = name.split(".")
+                root = next((".".join(labels[i:]) for i in range(len(labels)) if ".".join(labels[i:]) in root_set), name)
+                expected = f"http://{root}/adfs/services/trust/"
+            else:
+                expected = farm.identifier or ""
             yield new(
                 farm=farm.name,
                 domain=name,

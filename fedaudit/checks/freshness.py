@@ -28,8 +28,7 @@ _EVENTS = {
 }
 
 
-def _capture(view: EstateView, farm: FarmFact) -> dt.datetime | None:
-    when = {i.path: i.captured_at for i in view.evidence.inputs if i.captured_at is not None}
+def _capture(farm: FarmFact, when: dict[str, dt.datetime]) -> dt.datetime | None:
     origins = {farm.origin} | {c.origin for c in farm.all_token_signing}
     times = [when[o] for o in origins if o in when]
     return min(times) if times else None
@@ -50,8 +49,11 @@ def _events(farm: FarmFact, captured: dt.datetime, as_of: dt.datetime, th: Any) 
 
 def annotate_stale(findings: Iterable[Finding], view: EstateView, as_of: dt.datetime, th: Any) -> list[Finding]:
     notes: dict[str, str] = {}
+    when = {i.path: i.captured_at for i in view.evidence.inputs if i.captured_at is not None}
+    if not when:
+        return list(findings)
     for farm in view.farms.values():
-        captured = _capture(view, farm)
+        captured = _capture(farm, when)
         if captured is None or captured >= as_of:
             continue
         events = _events(farm, captured, as_of, th)

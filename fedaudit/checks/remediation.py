@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Sequence
 from fedaudit.evidence.view import issuer_forms
-from fedaudit.parse.idp import IDP_NAMES
+from fedaudit.evidence.idp import IDP_NAMES
 
 __all__ = [
     "GRAPH_SCOPE",

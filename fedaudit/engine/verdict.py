@@ -40,7 +40,7 @@ from fedaudit.checks._base import ACTION_RANK, SEVERITY_RANK, Finding, Threshold
 from fedaudit.evidence.view import DomainState, EstateView, FarmFact, domain_state, metadata_public
 from fedaudit.checks.rollover import live_secondaries, primary_of, projection, threshold_days
 from fedaudit.frames import make_frame
-from fedaudit.parse.idp import IDP_NAMES
+from fedaudit.evidence.idp import IDP_NAMES
 
 __all__ = ["TIMELINE_EVENTS", "build_timeline", "build_verdicts", "decide", "table"]
 

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from fedaudit.frames import empty_frame, make_frame
-from fedaudit.parse.idp import recognise_idp
+from fedaudit.evidence.idp import recognise_idp
 from fedaudit.records import (
     AdfsFarm,
     Certificate,

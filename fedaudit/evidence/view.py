@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from fedaudit.evidence.join import Evidence
-from fedaudit.parse.idp import IDP_NAMES
+from fedaudit.evidence.idp import IDP_NAMES
 
 __all__ = [
     "CertFact",
@@ -291,7 +291,7 @@ class DomainFact:
     next_tps: set[str] = field(default_factory=set)  # NextSigningCertificate thumbprints
     adfs_primaries: list[CertFact] = field(default_factory=list)  # MSOL "Source: ADFS Server"
     adfs_secondaries: list[CertFact] = field(default_factory=list)
-    idp: str | None = None  # the domains frame's idp column (fedaudit.parse.idp)
+    idp: str | None = None  # the domains frame's idp column (fedaudit.evidence.idp)
 
     @property
     def federated(self) -> bool:
