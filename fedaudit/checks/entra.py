@@ -277,6 +277,14 @@ def poll_stale(view: EstateView, as_of, th, new) -> Iterator[Finding]:
         )
 
 
+_NAMED = 5
+
+
+def _some(names: list[str]) -> str:
+    shown = ", ".join(names[:_NAMED])
+    return shown + (f" and {len(names) - _NAMED} more" if len(names) > _NAMED else "")
+
+
 def _form(d, farm) -> str | None:
     """"identifier" (IssuerUri = the AD FS Identifier), "per-domain" (-SupportMultipleDomain form) or None."""
     issuer = norm_uri(d.issuer_uri)
@@ -321,6 +329,9 @@ def issuer_forms_mixed(view: EstateView, as_of, th, new) -> Iterator[Finding]:
             wrong = per
         by_name = {d.name: d for d in domains}
         root_set = set(roots)
+        # Name at most a few domains of each form (a farm may federate a thousand domains).
+        ident_text, per_text = _some(ident), _some(per)
+        examples = ident[:_NAMED] + per[:_NAMED]
         for name in wrong:
             d = by_name[name]
             if target == "per-domain":
@@ -334,15 +345,16 @@ def issuer_forms_mixed(view: EstateView, as_of, th, new) -> Iterator[Finding]:
                 farm=farm.name,
                 domain=name,
                 title=f"{name}: IssuerUri form differs from the other domains of {farm.name}",
-                detail=f"On {farm.name}, {', '.join(ident)} carry the AD FS Identifier {farm.identifier} as "
-                f"IssuerUri; {', '.join(per)} carry the -SupportMultipleDomain form http://<domain>/adfs/services/trust/. "
+                detail=f"On {farm.name}, {ident_text} carry the AD FS Identifier {farm.identifier} as "
+                f"IssuerUri; {per_text} carry the -SupportMultipleDomain form http://<domain>/adfs/services/trust/. "
                 "The relying-party trust's issuance rule gives every token one issuer form, so sign-in for the domains "
                 "of the other form fails with AADSTS50107 (the requested federation realm object does not exist). "
                 + ("The farm federates several top-level domains, so all need the per-domain form "
                    "(-SupportMultipleDomain)" if target == "per-domain" else
                    "The farm federates one top-level domain, so all can use the Identifier")
                 + f": set {name} to {expected}.",
-                evidence=tuple(fact("Entra IssuerUri", by_name[n].issuer_uri, by_name[n].settings_origin) for n in ident + per)
+                evidence=tuple(fact(f"Entra IssuerUri of {n}", by_name[n].issuer_uri, by_name[n].settings_origin)
+                               for n in dict.fromkeys([name, *examples]))
                 + (fact("AD FS Identifier", farm.identifier, farm.where),),
                 remediation=rm.graph_issuer_align([(name, expected, d.federation_id)]),
                 subject=d.issuer_uri,
