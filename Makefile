@@ -5,10 +5,11 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SAMPLES_ASOF := $(shell sed -n 's/^As-of date: *\([0-9-]*\).*/\1/p' data/samples/README.md 2>/dev/null)
 
-.PHONY: all test lint report lab bench samples clean help
+.PHONY: all test lint report check lab bench samples clean help
 
 help:
-	@echo "make report  - render the demo audit report from data/samples into reports/"
+	@echo "make report  - render the demo audit report (HTML and PDF) from data/samples into reports/"
+	@echo "make check   - create .venv and print the demo audit's verdicts and findings"
 	@echo "make test    - create .venv, install with test extras, run the tests"
 	@echo "make lint    - ruff (lint and format check) and mypy over fedaudit/"
 	@echo "make lab     - open JupyterLab on notebooks/explore.ipynb"
@@ -18,7 +19,7 @@ help:
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,pdf]'
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
@@ -32,7 +33,10 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 report: $(STAMP)
-	$(VENV)/bin/fedaudit report data/samples --out reports --as-of $(SAMPLES_ASOF) --organisation "Contoso Group (demo)" --fail-on none
+	$(VENV)/bin/fedaudit report data/samples --out reports --as-of $(SAMPLES_ASOF) --organisation "Contoso Group (demo)" --fail-on none --pdf
+
+check: $(STAMP)
+	$(VENV)/bin/fedaudit check data/samples --as-of $(SAMPLES_ASOF) --fail-on none
 
 # JupyterLab refuses to run as root (containers) unless told to
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)

@@ -17,7 +17,9 @@ def _name(spec: str) -> str:
 
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = {_name(d) for d in project["dependencies"]} | {_name(d) for d in project["optional-dependencies"]["test"]}
+    wanted = {_name(d) for d in project["dependencies"]} | {
+        _name(d) for extra in ("test", "pdf") for d in project["optional-dependencies"][extra]
+    }
     text = (ROOT / "environment.yml").read_text()
     section = text.split("\ndependencies:\n", 1)[1]
     deps = {_name(line.strip()[2:]) for line in section.splitlines() if line.startswith("  - ") and line.strip() not in ("- pip", "- pip:")}

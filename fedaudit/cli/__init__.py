@@ -29,6 +29,7 @@ COMMANDS = {
     "report": "report",
     "run": "run",
     "diff": "diff",
+    "verify": "verify",
 }
 
 
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = ["fedaudit", *(sys.argv[1:] if argv is None else argv)]  # recorded by report and run
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2

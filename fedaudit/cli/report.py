@@ -14,12 +14,14 @@ __all__ = ["register", "run"]
 
 EPILOG = """\
 Writes a new folder under DIR (never overwriting one) with report.html, the executed notebook,
-findings.csv, findings.json and manifest.json (SHA-256 of every input and output), and prints
-the path of report.html.
+findings.csv, findings.json, assurance.json and manifest.json (SHA-256 of every input and
+output); with --pdf also report.pdf, with --sign-key also manifest.json.sig. Prints the
+report's status sentence on stderr and the path of report.html on stdout.
 
 Example:
   fedaudit report exports/ --metadata https://fs.contoso.com/federationmetadata/2007-06/federationmetadata.xml \\
-      --out reports --organisation "Contoso" --as-of 2026-11-27
+      --out reports --organisation "Contoso" --as-of 2026-11-27 --pdf
+  fedaudit verify reports/2026-11-27T103000Z-contoso      # later: was anything changed?
 
 Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 usage error,
 unreadable input or a report that could not be rendered.
@@ -49,6 +51,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--exceptions", metavar="FILE", help="accepted exceptions (TOML or CSV)")
     parser.add_argument("--history", metavar="DB", help="history database (fedaudit run) for a 'since the last run' section")
     parser.add_argument("--audit-name", metavar="NAME", help="the audit's name in the history database")
+    parser.add_argument("--pdf", action="store_true", help="also write report.pdf (needs: pip install 'fedaudit[pdf]')")
+    parser.add_argument("--paper", choices=("A4", "Letter"), default="A4", help="paper size of report.pdf (default A4)")
+    parser.add_argument(
+        "--sign-key", metavar="KEY.pem",
+        help="PEM private key (Ed25519 or RSA) to sign manifest.json with (writes manifest.json.sig)",
+    )
+    parser.add_argument("--quiet", "-q", action="store_true", help="print only the path of report.html")
     parser.set_defaults(func=run)
 
 
@@ -78,11 +87,17 @@ def run(args: argparse.Namespace) -> int:
         exceptions=args.exceptions,
         history=args.history,
         audit_name=args.audit_name,
+        pdf=args.pdf,
+        paper=args.paper,
+        sign_key=args.sign_key,
+        command_line=getattr(args, "argv", None),
     )
     if result.unmatched_exceptions:
         sys.stderr.write(
             f"fedaudit report: warning: {len(result.unmatched_exceptions)} accepted exception(s) match no finding: "
             + "; ".join(result.unmatched_exceptions) + "\n"
         )
+    if not args.quiet and result.status:
+        sys.stderr.write(result.status + "\n")
     print(result.html)
     return result.exit_code

@@ -76,6 +76,9 @@ AUDIT_KEYS = (
     "exceptions",
     "retention",
     "entra",
+    "pdf",
+    "paper",
+    "sign_key",
 )
 #: Keys of an audit's ``entra = {...}`` table (``fedaudit collect entra`` at each run).
 ENTRA_KEYS = ("tenant", "client_id", "client_secret_env", "certificate", "authority_host", "graph_endpoint", "timeout")
@@ -128,6 +131,9 @@ class AuditConfig:
     exceptions: Path | None = None
     retention: int | None = None  # days; overrides [output] retention for this audit
     entra: EntraConfig | None = None
+    pdf: bool = False  # also write report.pdf (needs the pdf extra)
+    paper: str = "A4"  # A4 or Letter
+    sign_key: Path | None = None  # PEM private key (Ed25519 or RSA) that signs manifest.json
 
 
 @dataclass(frozen=True)
@@ -330,6 +336,11 @@ class _Validator:
         ca_bundle = self.path(ca_text, where, "ca_bundle", folder_ok=False, file_ok=True) if ca_text else None
         exc_text = self.string(raw, "exceptions", where)
         exceptions = self.path(exc_text, where, "exceptions", folder_ok=False, file_ok=True) if exc_text else None
+        key_text = self.string(raw, "sign_key", where)
+        sign_key = self.path(key_text, where, "sign_key", folder_ok=False, file_ok=True) if key_text else None
+        paper = self.string(raw, "paper", where) or "A4"
+        if paper not in ("A4", "Letter"):
+            raise self.fail(where, "paper", f"{paper!r} is not a paper size; use A4 or Letter")
 
         thresholds_raw = raw.get("thresholds", {})
         if not isinstance(thresholds_raw, dict):
@@ -363,6 +374,9 @@ class _Validator:
             exceptions=exceptions,
             retention=_retention(raw, f"{self.origin}: {where}"),
             entra=entra,
+            pdf=self.boolean(raw, "pdf", where, default=False),
+            paper=paper,
+            sign_key=sign_key,
         )
 
     def entra(self, raw: Mapping[str, Any], where: str) -> EntraConfig | None:

@@ -48,7 +48,7 @@ from fedaudit.io.graph import Credential, collect_entra
 from fedaudit.metadata import discover_metadata_urls
 from fedaudit.ops import history
 from fedaudit.ops.config import AuditConfig, Config
-from fedaudit.reporting.render import report
+from fedaudit.reporting.render import add_outputs, report
 from fedaudit.reporting.siem import finding_records, to_ocsf, write_jsonl
 from fedaudit.io.clock import Clock, system_clock
 
@@ -200,6 +200,9 @@ def _execute(
         audit_name=audit.name,
         # The file itself, so that the report folder keeps a copy of what was accepted.
         exceptions=str(audit.exceptions) if audit.exceptions else None,
+        pdf=audit.pdf,
+        paper=audit.paper,
+        sign_key=audit.sign_key,
     )
     result = getattr(rr, "result", None)
     if result is None:
@@ -209,6 +212,8 @@ def _execute(
         say(f"{audit.name}: warning: {len(unmatched)} accepted exception(s) match no finding: " + "; ".join(unmatched))
     folder = Path(rr.folder)
     outputs = _write_siem(folder, result, audit.name, as_of=as_of, time=_run_started(db_path, run_id), ocsf=config.ocsf)
+    if (folder / "manifest.json").is_file():  # list the SIEM files too, so that fedaudit verify passes the folder
+        add_outputs(folder, list(outputs), sign_key=audit.sign_key)
     exit_code = int(rr.exit_code)
     history.complete_run(
         db_path, run_id, result, finished=clock(), report_path=Path(rr.html), exit_code=exit_code, outputs=outputs

@@ -92,6 +92,7 @@ def frames_of(result: ResultLike) -> dict[str, Any]:
     if isinstance(result, Mapping):
         get = result.get
         out = {name: get(name) for name in ("certificates", "verdicts", "timeline")}
+        out["domains"], out["metadata"] = get("domains"), get("metadata")
         as_of = get("as_of")
         thresholds = get("thresholds")
     else:
@@ -100,11 +101,13 @@ def frames_of(result: ResultLike) -> dict[str, Any]:
             "certificates": getattr(evidence, "certificates", None),
             "verdicts": getattr(result, "verdicts", None),
             "timeline": getattr(result, "timeline", None),
+            "domains": getattr(evidence, "domains", None),
+            "metadata": getattr(evidence, "metadata", None),
         }
         as_of = getattr(result, "as_of", None)
         thresholds = getattr(result, "thresholds", None)
     for name, frame in out.items():
-        if frame is None:
+        if frame is None and name in ("certificates", "verdicts", "timeline"):
             out[name] = empty_frame(name)
     out["as_of"] = pd.Timestamp(as_of) if as_of is not None else None
     get_th = thresholds.get if isinstance(thresholds, Mapping) else lambda k, d: getattr(thresholds, k, d)
@@ -329,6 +332,7 @@ def timeline_figure(
     page: int = 0,
     farms: Iterable[str] | str | None = None,
     domains: Iterable[str] | str | None = None,
+    window: tuple[float, float] | None = None,
 ) -> Figure:
     """One bar per token-signing certificate (not_before to not_after), grouped by farm and domain.
 
@@ -338,6 +342,9 @@ def timeline_figure(
     (from the timeline frame) are markers. Rows are ordered most urgent domain first; ``page``
     selects which ``max_rows`` rows to draw, and the footer says how many pages there are.
     ``farms``/``domains`` restrict the figure (drilling into one domain keeps its farm's rows).
+    ``window`` (days before and after the as-of date, e.g. ``(30, 120)``) focuses the x axis on
+    the weeks that decide a renewal: ticks every half month, each polling and urgency window's
+    start labelled with its day count and date, and each projected event labelled with its date.
     """
     import matplotlib.dates as mdates
     from matplotlib.collections import PolyCollection
@@ -385,6 +392,8 @@ def timeline_figure(
     hi = max(hi, centre + pd.Timedelta(days=60))
     pad = (hi - lo) * 0.03
     lo, hi = lo - pad, hi + pad
+    if window is not None:
+        lo, hi = centre - pd.Timedelta(days=window[0]), centre + pd.Timedelta(days=window[1])
     x = mdates.date2num
 
     # shaded windows per group, behind the bars
@@ -400,8 +409,16 @@ def timeline_figure(
             continue
         y0, y1 = min(ys) - 0.45, max(ys) + 0.45
         for days, colour in ((data["poll_days"], YELLOW), (data["urgent_days"], VERMILLION)):
-            x0, x1 = x(end - pd.Timedelta(days=days)), x(end)
+            start = end - pd.Timedelta(days=days)
+            x0, x1 = x(start), x(end)
             windows[colour].append([(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+            if window is not None and lo <= start <= hi:
+                near_end = start > hi - (hi - lo) * 0.1
+                ax.annotate(
+                    f"{days:g} d: {start:%m-%d}", xy=(x0, y0), xytext=(-1 if near_end else 1, -0.5), textcoords="offset points",
+                    fontsize=6, ha="right" if near_end else "left", va="top", color="#222222", zorder=6, annotation_clip=True,
+                    bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none", "alpha": 0.75},
+                )
     for colour, verts in windows.items():
         if verts:
             ax.add_collection(PolyCollection(verts, facecolors=colour, alpha=0.28, linewidths=0, zorder=1))
@@ -464,6 +481,13 @@ def timeline_figure(
         ys_.append(y)
     for (_legend, marker, colour), (xs_, ys_) in events.items():
         ax.plot(xs_, ys_, linestyle="", marker=marker, color=colour, markersize=7, markeredgecolor="white", zorder=4)
+        if window is not None and marker != "D":  # Entra's first poll is the labelled 35-day mark
+            above = marker == "^"  # generation above its marker, promotion below: 5 days apart they do not collide
+            for xv, yv in zip(xs_, ys_):
+                ax.annotate(
+                    f"{mdates.num2date(xv):%m-%d}", xy=(xv, yv), xytext=(0, 4 if above else -4), textcoords="offset points",
+                    fontsize=6, ha="center", va="bottom" if above else "top", color=colour, zorder=6,
+                )
 
     if as_of is not None:
         ax.axvline(x(as_of), color="black", linestyle="--", linewidth=1.1, zorder=5)
@@ -475,7 +499,11 @@ def timeline_figure(
     ax.set_xlim(x(lo), x(hi))
     ax.set_ylim(len(shown) - 0.5, -0.5)
     ax.set_yticks(range(len(shown)), [b.label for b in shown], fontsize=8, parse_math=False)
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    locator: Any = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    if window is not None:
+        locator = mdates.DayLocator(bymonthday=(1, 15))
+        ax.xaxis.set_minor_locator(mdates.DayLocator(interval=1))
+        ax.tick_params(axis="x", which="minor", length=2)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.tick_params(axis="x", labelsize=8)
@@ -518,6 +546,14 @@ _CODE_STYLE = {  # code -> (face colour, text colour, hatch, legend)
 
 MATRIX_STATES = ("disagree", "with gaps", "agree")
 
+#: cell state (:attr:`MatrixRow.states`) -> (face colour, text colour, hatch, symbol, legend)
+_STATE_STYLE = {
+    "ok": ("#d7efdf", "#114d27", "", "\u2713", "\u2713 agrees"),
+    "mismatch": (VERMILLION, "white", "///", "\u2717", "\u2717 mismatch"),
+    "none": ("white", "#333333", "", "\u2205", "\u2205 the export holds none"),
+    "gap": ("#e4e4e4", "#444444", "", "", "\u2014 not in the evidence"),
+}
+
 
 @dataclass(frozen=True)
 class MatrixRow:
@@ -531,6 +567,9 @@ class MatrixRow:
     codes: tuple[tuple[str, ...], ...]
     texts: tuple[str, ...]
     state: int
+    #: per view: ``ok``, ``mismatch``, ``none`` (the evidence is there and holds no certificate
+    #: for this view) or ``gap`` (that evidence is not in the inputs)
+    states: tuple[str, ...] = ()
 
     @property
     def cell_codes(self) -> tuple[str, ...]:
@@ -546,6 +585,32 @@ def _matrix_state(codes: list[list[str]]) -> int:
     if not codes[0] or not current or (metadata == [] and codes[0]) or (codes[1] and "S" not in nxt + current):
         return 1
     return 2
+
+
+def _cell_state(
+    view: int, codes: list[str], held: bool, present: bool, primary: bool, secondary: bool, so_far: list[list[str]]
+) -> str:
+    """``ok``, ``mismatch``, ``none`` or ``gap`` for one matrix cell (views as :data:`MATRIX_VIEWS`).
+
+    Entra's current certificate must be the AD FS primary (runbook Step 2); Entra's next and
+    the metadata must hold nothing AD FS does not; the metadata must publish the primary; when
+    AD FS has a secondary, Entra must hold it as current or next.
+    """
+    if not held:
+        if not present:
+            return "gap"
+        if view == 2 or view == 4:
+            return "mismatch"  # Entra holds no current certificate / the metadata publishes none
+        if view == 3 and secondary and "S" not in so_far[2]:
+            return "mismatch"  # AD FS has a next certificate that Entra does not hold
+        return "none"
+    if "?" in codes:
+        return "mismatch"
+    if view == 2 and codes != ["P"]:
+        return "mismatch"
+    if view == 4 and primary and "P" not in codes:
+        return "mismatch"
+    return "ok"
 
 
 def mismatch_rows(result: ResultLike, *, domains: Iterable[str] | str | None = None) -> list[MatrixRow]:
@@ -565,6 +630,18 @@ def mismatch_rows(result: ResultLike, *, domains: Iterable[str] | str | None = N
         elif source == "entra" and domain and slot in ("current", "next"):
             by_domain.setdefault((domain.lower(), slot), set()).add(tp)
     sel = _select(domains)
+    adfs_farms = {f for (f, src, _slot) in by_farm if src == "adfs"} | {
+        str(f) for f in certificates.loc[certificates["source"] == "adfs", "farm"].dropna()
+    }
+    meta_farms = {f for (f, src, _slot) in by_farm if src == "metadata"}
+    if data.get("metadata") is not None and len(data["metadata"]):
+        meta_farms |= {str(f) for f in data["metadata"]["farm"].dropna()}
+    entra_domains = {d for (d, _slot) in by_domain}
+    if data.get("domains") is not None and len(data["domains"]):
+        frame = data["domains"]
+        entra_domains |= {
+            str(d).lower() for d, has in zip(frame["domain"], frame["has_settings"]) if not pd.isna(has) and bool(has)
+        }
     out = []
     for row in data["verdicts"].itertuples(index=False):
         domain, farm = _s(row.domain), _s(row.farm)
@@ -579,8 +656,15 @@ def mismatch_rows(result: ResultLike, *, domains: Iterable[str] | str | None = N
             by_domain.get((domain.lower(), "next"), set()),
             by_farm.get((farm or "", "metadata", ""), set()),
         ]
-        codes, texts = [], []
-        for thumbs in views:
+        present = (
+            (farm or "") in adfs_farms,
+            (farm or "") in adfs_farms,
+            domain.lower() in entra_domains,
+            domain.lower() in entra_domains,
+            (farm or "") in meta_farms,
+        )
+        codes, texts, states = [], [], []
+        for view, thumbs in enumerate(views):
             found = {"P" if tp in primary else "S" if tp in secondary else "?" for tp in thumbs}
             cell_codes = [c for c in "PS?" if c in found]
             codes.append(cell_codes)
@@ -590,10 +674,11 @@ def mismatch_rows(result: ResultLike, *, domains: Iterable[str] | str | None = N
                 texts.append(f"{cell_codes[0]} {next(iter(thumbs))[:4]}")
             else:
                 texts.append("+".join(cell_codes) if len(cell_codes) > 1 else f"{len(thumbs)}\u00d7{cell_codes[0]}")
+            states.append(_cell_state(view, cell_codes, bool(thumbs), present[view], bool(primary), bool(secondary), codes))
         out.append(
             MatrixRow(
                 domain, farm, tuple(tuple(sorted(v)) for v in views), tuple(tuple(c) for c in codes), tuple(texts),
-                _matrix_state(codes),
+                _matrix_state(codes), tuple(states),
             )
         )
     out.sort(key=lambda r: (r.state, r.domain))
@@ -614,10 +699,11 @@ def mismatch_matrix_figure(result: ResultLike, *, max_rows: int = 40, domains: I
     """Federated domains by views (AD FS primary, AD FS secondary, Entra current, Entra next,
     metadata signing): which token-signing thumbprints agree.
 
-    Each cell prints a code and the first four hex digits of the thumbprint: ``P`` the AD FS
-    primary, ``S`` the AD FS secondary, ``?`` a certificate AD FS does not hold, ``—`` not in the
-    evidence. Domains that disagree come first, then domains with gaps; past ``max_rows`` the
-    footer counts the rest by state.
+    Each cell is coloured and marked by its state (\u2713 agrees, \u2717 mismatch, \u2205 the
+    export holds none, \u2014 not in the evidence, as in the report's HTML table), then prints a
+    code and the first four hex digits of the thumbprint: ``P`` the AD FS primary, ``S`` the AD FS
+    secondary, ``?`` a certificate AD FS does not hold. Domains that disagree come first, then
+    domains with gaps; past ``max_rows`` the footer counts the rest by state.
     """
     from matplotlib.collections import PolyCollection
     from matplotlib.patches import Patch
@@ -631,20 +717,22 @@ def mismatch_matrix_figure(result: ResultLike, *, max_rows: int = 40, domains: I
     ax = fig.add_subplot()
     if not shown:
         return _empty(fig, ax, "No federated domain with a verdict.")
-    cells: dict[str, list[list[tuple[float, float]]]] = {code: [] for code in _CODE_STYLE}
+    cells: dict[str, list[list[tuple[float, float]]]] = {state: [] for state in _STATE_STYLE}
     for y, row in enumerate(shown):
-        for x_, (code, text) in enumerate(zip(row.cell_codes, row.texts)):
-            face, ink, hatch, _ = _CODE_STYLE[code]
+        states = row.states or tuple("mismatch" if c == "?" else "gap" if not c else "ok" for c in row.cell_codes)
+        for x_, (state, text) in enumerate(zip(states, row.texts)):
+            face, ink, hatch, symbol, _ = _STATE_STYLE.get(state, _STATE_STYLE["ok"])
             x0, y0 = x_ - 0.5, y - 0.5
-            cells[code].append([(x0, y0), (x0 + 1, y0), (x0 + 1, y0 + 1), (x0, y0 + 1)])
+            cells[state].append([(x0, y0), (x0 + 1, y0), (x0 + 1, y0 + 1), (x0, y0 + 1)])
+            shown_text = text if state == "gap" else f"{symbol} " + ("none" if text == "\u2014" else text)
             ax.text(
-                x_, y, text, ha="center", va="center", fontsize=8, color=ink, family="monospace",
+                x_, y, shown_text, ha="center", va="center", fontsize=8, color=ink, family="monospace",
                 fontweight="bold", parse_math=False,
                 bbox={"facecolor": face, "edgecolor": "none", "pad": 0.6} if hatch else None,
             )
-    for code, verts in cells.items():  # one collection per code, not one patch per cell
+    for state, verts in cells.items():  # one collection per state, not one patch per cell
         if verts:
-            face, _ink, hatch, _ = _CODE_STYLE[code]
+            face, _ink, hatch, _symbol, _ = _STATE_STYLE[state]
             ax.add_collection(
                 PolyCollection(verts, facecolors=face, edgecolors="#333333", linewidths=0.5, hatch=hatch or None)
             )
@@ -659,7 +747,7 @@ def mismatch_matrix_figure(result: ResultLike, *, max_rows: int = 40, domains: I
         spine.set_visible(False)
     handles = [
         Patch(facecolor=face, hatch=hatch, edgecolor="#333333", label=legend)
-        for face, _ink, hatch, legend in _CODE_STYLE.values()
+        for face, _ink, hatch, _symbol, legend in _STATE_STYLE.values()
     ]
     legend = fig.legend(
         handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.04 / fig.get_figheight()),

@@ -3,13 +3,18 @@
 One run writes one new folder under ``out``, named from the run's start time and a slug
 (``out/2026-11-27T103000Z-contoso/``, with ``-2``, ``-3`` ... when the name is taken)::
 
-    report.html          the report: no script, no stylesheet or image from the network
+    report.html          the report: one script of our own (table sorting), admitted by hash in a
+                         Content-Security-Policy that forbids every load from the network
+    report.pdf           the same content on paper (``pdf=True``; WeasyPrint, the ``pdf`` extra)
     audit_report.ipynb   the executed notebook the HTML was rendered from
     findings.csv         one row per finding (evidence as JSON)
     findings.json        the audit as ``fedaudit check --format json`` prints it
+    assurance.json       every check x farm/domain with its status, and the control matrix
     metadata/            fetched metadata documents and their sidecars (when URLs were given)
-    manifest.json        version, parameters, as-of, run start and end, every input's path, size
-                         and SHA-256, every metadata fetch, and the SHA-256 of every file above
+    manifest.json        version, parameters, as-of, run start and end, who rendered it where with
+                         which command line, the collectors, every input's path, size and SHA-256,
+                         every metadata fetch, and the SHA-256 of every file above
+    manifest.json.sig    a signature of manifest.json (``sign_key``; see :mod:`fedaudit.io.verify`)
 
 Everything is written into a hidden temporary sibling (``out/.<name>.*.partial``) and renamed
 into place at the end, so a failed or killed run never leaves a folder that looks complete, and
@@ -18,6 +23,7 @@ an existing report is never overwritten.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
@@ -31,12 +37,23 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from fedaudit._version import __version__
-from fedaudit.errors import ReportError, UsageError
+from fedaudit.errors import FedauditError, ReportError, UsageError
 from fedaudit.engine.core import to_utc
 from fedaudit.reporting.context import RUN_FILE
 from fedaudit.io.clock import Clock, system_clock
+from fedaudit.io.verify import load_private_key, sign_file
 
-__all__ = ["FAIL_ON", "TEMPLATE", "ReportResult", "execute_template", "render_html", "report"]
+__all__ = [
+    "FAIL_ON",
+    "PAPER",
+    "TEMPLATE",
+    "ReportResult",
+    "add_outputs",
+    "execute_template",
+    "render_html",
+    "render_pdf",
+    "report",
+]
 
 #: The packaged report template (``notebooks/audit_report.ipynb`` is a copy for reading).
 TEMPLATE = Path(__file__).parent / "templates" / "audit_report.ipynb"
@@ -45,6 +62,11 @@ NBCONVERT_TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"
 FAIL_ON = ("critical", "high", "warning", "info", "none")
 
 HTML_NAME = "report.html"
+PDF_NAME = "report.pdf"
+#: Paper sizes of report.pdf.
+PAPER = ("A4", "Letter")
+#: The page's own script (table sorting and filtering); the CSP admits it by this file's hash.
+SCRIPT = NBCONVERT_TEMPLATES / "fedaudit" / "report.js"
 NOTEBOOK_NAME = "audit_report.ipynb"
 #: Cell tags whose cells never reach the HTML (template notes and the parameter cells).
 HIDDEN_TAGS = ("fedaudit-hide", "parameters", "injected-parameters")
@@ -61,6 +83,9 @@ class ReportResult:
     exit_code: int
     counts: dict[str, int]
     unmatched_exceptions: tuple[str, ...] = ()  # accepted exceptions that cover no finding
+    #: the report's status sentence (agrees with ``exit_code`` and names the gate)
+    status: str = ""
+    pdf: Path | None = None
 
 
 
@@ -200,10 +225,61 @@ def render_html(notebook: Any, *, title: str) -> str:
     )
     notebook = copy.deepcopy(notebook)
     notebook.metadata["title"] = title
+    script = SCRIPT.read_text(encoding="utf-8")
+    if "</" in script:  # pragma: no cover - a programming error: the script would end early
+        raise ReportError("report.js must not contain '</'")
+    notebook.metadata["fedaudit_script"] = script
+    notebook.metadata["fedaudit_script_hash"] = "sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     exporter = TemplateExporter(config=config)
     exporter.output_mimetype = "text/html"
     body, _resources = exporter.from_notebook_node(notebook)
     return body
+
+
+def render_pdf(page: str, target: Path, *, paper: str = "A4") -> None:
+    """``page`` (report.html) as ``target`` (report.pdf) with WeasyPrint: the print stylesheet
+    of the page (running header, page numbers, cards for wide tables) on ``paper``.
+
+    Nothing is fetched: every URL but ``data:`` is refused (the page embeds its figures), so a
+    hostile value that slipped into the markup still could not make the renderer reach out.
+    WeasyPrint's own log (CSS it does not implement, which browsers do) is kept off stderr;
+    its errors still raise.
+    """
+    import logging
+
+    try:
+        import weasyprint
+    except ModuleNotFoundError as exc:
+        if exc.name != "weasyprint":
+            raise
+        raise UsageError("report.pdf needs WeasyPrint: pip install 'fedaudit[pdf]' (see the README for its system libraries)") from None
+    except OSError as exc:  # the Python package is there, Pango is not
+        raise ReportError(f"WeasyPrint cannot load its system libraries (Pango): {exc}") from None
+    if paper not in PAPER:
+        raise UsageError(f"paper: {paper!r} is not one of {', '.join(PAPER)}")
+    fetcher: Any
+    try:
+        from weasyprint.urls import URLFetcher
+
+        fetcher = URLFetcher(allowed_protocols={"data"})
+    except (ImportError, TypeError):  # WeasyPrint before its URLFetcher class: a function
+        from weasyprint import default_url_fetcher
+
+        def fetcher(url: str, *args: Any, **kwargs: Any) -> Any:
+            if not url.startswith("data:"):
+                raise ReportError(f"report.pdf loads nothing from outside the page: {url[:60]}")
+            return default_url_fetcher(url, *args, **kwargs)
+
+    log = logging.getLogger("weasyprint")
+    saved = (log.level, log.propagate)
+    log.setLevel(logging.ERROR)
+    log.propagate = False
+    try:
+        document = weasyprint.HTML(string=page, url_fetcher=fetcher, base_url="data:,")
+        document.write_pdf(target, stylesheets=[weasyprint.CSS(string=f"@page {{ size: {paper}; }}")])
+    finally:
+        log.setLevel(saved[0])
+        log.propagate = saved[1]
 
 
 def _validate(inputs: Sequence[str | os.PathLike[str]], fail_on: str, files: Mapping[str, Any]) -> list[str]:
@@ -291,6 +367,10 @@ def report(
     audit_name: str | None = None,
     exceptions: str | os.PathLike[str] | Sequence[Any] | None = None,
     clock: Clock = system_clock,
+    pdf: bool = False,
+    paper: str = "A4",
+    sign_key: str | os.PathLike[str] | None = None,
+    command_line: Sequence[str] | None = None,
 ) -> ReportResult:
     """Audit ``inputs`` and write a new report folder under ``out``; see the module docstring.
 
@@ -299,10 +379,20 @@ def report(
     the "since the last run" section; ``exceptions`` (a TOML or CSV file, or the records
     :func:`fedaudit.engine.waivers.load_exceptions` returns) marks accepted risks; a copy goes into
     the report folder. ``clock`` stamps the run's start and end (the folder name, the manifest).
+    ``pdf`` also writes ``report.pdf`` on ``paper`` (A4 or Letter);
+    ``sign_key`` (a PEM private key, Ed25519 or RSA) signs ``manifest.json`` into
+    ``manifest.json.sig``; ``command_line`` is recorded (default: this process's arguments).
     Raises :class:`UsageError` for bad arguments and :class:`ReportError` when rendering fails.
     """
     exceptions_file = exceptions if isinstance(exceptions, (str, os.PathLike)) else None
-    paths = _validate(inputs, fail_on, {"ca_bundle": ca_bundle, "exceptions": exceptions_file})
+    paths = _validate(inputs, fail_on, {"ca_bundle": ca_bundle, "exceptions": exceptions_file, "sign_key": sign_key})
+    if paper not in PAPER:
+        raise UsageError(f"paper: {paper!r} is not one of {', '.join(PAPER)}")
+    signer = None
+    if sign_key is not None:
+        signer = load_private_key(sign_key)  # a bad key is a usage error before any work
+    if pdf:
+        _require_weasyprint()
 
     started = clock().replace(microsecond=0)
     when = started if as_of is None else to_utc(as_of)
@@ -329,6 +419,7 @@ def report(
         "audit_name": audit_name,
         "exceptions": None,
         "output_dir": str(tmp),
+        "command_line": list(command_line) if command_line is not None else [os.path.basename(sys.argv[0]), *sys.argv[1:]],
     }
     try:
         parameters["exceptions"] = _stage_exceptions(exceptions, tmp)
@@ -340,10 +431,18 @@ def report(
             raise ReportError(f"the report template did not record its run ({exc})") from None
         run_file.unlink()
         try:
-            page = render_html(notebook, title=title)
+            page = render_html(notebook, title=run.get("page_title") or title)
         except Exception as exc:  # nbconvert/jinja raise many types; all mean "could not render"
             raise ReportError(f"rendering the HTML failed: {type(exc).__name__}: {exc}") from None
+        page = _relative_paths(page, paths)
         (tmp / HTML_NAME).write_text(page, encoding="utf-8")
+        if pdf:
+            try:
+                render_pdf(page, tmp / PDF_NAME, paper=paper)
+            except FedauditError:
+                raise
+            except Exception as exc:  # WeasyPrint raises many types; all mean "could not render"
+                raise ReportError(f"rendering report.pdf failed: {type(exc).__name__}: {exc}") from None
         ended = clock().replace(microsecond=0)
         outputs = {
             p.relative_to(tmp).as_posix(): {"bytes": p.stat().st_size, "sha256": _sha256(p)}
@@ -355,18 +454,29 @@ def report(
             "python": sys.version.split()[0],
             "parameters": run["parameters"],
             "exceptions_source": (
-                os.path.abspath(exceptions_file) if exceptions_file else "records" if exceptions is not None else None
+                os.fspath(exceptions_file) if exceptions_file else "records" if exceptions is not None else None
             ),
             "as_of": run["as_of"],
             "run": {"started": started.isoformat(), "ended": ended.isoformat()},
+            "rendered_by": run.get("rendered_by"),
+            "status": run.get("status"),
+            "collectors": run.get("collectors", []),
             "exit_code": run["exit_code"],
             "counts": run["counts"],
             "unmatched_exceptions": run.get("unmatched_exceptions", []),
+            # each input folder as given and the name its files' paths start with
+            "input_roots": [
+                {"name": os.path.basename(os.path.abspath(p).rstrip(os.sep)), "given": p}
+                for p in paths
+                if not p.lower().startswith(("https://", "http://"))
+            ],
             "inputs": run["inputs"],
             "metadata": run["metadata"],
             "outputs": outputs,
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        if signer is not None:
+            sign_file(signer, tmp / "manifest.json")
         final = out_dir / _publish(tmp, tmp.parent, name).name  # as the caller named it
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -379,4 +489,53 @@ def report(
         exit_code=int(run["exit_code"]),
         counts=dict(run["counts"]),
         unmatched_exceptions=tuple(run.get("unmatched_exceptions", [])),
+        status=str(run.get("status") or ""),
+        pdf=final / PDF_NAME if pdf else None,
     )
+
+
+def add_outputs(folder: str | os.PathLike[str], names: Sequence[str], *, sign_key: str | os.PathLike[str] | None = None) -> None:
+    """List files written into a published report folder after the fact (``fedaudit run``'s
+    SIEM files) in its ``manifest.json``, and sign it again when ``sign_key`` is given."""
+    root = Path(folder)
+    path = root / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    for name in names:
+        target = root / name
+        manifest["outputs"][name] = {"bytes": target.stat().st_size, "sha256": _sha256(target)}
+    manifest["outputs"] = dict(sorted(manifest["outputs"].items()))
+    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if sign_key is not None:
+        sign_file(load_private_key(sign_key), path)
+
+
+def _relative_paths(page: str, roots: Sequence[str]) -> str:
+    """``page`` with every absolute path under an input folder written relative to it, starting
+    with the folder's name (``/srv/exports/contoso/adfs/x.json`` -> ``contoso/adfs/x.json``):
+    finding titles, remediation and load issues name the files the kernel read by their absolute
+    paths; the report names none of the machine that rendered it."""
+    import html
+
+    pairs = []
+    for given in roots:
+        if given.lower().startswith(("https://", "http://")):
+            continue
+        absolute = os.path.abspath(given)
+        if len(absolute) < 2:
+            continue
+        name = os.path.basename(absolute.rstrip(os.sep)) or absolute
+        if os.path.isdir(absolute):
+            pairs.append((html.escape(absolute.rstrip(os.sep) + os.sep, quote=True), html.escape(name + "/", quote=True)))
+        else:
+            pairs.append((html.escape(absolute, quote=True), html.escape(name, quote=True)))
+    for old, new in sorted(pairs, key=lambda p: -len(p[0])):
+        page = page.replace(old, new)
+    return page
+
+
+def _require_weasyprint() -> None:
+    """A usage error before any work when report.pdf is asked for and WeasyPrint is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec("weasyprint") is None:
+        raise UsageError("report.pdf needs WeasyPrint: pip install 'fedaudit[pdf]' (see the README for its system libraries)")

@@ -169,6 +169,12 @@ def test_two_scheduled_runs_show_drift_diff_and_index(tmp_path, metadata_site, c
     assert runs["status"].tolist() == ["complete", "complete"] and runs["exit_code"].tolist() == [0, 1]
     first, second = (Path(p) for p in runs["report_path"])
     assert first.parent != second.parent and first.is_file() and second.is_file()
+    # the SIEM files a run adds after the report are in its manifest: the folder verifies
+    from fedaudit.io.verify import verify_report
+
+    check = verify_report(second.parent)
+    assert check.intact, check.problems
+    assert (second.parent / "findings.jsonl").is_file() and check.checked >= 7
 
     # Evidence: the metadata was fetched into the run's evidence folder and loaded.
     with sqlite3.connect(db) as conn:
@@ -267,6 +273,20 @@ def fake_report(calls: list | None = None, *, fail: Exception | None = None):
 def estate(tmp_path):
     write_estate(tmp_path / "exports" / "contoso", 1)
     return tmp_path
+
+
+def test_pdf_paper_and_sign_key_reach_the_report(estate, monkeypatch) -> None:
+    calls: list = []
+    monkeypatch.setattr("fedaudit.ops.schedule.report", fake_report(calls))
+    (estate / "sign.pem").write_text("-----BEGIN PRIVATE KEY-----\n", encoding="utf-8")
+    cfg = write_config(estate)
+    text = cfg.read_text().replace('exports = ["exports/contoso"]', 'exports = ["exports/contoso"]\npdf = true\npaper = "Letter"\nsign_key = "sign.pem"')
+    cfg.write_text(text)
+    assert main(["run", "--config", str(cfg), "--as-of", "2026-11-05"]) == 0
+    (call,) = calls
+    assert call["pdf"] is True and call["paper"] == "Letter" and call["sign_key"] == (estate / "sign.pem").resolve()
+    cfg.write_text(text.replace('paper = "Letter"', 'paper = "A5"'))
+    assert main(["run", "--config", str(cfg)]) == 2
 
 
 def test_run_passes_the_audit_settings_to_the_report(estate, monkeypatch) -> None:

@@ -137,10 +137,11 @@ def test_matrix_codes_agreement_in_text():
     cells = [t.get_text() for t in ax.texts]
     per_row = [cells[i : i + 5] for i in range(0, len(cells), 5)]
     by_domain = {r.split(" ")[0]: c for r, c in zip(rows, per_row)}
-    assert by_domain["d0000.example.com"][0].startswith("P ") and by_domain["d0000.example.com"][2].startswith("P ")
-    assert by_domain["d0000.example.com"][3].startswith("S ")
-    assert by_domain["d0001.example.com"][2].startswith("? ")
-    assert by_domain["d0002.example.com"][2] == "\u2014"
+    # each cell: the state's symbol, then the code (colour doubles the symbol)
+    assert by_domain["d0000.example.com"][0].startswith("\u2713 P ") and by_domain["d0000.example.com"][2].startswith("\u2713 P ")
+    assert by_domain["d0000.example.com"][3].startswith("\u2713 S ")
+    assert by_domain["d0001.example.com"][2].startswith("\u2717 ? ")  # Entra holds a certificate AD FS does not
+    assert by_domain["d0002.example.com"][2] == "\u2014"  # no Entra settings: not in the evidence
 
 
 def test_expiry_orders_urgent_first_and_prints_days():

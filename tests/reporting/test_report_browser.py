@@ -7,7 +7,6 @@ and it fits a phone's width. Screenshots and a PDF print go to ``tests/artifacts
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import os
 import re
@@ -93,12 +92,13 @@ class _Page:
             raise RuntimeError(result["exceptionDetails"])
         return result["result"].get("value")
 
-    async def screenshot(self, path: Path, width: int, mobile: bool) -> None:
-        await self.call("Emulation.setDeviceMetricsOverride", width=width, height=900, deviceScaleFactor=1, mobile=mobile)
-        height = await self.evaluate("document.documentElement.scrollHeight")
-        await self.call(
-            "Emulation.setDeviceMetricsOverride", width=width, height=min(int(height), 12000), deviceScaleFactor=1, mobile=mobile
-        )
+    async def screenshot(self, path: Path, width: int, mobile: bool, height: int | None = None) -> None:
+        await self.call("Emulation.setDeviceMetricsOverride", width=width, height=height or 900, deviceScaleFactor=1, mobile=mobile)
+        if height is None:  # the whole page
+            full = await self.evaluate("document.documentElement.scrollHeight")
+            await self.call(
+                "Emulation.setDeviceMetricsOverride", width=width, height=min(int(full), 12000), deviceScaleFactor=1, mobile=mobile
+            )
         shot = await self.call("Page.captureScreenshot", format="png")
         import base64
 
@@ -155,10 +155,28 @@ async def _inspect(port: int, url: str, stem: str) -> dict:
                 };
             })()"""
         )
-        await page.screenshot(ARTIFACTS / f"{stem}-desktop.png", 1200, False)
-        await page.screenshot(ARTIFACTS / f"{stem}-phone.png", 390, True)
+        # the first screen a reader sees, on a desk and on a phone
+        await page.screenshot(ARTIFACTS / f"{stem}-desktop.png", 1200, False, height=900)
+        await page.screenshot(ARTIFACTS / f"{stem}-phone.png", 390, True, height=844)
         facts["phone_overflow"] = await page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        # the table script: sort the verdicts by domain, filter them, and nothing else runs
+        facts["sorted"] = await page.evaluate(
+            """(() => {
+                const table = document.querySelector('table.fa-verdicts');
+                const names = () => Array.from(table.tBodies).map(b => b.rows[0].cells[0].textContent);
+                const before = names();
+                table.tHead.rows[0].cells[0].querySelector('button').click();
+                const asc = names();
+                const input = table.parentNode.previousElementSibling.querySelector('input');
+                input.value = 'litware';
+                input.dispatchEvent(new Event('input'));
+                const visible = Array.from(table.tBodies).filter(b => !b.hidden).map(b => b.rows[0].cells[0].textContent);
+                input.value = '';
+                input.dispatchEvent(new Event('input'));
+                return {before, asc, visible, tables: document.querySelectorAll('input.fa-filter').length};
+            })()"""
         )
         pdf = await page.call("Page.printToPDF", printBackground=True)
         import base64
@@ -166,28 +184,23 @@ async def _inspect(port: int, url: str, stem: str) -> dict:
         (ARTIFACTS / f"{stem}-print.pdf").write_bytes(base64.b64decode(pdf["data"]))
         await asyncio.sleep(0.5)  # let late console messages arrive
         await page.call("Runtime.evaluate", expression="1")
-        facts["events"] = page.events
+        facts["events"] = list(page.events)
+        # last, as it logs the violation: the Content-Security-Policy stops an inline handler that escaping would have missed
+        facts["csp_blocked"] = await page.evaluate(
+            """new Promise(resolve => {
+                window.__faInjected = 0;
+                document.body.insertAdjacentHTML('beforeend', '<img src="data:," onerror="window.__faInjected=1">');
+                setTimeout(() => resolve(window.__faInjected === 0), 300);
+            })"""
+        )
         return facts
     finally:
         conn.close()
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
-    """The demo report with a markup-laden certificate and file name added."""
-    import support.synth as synth
-    from fedaudit import reporting
-
-    base = tmp_path_factory.mktemp("browser")
-    extra = base / "hostile"
-    extra.mkdir()
-    as_of = _samples_as_of()
-    day = dt.datetime.fromisoformat(as_of).replace(tzinfo=dt.timezone.utc)
-    der = synth.mint_certificate(XSS_SUBJECT, day - dt.timedelta(days=30), day + dt.timedelta(days=300))
-    text = synth.WRITERS[("Get-AdfsCertificate", "json7")]([synth.AdfsCertificate(der)])
-    (extra / XSS_FILE).write_text(text, encoding="utf-8")
-    result = reporting.report([SAMPLES, extra], base / "out", as_of=as_of, fail_on="none", organisation="Contoso <b>bold</b>")
-    return result
+def rendered(demo_report):
+    return demo_report
 
 
 @pytest.fixture(scope="module")
@@ -231,13 +244,14 @@ def test_no_request_leaves_the_file(browser, rendered):
     urls = [e["request"]["url"] for e in _events(browser, "Network.requestWillBeSent")]
     assert rendered.html.as_uri() in urls
     assert all(u.startswith(("file:", "data:")) for u in urls), urls
-    assert browser["scripts"] == 0 and browser["links"] == []
+    assert browser["scripts"] == 1 and browser["links"] == []  # our table script, inline
     assert _events(browser, "Network.loadingFailed") == []
 
 
 def test_markup_in_subjects_and_file_names_is_text(browser):
     assert _events(browser, "Page.javascriptDialogOpening") == []  # no alert() ran
-    assert browser["scripts"] == 0  # no <script> element was injected
+    assert browser["scripts"] == 1  # only ours: no <script> element was injected
+    assert browser["csp_blocked"] is True
     # every <img> is one of ours (a data: URI figure), none came from a subject or file name
     assert all(i["src"].startswith("data:image/png") for i in browser["images"])
     text = browser["text"]
@@ -252,4 +266,28 @@ def test_sections_in_reading_order_and_phone_layout(browser):
     assert browser["viewport"] and "width=device-width" in browser["viewport"]
     assert browser["phone_overflow"] <= 1  # wide tables scroll inside their own box
     assert (ARTIFACTS / "report-desktop.png").stat().st_size > 10_000
+    assert (ARTIFACTS / "report-phone.png").stat().st_size > 10_000
     assert (ARTIFACTS / "report-print.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_tables_sort_and_filter(browser):
+    sorted_ = browser["sorted"]
+    assert sorted_["asc"] == sorted(sorted_["before"], key=str.lower) != sorted_["before"]  # most urgent first before
+    assert sorted_["visible"] and all("litware" in d for d in sorted_["visible"])
+    assert sorted_["tables"] >= 3  # verdicts, finding index, checks performed, controls
+
+
+PDFTOPPM = shutil.which("pdftoppm")
+
+
+@pytest.mark.skipif(PDFTOPPM is None, reason="pdftoppm (poppler-utils) is not installed")
+def test_pdf_first_page_is_kept_as_png(rendered):
+    if rendered.pdf is None:
+        pytest.skip("WeasyPrint is not installed: no report.pdf")
+    ARTIFACTS.mkdir(exist_ok=True)
+    target = ARTIFACTS / "report-pdf-page1"
+    subprocess.run(
+        [PDFTOPPM, "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(rendered.pdf), str(target)],
+        check=True, timeout=120,
+    )
+    assert (ARTIFACTS / "report-pdf-page1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -3,7 +3,9 @@ the manifest, exit codes and the ``fedaudit report`` command."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import html
 import html.parser
 import json
 import os
@@ -25,7 +27,7 @@ SAMPLES = ROOT / "data" / "samples"
 XSS = r"CN=\<img src=x onerror=alert(1)\>,O=\<script\>alert(2)\</script\>"
 PARAMETERS = {
     "inputs", "metadata", "ca_bundle", "as_of", "title", "organisation", "thresholds", "culture",
-    "fail_on", "history", "audit_name", "exceptions", "output_dir",
+    "fail_on", "history", "audit_name", "exceptions", "output_dir", "command_line",
 }
 
 
@@ -54,8 +56,8 @@ def _ctx(n=5, subject=XSS, **kw):
 
 
 SECTION_FUNCS = (
-    rh.header, rh.drift, rh.verdicts, rh.timeline, rh.matrix, rh.findings, rh.load_issues, rh.methodology,
-    rh.certificates, rh.manifest,
+    rh.header, rh.drift, rh.verdicts, rh.timeline, rh.matrix, rh.findings, rh.assurance, rh.load_issues,
+    rh.methodology, rh.certificates, rh.manifest,
 )
 
 
@@ -99,7 +101,15 @@ def test_sections_escape_markup_from_the_evidence():
 
 def test_page_is_self_contained_and_hides_code(page):
     tags = _Tags(page)
-    assert tags.named("script") == [] and tags.named("link") == [] and tags.named("iframe") == []
+    # one script, our own, admitted by its hash in a CSP that forbids every other load
+    assert len(tags.named("script")) == 1 and not tags.named("script")[0].get("src")
+    assert tags.named("link") == [] and tags.named("iframe") == []
+    script = reporting.SCRIPT.read_text(encoding="utf-8")
+    assert f"<script>{script}</script>" in page and page.count("<script") == 1
+    csp = [a["content"] for a in tags.named("meta") if a.get("http-equiv") == "Content-Security-Policy"]
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert csp and "default-src 'none'" in csp[0] and f"script-src 'sha256-{digest}'" in csp[0]
+    assert "img-src data:" in csp[0] and "http" not in csp[0]
     for attrs in (a for _, a in tags.tags):
         for key in ("src", "href"):
             if key in attrs:
@@ -124,8 +134,11 @@ def test_matrix_table_prints_codes_and_full_thumbprints():
     assert len(rows) == 4  # header + 3 domains
     assert text.index("d0001.example.com") < text.index("d0000.example.com")  # disagreement first
     primary = ctx.result.verdicts["primary_thumbprint"].iloc[0]
-    assert f'title="{primary}"' in text and f">P {primary[:4]}<" in text
-    assert 'class="fa-m-x"' in text and 'title="not in the evidence">\u2014<' in text
+    assert f'title="agrees: {primary}"' in text and f">\u2713 P {primary[:4]}<" in text
+    # a wrong Entra certificate is marked by colour and symbol, unlike a healthy one
+    assert 'class="fa-c-bad fa-m-x"' in text and "\u2717 ? " in text
+    # the Entra export is missing for d0002: "not in the evidence", not "Entra holds none"
+    assert 'title="not in the evidence">\u2014<' in text
 
 
 def test_header_counts_and_status():
@@ -133,8 +146,10 @@ def test_header_counts_and_status():
     counts = ctx.counts()
     assert counts["high"] == 5 and counts["excepted"] == 1  # every domain needs action; one excepted warning
     text = rh.header(ctx).html
-    assert "Action required" in text and "fails the <code>--fail-on high</code> gate (exit code 1)" in text
-    assert "1 excepted" in text
+    assert "Action required" in text and "fails the --fail-on high gate (exit code 1)" in text
+    assert "<strong>1</strong> excepted" in text
+    # the domains that need action come first, each with a coloured badge that names the action
+    assert 'class="fa-badge fa-b-crit">update-entra<' in text
 
 
 def test_findings_mark_exceptions_and_keep_remediation():
@@ -154,13 +169,13 @@ def test_grouped_findings_show_each_distinct_remediation_block_once():
     rows = [
         {"id": "x.check", "severity": "high", "farm": "fs", "domain": f"d{i}.com", "title": f"t{i}", "detail": "<b>",
          "evidence": [{"fact": "f", "value": i, "origin": "o"}], "remediation": f"{shared}\n\nSet-Thing -Domain d{i}.com"}
-        for i in range(rh.GROUP_FROM)
+        for i in range(4)
     ]
     ctx = _ctx()
     ctx.result = type(ctx.result)(ctx.result.as_of, ctx.result.evidence, ctx.result.verdicts, make_frame("findings", rows), ctx.result.timeline)
     text = rh.findings(ctx).html
     assert text.count("<article") == 1 and text.count("Update-AdfsCertificate") == 1
-    assert all(f"Set-Thing -Domain d{i}.com" in text for i in range(rh.GROUP_FROM))
+    assert all(f"Set-Thing -Domain d{i}.com" in text for i in range(4))
     assert "&lt;b&gt;" in text and "f: 3 (o)" in text
 
 
@@ -314,10 +329,14 @@ def test_cli_report_writes_a_complete_dated_folder(cli_run):
         data = (folder / name).read_bytes()
         assert facts == {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}, name
     assert set(manifest["outputs"]) == names - {"manifest.json"}
-    listed = {Path(i["path"]).resolve(): i for i in manifest["inputs"]}
+    # input paths are relative to the input folder given (named by its last part), never absolute
+    listed = {i["path"]: i for i in manifest["inputs"]}
+    assert not any(os.path.isabs(p) for p in listed)
     sample_file = next(p for p in SAMPLES.rglob("*.xml") if "metadata" in p.parts)
-    assert listed[sample_file.resolve()]["sha256"] == hashlib.sha256(sample_file.read_bytes()).hexdigest()
-    assert listed[sample_file.resolve()]["size"] == sample_file.stat().st_size
+    key = "samples/" + sample_file.relative_to(SAMPLES).as_posix()
+    assert listed[key]["sha256"] == hashlib.sha256(sample_file.read_bytes()).hexdigest()
+    assert listed[key]["size"] == sample_file.stat().st_size
+    assert str(SAMPLES) + os.sep not in html_path.read_text()  # no file under it by its absolute path, anywhere
     assert any(m["url"] and m["sha256"] for m in manifest["metadata"])
 
     findings = json.loads((folder / "findings.json").read_text())
@@ -333,7 +352,11 @@ def test_cli_report_writes_a_complete_dated_folder(cli_run):
     page = html_path.read_text()
     assert "Since the last run" in page and "first recorded run" in page
     assert "(excepted)" in page and "Contoso" in page
-    assert _Tags(page).named("script") == []
+    assert len(_Tags(page).named("script")) == 1  # ours (table sorting), admitted by its hash
+    assert "<title>Contoso \u2013 federation certificate audit \u2013 as of " in page
+    performed = json.loads((folder / "assurance.json").read_text())
+    assert {c["status"] for c in performed["checks_performed"]} >= {"pass", "fail", "not applicable"}
+    assert any(c["control"] == "SC-12" for c in performed["controls"])
 
 
 @pytest.mark.slow
@@ -389,3 +412,79 @@ def test_published_folder_is_readable_as_the_umask_allows(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE(final.stat().st_mode) == 0o755
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "exit_code", "expected"),
+    [
+        ("high", 1, "so this run fails the --fail-on high gate (exit code 1)."),
+        ("none", 0, "and the --fail-on none gate fails on nothing, so this run passes it (exit code 0)."),
+        ("critical", 0, "none at or above critical, so this run passes the --fail-on critical gate (exit code 0)."),
+    ],
+)
+def test_status_sentence_agrees_with_the_exit_code_and_names_the_gate(fail_on, exit_code, expected):
+    ctx = _ctx(exit_code=exit_code, fail_on=fail_on)
+    sentence = rh.status_sentence(ctx)
+    assert sentence.startswith("Action required: ") and sentence.endswith(expected)
+    assert "5 high finding(s) open" in sentence
+    assert sentence in html.unescape(rh.header(ctx).html).replace("<strong>Action required</strong>", "Action required")
+
+
+def test_page_title_names_organisation_and_as_of_date():
+    ctx = _ctx()
+    assert rh.page_title(ctx) == "O <img src=q> \u2013 T <b> \u2013 as of 2026-11-27"
+    ctx.title = "Federation certificate audit"
+    assert rh.page_title(ctx) == "O <img src=q> \u2013 federation certificate audit \u2013 as of 2026-11-27"
+
+
+def test_a_large_estate_stays_readable(monkeypatch):
+    """Timeline and matrix stay at 40 rows and say what they leave out; the verdicts of one farm
+    with one action share a row; certificates are listed once each."""
+    ctx = _ctx(400)
+    verdicts = ctx.result.verdicts.copy()
+    fine = verdicts["action"].astype(str) == "renew-now"
+    verdicts["action"] = verdicts["action"].astype(object).where(~fine, "none").astype(verdicts["action"].dtype)
+    r = ctx.result
+    ctx.result = type(r)(r.as_of, r.evidence, verdicts, r.findings, r.timeline)
+    monkeypatch.setattr(rh, "VERDICT_ROWS", 60)
+    text = rh.matrix(ctx).html
+    assert text.count('<tr class="fa-m-row-') == 40 and "40 of 400 domains shown" in text
+    verdicts = rh.verdicts(ctx).html
+    assert "400 domains in 3 groups: one farm, one action" in verdicts  # none, update-entra, insufficient-evidence
+    assert verdicts.count("<tbody class=\"fa-verdict") == 0 and verdicts.count("<details>") == 3
+    assert all(f"d{i:04d}.example.com" in verdicts for i in range(400))
+    certs = rh.certificates(ctx).html
+    distinct = ctx.evidence.certificates["thumbprint"].nunique()
+    assert certs.count('class="fa-cert"') == distinct < len(ctx.evidence.certificates)
+
+
+def test_custody_values_from_a_hostile_collector_manifest_are_text():
+    ctx = _ctx()
+    ctx.collectors = [
+        {
+            "manifest": "<b>m</b>.json", "computer": "<img src=x onerror=alert(9)>", "user": "CORP\\<i>x</i>",
+            "started": "2026-11-27T06:15:00Z", "edition": "Desktop", "powershell": "5.1",
+            "files": [{"name": "<i>f</i>.json", "command": "<script>", "sha256": "ab" * 32, "match": False}],
+        }
+    ]
+    ctx.run = {"user": "<b>u</b>", "host": "h<i>", "command_line": ["fedaudit", "report", "<img src=y>"]}
+    text = rh.manifest(ctx).html
+    tags = _Tags(text)
+    assert not tags.named("img") and not tags.named("script") and not any(t in ("b", "i") for t, _ in tags.tags)
+    assert "&lt;img src=x onerror=alert(9)&gt;" in text and "NO: changed after collection" in text
+    assert "ab" * 32 in text  # the hash whole
+
+
+def test_custody_names_how_fedaudit_collect_entra_signed_in():
+    ctx = _ctx()
+    ctx.collectors = [
+        {
+            "manifest": "entra/manifest.json", "computer": "ADMIN-WS", "user": "CONTOSO\\auditor",
+            "started": "2026-11-27T06:30:00Z", "finished": "2026-11-27T06:30:09Z", "tool": "fedaudit collect entra",
+            "python": "3.11.7", "msal": "1.31.0", "tenant_id": "contoso.onmicrosoft.com",
+            "client_id": "00000000-0000-0000-0000-000000000001", "credential": "certificate", "files": [],
+        }
+    ]
+    text = rh.manifest(ctx).html
+    for fact in ("fedaudit collect entra (Python 3.11.7)", "contoso.onmicrosoft.com", "certificate", "ADMIN-WS", "06:30:09Z"):
+        assert fact in text, fact
