@@ -312,7 +312,8 @@ def status_sentence(ctx: ReportContext) -> str:
     has_domain = verdicts_["domain"].notna().tolist() if len(verdicts_) else []
     all_actions = [str(a) for a in verdicts_["action"].astype("string").fillna("insufficient-evidence")]
     actions = [a for a, d in zip(all_actions, has_domain) if d]
-    farm_need = sum(1 for a, d in zip(all_actions, has_domain) if not d and a != "none")
+    has_farm = verdicts_["farm"].notna().tolist() if len(verdicts_) else []
+    farm_need = sum(1 for a, d, f in zip(all_actions, has_domain, has_farm) if not d and f and a != "none")
     need = sorted((a for a in actions if a != "none"), key=lambda a: -ACTION_RANK.get(a, 0))
     by_action: dict[str, int] = {}
     for a in need:

@@ -258,7 +258,9 @@ def header(ctx: ReportContext) -> Fragment:
     sentence = status_sentence(ctx)
     word = sentence.split(":", 1)[0]
     klass = {"Action required": "fa-fail", "Review": "fa-review"}.get(word, "fa-pass")
-    status = f'<p class="fa-status {klass}" role="status"><strong>{_e(word)}</strong>: {_e(sentence.split(": ", 1)[1])}</p>'
+    gate = _e(f"--fail-on {ctx.fail_on}")
+    said = _e(sentence.split(": ", 1)[1]).replace(gate, f'<span class="fa-nowrap">{gate}</span>', 1)
+    status = f'<p class="fa-status {klass}" role="status"><strong>{_e(word)}</strong>: {said}</p>'
     chips = "".join(
         f'<li class="fa-chip fa-sev-{s}{" fa-zero" if not counts[s] else ""}"><strong>{counts[s]}</strong> {s}</li>' for s in SEVERITIES
     )
@@ -308,7 +310,7 @@ def header(ctx: ReportContext) -> Fragment:
         ("Organisation", ctx.organisation),
         ("As of", f"{ctx.as_of:%Y-%m-%d %H:%M} UTC"),
         ("Gate", f"--fail-on {ctx.fail_on} (exit code {ctx.exit_code})"),
-        ("Scope", f"{len(ctx.evidence.inputs)} input file(s), {_plural(len(verdicts_), 'federated domain')}"),
+        ("Scope", f"{len(ctx.evidence.inputs)} input file(s), {_plural(int(verdicts_['domain'].notna().sum()), 'federated domain')}"),
         ("Generated", f"{ctx.generated_at:%Y-%m-%d %H:%M:%S} UTC" if ctx.generated_at else None),
         ("By", " on ".join(v for v in (ctx.run.get("user"), ctx.run.get("host")) if v) or None),
         ("fedaudit", __version__),
@@ -1121,7 +1123,7 @@ def manifest(ctx: ReportContext) -> Fragment:
     parts.append(f"<h3>Input files ({len(inputs)})</h3>")
     rows = "".join(
         f'<tr><td data-label="file">{_e(ctx.path(i.path))}<br><span class="fa-note">{_e(i.kind)} \u00b7 {int(i.size):,} bytes'
-        f" \u00b7 captured {_e(_captured(i))}</span>'
+        f" \u00b7 captured {_e(_captured(i))}</span>"
         f'<br><code class="fa-hash">{_e(i.sha256)}</code></td></tr>'
         for i in inputs
     )

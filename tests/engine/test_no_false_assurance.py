@@ -414,7 +414,8 @@ def test_report_counts_no_domain_for_empty_evidence():
     result = fedaudit.audit(fedaudit.Evidence(), AS_OF)
     ctx = ReportContext(result=result, parameters={}, exit_code=exit_code(result, "high"))
     html = header(ctx).html if hasattr(header(ctx), "html") else str(header(ctx))
-    assert "0 federated domain(s)" in html and "1 federated domain" not in html
+    assert "no federated domain is in the evidence" in html and "0 federated domains" in html
+    assert "1 federated domain" not in html
     assert "as of 2026-11-27" in html
 
 
