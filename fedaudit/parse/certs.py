@@ -17,6 +17,7 @@ import re
 import warnings
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.utils import CryptographyDeprecationWarning
 
@@ -47,7 +48,7 @@ def normalise_thumbprint(value: str) -> str:
 def _key_facts(cert: x509.Certificate) -> tuple[str | None, int | None]:
     try:
         key = cert.public_key()
-    except (ValueError, TypeError):  # unsupported or malformed key: still a certificate
+    except (ValueError, TypeError, UnsupportedAlgorithm):  # unsupported or malformed key: still a certificate
         return None, None
     if isinstance(key, rsa.RSAPublicKey):
         return "RSA", key.key_size
