@@ -292,7 +292,7 @@ def header(ctx: ReportContext) -> Fragment:
             )
         more = len(broken) - min(len(broken), SUMMARY_ROWS)
         broken_html = (
-            f"<h3>Domains that need action ({len(broken)} of {len(verdicts_)})</h3>"
+            f"<h3>{_need_heading(broken, verdicts_)}</h3>"
             '<div class="fa-table"><table class="fa-data fa-broken"><thead><tr><th>action</th><th>domain (farm)</th>'
             f"<th>days left</th><th>why</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
             + (f'<p class="fa-note">And {more} more: the <a href="#verdicts">verdict table</a> lists every domain.</p>' if more else "")
@@ -330,6 +330,20 @@ def header(ctx: ReportContext) -> Fragment:
         + f'<nav class="fa-toc" aria-label="Contents"><ol>{toc}</ol></nav>'
     )
     return Fragment(body, sentence)
+
+
+def _need_heading(broken: pd.DataFrame, verdicts_: pd.DataFrame) -> str:
+    """"Domains that need action (7 of 11) and 1 farm": counted as the status sentence counts."""
+    domains = int(verdicts_["domain"].notna().sum())
+    need = int(broken["domain"].notna().sum())
+    farms = int((broken["domain"].isna() & broken["farm"].notna()).sum())
+    other = len(broken) - need - farms
+    text = f"Domains that need action ({need} of {domains})"
+    if farms:
+        text += f" and {_plural(farms, 'farm')} without a federated domain"
+    if other:
+        text += f" and {other} without any evidence"
+    return text
 
 
 def _drift_summary(ctx: ReportContext) -> str:
