@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping, get_args
 from fedaudit.errors import UsageError
 
+from ._util import host_of
+
 __all__ = [
     "AdfsFarm",
     "Certificate",
@@ -165,10 +167,7 @@ class AdfsFarm:
         if self.host_name:
             return self.host_name.strip().lower()
         if self.identifier:
-            from urllib.parse import urlsplit
-
-            host = urlsplit(self.identifier).hostname
-            return host.lower() if host else self.identifier
+            return host_of(self.identifier) or self.identifier
         return None
 
 

@@ -2,7 +2,8 @@
 
 A check is a pure function ``func(evidence, as_of, thresholds) -> list[Finding]``. It reads the
 frames of an :class:`~fedaudit.evidence.join.Evidence` (through :func:`fedaudit.evidence.view.view_of`),
-never the clock, files or the network; ``as_of`` is injected.
+never the clock, files or the network; ``as_of`` is injected. :func:`fedaudit.audit` builds the
+view once and calls ``on_view(view, as_of, thresholds)`` of every check instead.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from fedaudit.evidence.view import view_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from fedaudit.evidence.join import Evidence
+    from fedaudit.evidence.view import EstateView
 
 __all__ = [
     "ACTION_RANK",
@@ -170,6 +172,7 @@ class Finding:
 
 
 CheckFunc = Callable[["Evidence", dt.datetime, Thresholds], "list[Finding]"]
+ViewFunc = Callable[["EstateView", dt.datetime, Thresholds], "list[Finding]"]
 
 
 @dataclass(frozen=True)
@@ -186,6 +189,8 @@ class Check:
     controls: tuple[str, ...]
     func: CheckFunc = field(repr=False, compare=False)
     action: str = "none"
+    #: the same check over an already built view (what :func:`fedaudit.audit` calls)
+    on_view: ViewFunc | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
@@ -258,12 +263,15 @@ def define(
     def deco(inner: Callable[..., Any]) -> Check:
         holder: list[Check] = []
 
+        def on_view(view: EstateView, as_of: dt.datetime, thresholds: Thresholds) -> list[Finding]:
+            return list(inner(view, as_of, thresholds, holder[0].finding))
+
         def func(evidence: Evidence, as_of: dt.datetime, thresholds: Thresholds) -> list[Finding]:
+            return on_view(view_of(evidence), as_of, thresholds)
 
-            return list(inner(view_of(evidence), as_of, thresholds, holder[0].finding))
-
-        func.__name__ = inner.__name__
-        func.__doc__ = inner.__doc__
+        for wrapper in (func, on_view):
+            wrapper.__name__ = inner.__name__
+            wrapper.__doc__ = inner.__doc__
         check = Check(
             id=id,
             title=title,
@@ -273,6 +281,7 @@ def define(
             controls=controls,
             func=func,
             action=action,
+            on_view=on_view,
         )
         holder.append(check)
         registry.append(check)

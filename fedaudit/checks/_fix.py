@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from fedaudit._util import issuer_forms
 from fedaudit.checks import remediation as rm
 from fedaudit.evidence.view import CertFact, DomainFact, DomainState, EstateView, FarmFact, domain_state, next_secondaries
 
@@ -15,10 +16,20 @@ def farm_domain_names(view: EstateView, farm: FarmFact | None, domain: DomainFac
     """Every federated domain of the farm (or the lone domain when the farm is unknown)."""
     if farm is not None:
         ds = view.domains_of(farm)
-        if domain is not None and all(d.name != domain.name for d in ds):
-            ds = ds + [domain]
-        return sorted(ds, key=lambda d: d.name)
+        if domain is not None and not _in_farm(view, farm, domain):
+            ds = sorted(ds + [domain], key=lambda d: d.name)
+        return ds
     return [domain] if domain is not None else []
+
+
+def _has_issuer_form(d: DomainFact) -> bool:
+    issuer = d.issuer_uri
+    return issuer is not None and issuer.strip().lower() in issuer_forms(d.name)
+
+
+def _in_farm(view: EstateView, farm: FarmFact, domain: DomainFact) -> bool:
+    fd = view.farm_domains(farm)
+    return domain.name in fd.root_of
 
 
 def _latest(certs: list[CertFact]) -> CertFact | None:
@@ -64,12 +75,32 @@ def push_to_entra(
     *,
     new_secondary: bool = False,
 ) -> str:
-    """Runbook manual Step 2 for every federated domain of the farm: MSOnline, Graph, Connect."""
-    domains = farm_domain_names(view, farm, domain)
-    names = [d.name for d in domains]
+    """Runbook manual Step 2 for every federated domain of the farm: MSOnline, Graph, Connect.
+
+    The text depends on the farm, not on which of its domains a finding is about, so it is
+    written once per farm and audit (memoised on the view) and every finding of the farm
+    shares it."""
+    if farm is not None and (domain is None or _in_farm(view, farm, domain)):
+        key = ("push_to_entra", farm.name, as_of, th, new_secondary)
+        if key not in view.cache:
+            view.cache[key] = _push_to_entra(view, farm, view.domains_of(farm), as_of, th, new_secondary)
+        return view.cache[key]
+    return _push_to_entra(view, farm, farm_domain_names(view, farm, domain), as_of, th, new_secondary)
+
+
+def _push_to_entra(
+    view: EstateView,
+    farm: FarmFact | None,
+    domains: list[DomainFact],
+    as_of: dt.datetime,
+    th: Any,
+    new_secondary: bool,
+) -> str:
+    # rm.needs_support_multiple_domain for each domain, with the roots of the list computed once
+    multiple = len(rm.multiple_domain_roots(d.name for d in domains)) > 1
     msol = rm.msol_update(
         farm.name if farm else None,
-        [(d.name, rm.needs_support_multiple_domain(d.name, names, d.issuer_uri)) for d in domains],
+        [(d.name, multiple or _has_issuer_form(d)) for d in domains],
     )
     pushes: list[tuple[str, str | None, str | None, str | None]] = []
     unknown: list[str] = []

@@ -91,7 +91,10 @@ NO_NEW = {"nonewcertificatefound"}
 def _expected_issuer(view: EstateView, d, farm) -> str | None:
     """The IssuerUri the domain should carry: the per-domain form when the farm federates several
     top-level domains (-SupportMultipleDomain), else the AD FS Identifier."""
-    roots = rm.multiple_domain_roots([x.name for x in view.domains_of(farm)] + [d.name])
+    fd = view.farm_domains(farm)
+    if d.name in fd.root_of:  # a federated domain of the farm: its roots are looked up
+        return fd.expected_issuer(d, farm.identifier)
+    roots = rm.multiple_domain_roots(fd.names + [d.name])
     if len(roots) > 1:
         root = next((r for r in roots if d.name == r or d.name.endswith("." + r)), d.name)
         return f"http://{root}/adfs/services/trust/"

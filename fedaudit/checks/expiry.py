@@ -45,7 +45,7 @@ def successor_ready(view: EstateView, farm: FarmFact, as_of: dt.datetime, th: An
     secs = [c for c in live_secondaries(farm, as_of) if c.not_after is not None and c.not_after > horizon]
     if not secs:
         return False, "AD FS lists no secondary certificate"
-    domains = [d for d in view.domains_of(farm) if d.has_entra_certs]
+    domains = view.farm_domains(farm).with_entra
     if not domains:
         return False, f"AD FS has secondary {secs[0].thumbprint} but no Entra export shows Entra ID holds it"
     for c in secs:
@@ -242,7 +242,7 @@ def manual_renewal_due(view: EstateView, as_of, th, new) -> Iterator[Finding]:
             continue
         assert farm is not None
         secs = live_secondaries(farm, as_of)
-        domains = [x for x in view.domains_of(farm) if x.has_entra_certs]
+        domains = view.farm_domains(farm).with_entra
         held = [c for c in secs if domains and all(c.thumbprint in x.entra_thumbprints for x in domains)]
         if held:
             fix = rm.adfs_promote(farm.name, held[0].thumbprint)

@@ -19,6 +19,8 @@ from typing import Iterable, Sequence
 from fedaudit.evidence.view import issuer_forms
 from fedaudit.evidence.idp import IDP_NAMES
 
+from fedaudit._util import issuer_forms
+
 __all__ = [
     "GRAPH_SCOPE",
     "NEW_SECONDARY",
@@ -114,17 +116,24 @@ def adfs_promote(farm: str, thumbprint: str) -> str:
 
 
 def multiple_domain_roots(domains: Iterable[str]) -> list[str]:
-    """The federated domains that are not subdomains of another one in the list."""
+    """The federated domains that are not subdomains of another one in the list, sorted: one set
+    lookup per parent suffix of each name, so linear in the names. The checks read the roots of
+    each farm from the view (:meth:`fedaudit.evidence.view.EstateView.farm_domains`), computed
+    once per audit."""
     names = sorted({d.lower().strip(".") for d in domains})
-    return [d for d in names if not any(d != o and d.endswith("." + o) for o in names)]
+    present = set(names)
+    return [d for d in names if not any(".".join(d.split(".")[i:]) in present for i in range(1, d.count(".") + 1))]
 
 
 def needs_support_multiple_domain(domain: str, farm_domains: Iterable[str], issuer_uri: str | None) -> bool:
     """-SupportMultipleDomain must be used consistently when one AD FS federates several
     top-level domains (R6); a domain whose IssuerUri already has the per-domain form
     ``http://<domain>/adfs/services/trust/`` was set up with it. A lone domain using the AD FS
-    Identifier must NOT get it: the switch rewrites its IssuerUri to the per-domain form."""
+    Identifier must NOT get it: the switch rewrites its IssuerUri to the per-domain form.
 
+    Linear in ``farm_domains``; the checks ask
+    :meth:`fedaudit.evidence.view.FarmDomains.needs_support_multiple_domain` instead, which looks
+    the farm's roots up."""
     if issuer_uri and issuer_uri.strip().lower() in issuer_forms(domain):
         return True
     return len(multiple_domain_roots(list(farm_domains) + [domain])) > 1

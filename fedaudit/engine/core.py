@@ -23,7 +23,7 @@ import pandas as pd
 from fedaudit.checks import REGISTRY, SEVERITY_RANK, Finding, Thresholds
 from fedaudit.checks._base import DEFAULT_THRESHOLDS
 from fedaudit.checks.freshness import annotate_stale
-from fedaudit.evidence.view import forget_views, view_of
+from fedaudit.evidence.view import EstateView, build_view
 from fedaudit.errors import UsageError
 from fedaudit.evidence.join import Evidence
 from fedaudit.frames import empty_frame, frame_records, make_frame
@@ -102,19 +102,25 @@ class AuditResult:
                 f"findings={len(self.findings)}{' (' + parts + ')' if parts else ''}>")
 
 
-def run_checks(evidence: Evidence, as_of: dt.datetime, thresholds: Thresholds) -> list[Finding]:
-    """Every registered check's findings, de-duplicated by key, most severe first."""
+def run_checks(
+    evidence: Evidence, as_of: dt.datetime, thresholds: Thresholds, view: EstateView | None = None
+) -> list[Finding]:
+    """Every registered check's findings, de-duplicated by key, most severe first. Every check
+    reads ``view`` (built from ``evidence`` when not given): one view per audit."""
+    if view is None:
+        view = build_view(evidence)
     order = {c.id: i for i, c in enumerate(REGISTRY)}
     seen: set[str] = set()
     out: list[Finding] = []
     for check in REGISTRY:
-        for f in check.func(evidence, as_of, thresholds):
+        found = check.on_view(view, as_of, thresholds) if check.on_view else check.func(evidence, as_of, thresholds)
+        for f in found:
             if f.key in seen:
                 continue
             seen.add(f.key)
             out.append(f)
     out.sort(key=lambda f: (-SEVERITY_RANK[f.severity], order.get(f.id, 0), f.farm or "", f.domain or "", f.key))
-    return annotate_stale(out, view_of(evidence), as_of, thresholds)
+    return annotate_stale(out, view, as_of, thresholds)
 
 
 def audit(
@@ -138,9 +144,9 @@ def audit(
     when = to_utc(as_of, "as_of")
     nd = to_utc(notification_date, "notification_date") if notification_date is not None else None
     th = Thresholds.from_mapping(thresholds, notification_date=nd)
-    forget_views()
-    findings = run_checks(evidence, when, th)
-    view = view_of(evidence)
+    # the one view of this audit: frames edited in place since an earlier audit are read afresh
+    view = build_view(evidence)
+    findings = run_checks(evidence, when, th, view)
     frame = make_frame("findings", [f.row() for f in findings])
     unmatched: tuple[str, ...] = ()
     if exceptions is not None:

@@ -199,6 +199,39 @@ def _applies(f: Finding, domain: str | None, farm: str | None) -> bool:
     return False
 
 
+class _FindingIndex:
+    """The findings by domain and by farm, so that each verdict looks up the findings that stand
+    for it (:func:`_applies`) instead of scanning every finding: linear in findings + verdicts."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = findings
+        self.by_domain: dict[str, list[int]] = {}
+        self.farm_wide: dict[str, list[int]] = {}  # findings about the farm, no domain
+        self.by_farm: dict[str, list[int]] = {}  # every finding naming the farm
+        self.nowhere: list[int] = []  # neither farm nor domain
+        for i, f in enumerate(findings):
+            if f.domain is not None:
+                self.by_domain.setdefault(f.domain, []).append(i)
+            if f.farm is not None:
+                self.by_farm.setdefault(f.farm, []).append(i)
+                if f.domain is None:
+                    self.farm_wide.setdefault(f.farm, []).append(i)
+            elif f.domain is None:
+                self.nowhere.append(i)
+
+    def applying(self, domain: str | None, farm: str | None) -> list[Finding]:
+        """``[f for f in findings if _applies(f, domain, farm)]``, in the findings' order."""
+        if domain is not None:
+            hits = set(self.by_domain.get(domain, ()))
+            if farm is not None:
+                hits.update(self.farm_wide.get(farm, ()))
+        elif farm is not None:
+            hits = set(self.by_farm.get(farm, ()))
+        else:
+            hits = set(self.nowhere)
+        return [self.findings[i] for i in sorted(hits)]
+
+
 def _verdict(
     *,
     domain: str | None,
@@ -211,7 +244,7 @@ def _verdict(
     table_days: float | None = None,
     ca_issued: bool | None,
     missing: list[str],
-    findings: list[Finding],
+    findings: _FindingIndex,
     th: Thresholds,
     base_reason: str | None,
     primary_tp: str | None,
@@ -235,7 +268,7 @@ def _verdict(
         reason = _base_reason(action, rows, st, th) if st is not None else (base_reason or "")
     if st is None and action == "insufficient-evidence":
         reason = base_reason or "Cannot judge: no federated domain and no AD FS evidence."
-    mine = [f for f in findings if _applies(f, domain, farm)]
+    mine = findings.applying(domain, farm)
     serious = [f for f in mine if f.severity in ("critical", "high")]
     raisers = [f for f in serious if ACTION_RANK[f.action] > ACTION_RANK[action]]
     if raisers:
@@ -301,7 +334,7 @@ _ACTION_WORDS = {
 def build_verdicts(view: EstateView, findings: Iterable[Finding], as_of: dt.datetime, th: Thresholds) -> pd.DataFrame:
     """One row per federated domain; one per farm with no federated domain in the evidence;
     one row for evidence with neither."""
-    findings = list(findings)
+    index = _FindingIndex(list(findings))
     rows: list[dict[str, Any]] = []
     for d in view.federated_domains:
         st = domain_state(view, d, as_of, th)
@@ -318,7 +351,7 @@ def build_verdicts(view: EstateView, findings: Iterable[Finding], as_of: dt.date
                 table_days=st.cert_days,
                 ca_issued=st.ca_issued,
                 missing=st.missing,
-                findings=findings,
+                findings=index,
                 th=th,
                 base_reason=None,
                 primary_tp=st.days_cert.thumbprint if st.days_cert is not None and st.days_cert in st.adfs_primaries else (
@@ -330,7 +363,7 @@ def build_verdicts(view: EstateView, findings: Iterable[Finding], as_of: dt.date
     for farm in view.farms.values():
         if view.domains_of(farm):
             continue
-        rows.append(_farm_row(view, farm, findings, as_of, th))
+        rows.append(_farm_row(view, farm, index, as_of, th))
     if not rows:
         missing = [
             "AD FS properties: Get-AdfsProperties (on an AD FS server)",
@@ -340,7 +373,7 @@ def build_verdicts(view: EstateView, findings: Iterable[Finding], as_of: dt.date
         ]
         rows.append(
             _verdict(domain=None, farm=None, st=None, rollover=None, in_sync=None, mpub=None, days=None,
-                     ca_issued=None, missing=missing, findings=findings, th=th,
+                     ca_issued=None, missing=missing, findings=index, th=th,
                      base_reason="Cannot judge: the evidence holds no AD FS farm and no federated domain.",
                      primary_tp=None, entra_tp=None, not_after=None)
         )
@@ -358,7 +391,7 @@ def _urgency(row: dict[str, Any]) -> tuple[int, int, float, str, str]:
             row.get("farm") or "")
 
 
-def _farm_row(view: EstateView, farm: FarmFact, findings: list[Finding], as_of: dt.datetime, th: Thresholds) -> dict[str, Any]:
+def _farm_row(view: EstateView, farm: FarmFact, findings: _FindingIndex, as_of: dt.datetime, th: Thresholds) -> dict[str, Any]:
     primary = primary_of(farm)
     days = primary.days_left(as_of) if primary is not None else None
     mpub, _ = metadata_public(farm.metadata)

@@ -15,10 +15,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
-from urllib.parse import urlsplit
 
 import pandas as pd
 
+from fedaudit._util import host_of, uri_key
 from fedaudit.frames import empty_frame, make_frame
 from fedaudit.evidence.idp import recognise_idp
 from fedaudit.records import (
@@ -124,27 +124,7 @@ _URI_FIELDS = {"identifier", "issuer_uri", "passive_sign_in_uri", "metadata_exch
 _PROTOCOLS = {"samlp": "saml", "wsfed": "wsfed"}
 
 
-def _norm_uri(uri: str | None) -> str | None:
-    return uri.strip().lower().rstrip("/") if uri else None
-
-
-_HOSTS: dict[str, str | None] = {}
-
-
-def _host(uri: str | None) -> str | None:
-    if not uri:
-        return None
-    if uri in _HOSTS:  # every domain of a farm names the same few sign-in URLs
-        return _HOSTS[uri]
-    try:
-        host = urlsplit(uri.strip()).hostname
-        found = host.lower() if host else None
-    except ValueError:
-        found = None
-    if len(_HOSTS) >= 8192:
-        _HOSTS.clear()
-    _HOSTS[uri] = found
-    return found
+_norm_uri = uri_key  # the join's URI comparison: fedaudit._util.uri_key
 
 
 # An observation with one field changed, as dataclasses.replace makes it but without a call to
@@ -196,6 +176,15 @@ class _Join:
     def __init__(self, results: Sequence[ParseResult]) -> None:
         self.results = list(results)
         self.issues: list[LoadIssue] = [i for r in self.results for i in r.issues]
+        self.hosts: dict[str, str | None] = {}  # every domain of a farm names the same few URLs
+
+    def host(self, uri: str | None) -> str | None:
+        if not uri:
+            return None
+        found = self.hosts.get(uri, "")
+        if found == "":
+            found = self.hosts[uri] = host_of(uri)
+        return found
 
     def note(self, origin: str, message: str, *, severity: str = "warning", line: int | None = None, field: str | None = None) -> None:
         self.issues.append(LoadIssue(origin, message, line=line, field=field, severity=severity))
@@ -281,7 +270,7 @@ class _Join:
             ident = _norm_uri(row["identifier"])
             if ident:
                 self.by_identifier.setdefault(ident, set()).add(name)
-            for host in {name, row["host_name"], _host(row["identifier"])} - {None}:
+            for host in {name, row["host_name"], self.host(row["identifier"])} - {None}:
                 self.by_host.setdefault(host, set()).add(name)
 
     def farm_by_identifier(self, uri: str | None) -> set[str]:
@@ -464,6 +453,14 @@ class _Join:
                 out.setdefault(o.certificate.thumbprint, set()).add(o.farm)
         return out
 
+    def cert_named_farms(self) -> None:
+        """Farms known only from their AD FS certificates (no Get-AdfsProperties loaded) are
+        farms too: their name is the federation service host, so a domain signing in there or a
+        metadata document served from there ties to them by host like any other farm."""
+        for o in self.obs:
+            if o.source == "adfs" and o.farm and o.farm not in self.farms:
+                self.by_host.setdefault(o.farm, set()).add(o.farm)
+
     def domain_farms(self) -> None:
         by_thumb = self.thumbprint_farms()
         entra: dict[str, set[str]] = {}
@@ -478,7 +475,7 @@ class _Join:
                 ("IssuerUri = AD FS Identifier", self.farm_by_identifier(row["issuer_uri"])),
                 (
                     "sign-in/metadata host = AD FS HostName",
-                    self.farm_by_hosts([_host(row["passive_sign_in_uri"]), _host(row["metadata_exchange_uri"])]),
+                    self.farm_by_hosts([self.host(row["passive_sign_in_uri"]), self.host(row["metadata_exchange_uri"])]),
                 ),
                 (
                     "certificate thumbprint",
@@ -625,7 +622,7 @@ class _Join:
             for m in r.metadata:
                 # entityID = Identifier, an endpoint host = HostName, else the host the document
                 # was fetched from (a failed fetch has no document to say more).
-                found = self.farm_by_identifier(m.entity_id) or self.farm_by_hosts(m.hosts) or self.farm_by_hosts([_host(m.url)])
+                found = self.farm_by_identifier(m.entity_id) or self.farm_by_hosts(m.hosts) or self.farm_by_hosts([self.host(m.url)])
                 rows.append(_metadata_row(m, _one(found)))
         return rows
 
@@ -635,6 +632,7 @@ class _Join:
         self.build_domains()
         self.collect_observations()
         self.adfs_farms()
+        self.cert_named_farms()
         self.domain_farms()
         self.other_farms()
         self.enrich()

@@ -6,22 +6,24 @@ primary and which the secondary, which certificates Entra ID holds for the domai
 taken at different times that disagree make the answer unknown, never a pass), whether the federation
 metadata was fetched, and how many days the signing certificate has left.
 
-Association of a domain with a farm uses facts only, never file names: the ``farm`` the
-evidence join wrote, else the Entra ``IssuerUri`` equal to the AD FS ``Identifier`` (or its
-``http://<domain>/adfs/services/trust/`` -SupportMultipleDomain form with the farm's host in
-``PassiveSignInUri``), else the host of ``PassiveSignInUri``/``MetadataExchangeUri`` equal to
-the farm's ``HostName``, else a shared certificate thumbprint.
+The view does not associate anything itself: the farm of a domain, a certificate or a metadata
+document is the ``farm`` column the evidence join (:mod:`fedaudit.evidence`, the one rule set)
+wrote. :func:`build_view` turns the frames into typed facts in named steps, each one pass over a
+frame, and indexes what every check asks per farm (its federated domains, their root domains,
+which need -SupportMultipleDomain, the IssuerUri each should carry: :class:`FarmDomains`) once,
+so that a check looks it up instead of scanning the estate for each domain. Nothing is cached
+between views: :func:`fedaudit.audit` builds one view per audit and runs every check over it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Iterable
-from urllib.parse import urlsplit
+from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
+from fedaudit._util import host_of, issuer_forms, norm_uri, uri_key
 from fedaudit.evidence.join import Evidence
 from fedaudit.evidence.idp import IDP_NAMES
 
@@ -30,14 +32,16 @@ __all__ = [
     "DomainFact",
     "DomainState",
     "EstateView",
+    "FarmDomains",
     "FarmFact",
     "MetaFact",
+    "build_view",
     "days_between",
+    "domain_roots",
     "host_of",
     "issuer_forms",
     "next_secondaries",
     "norm_uri",
-    "forget_views",
     "view_of",
 ]
 
@@ -105,38 +109,6 @@ def _time(value: Any) -> dt.datetime | None:
             return value.replace(tzinfo=dt.timezone.utc)
         return value.astimezone(dt.timezone.utc)
     return None
-
-
-def host_of(url: str | None) -> str | None:
-    """The lower-case host of ``url`` (None when it has none)."""
-    if not url:
-        return None
-    try:
-        host = urlsplit(url.strip()).hostname
-    except ValueError:
-        return None
-    return host.lower() if host else None
-
-
-def norm_uri(uri: str | None) -> str | None:
-    """Scheme and host compared case-insensitively; the path as written (Entra compares it)."""
-    if not uri:
-        return None
-    uri = uri.strip()
-    try:
-        parts = urlsplit(uri)
-    except ValueError:
-        return uri
-    if not parts.scheme or not parts.netloc:
-        return uri
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path}" + (f"?{parts.query}" if parts.query else "")
-
-
-def issuer_forms(domain: str) -> list[str]:
-    """The -SupportMultipleDomain IssuerUri forms a domain may carry: its own, or (for a
-    subdomain of a federated root) a parent's, always with the trailing slash (R6)."""
-    labels = domain.lower().strip(".").split(".")
-    return [f"http://{'.'.join(labels[i:])}/adfs/services/trust/" for i in range(len(labels) - 1)]
 
 
 def days_between(later: dt.datetime | None, earlier: dt.datetime) -> float | None:
@@ -320,6 +292,64 @@ class DomainFact:
         return self.update_result.strip().lower() if self.update_result else None
 
 
+@dataclass(frozen=True)
+class FarmDomains:
+    """What the checks ask about the federated domains of one farm, computed once per view.
+
+    ``domains``: the farm's federated domains by name; ``roots``: those that are not a subdomain
+    of another one (``-SupportMultipleDomain`` is needed when there are several, R6);
+    ``root_of``: the root each domain falls under; ``with_entra``: the domains for which an
+    Entra export shows certificates."""
+
+    farm: str
+    domains: tuple[DomainFact, ...]
+    roots: tuple[str, ...]
+    root_of: Mapping[str, str]
+    with_entra: tuple[DomainFact, ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [d.name for d in self.domains]
+
+    @property
+    def multiple(self) -> bool:
+        """The farm federates several top-level domains: every domain needs -SupportMultipleDomain."""
+        return len(self.roots) > 1
+
+    def needs_support_multiple_domain(self, d: DomainFact) -> bool:
+        """:func:`fedaudit.remediation.needs_support_multiple_domain` for a domain of this farm."""
+        if d.issuer_uri and d.issuer_uri.strip().lower() in issuer_forms(d.name):
+            return True
+        return self.multiple
+
+    def expected_issuer(self, d: DomainFact, identifier: str | None) -> str | None:
+        """The IssuerUri ``d`` should carry: the per-domain form of its root when the farm
+        federates several top-level domains, else the AD FS Identifier."""
+        if self.multiple:
+            return f"http://{self.root_of.get(d.name, d.name)}/adfs/services/trust/"
+        return identifier
+
+
+def domain_roots(names: Iterable[str]) -> tuple[list[str], dict[str, str]]:
+    """(the names that are not a subdomain of another name, each name's root): one pass over
+    the labels of each name, so linear in the names (a set lookup per parent suffix)."""
+    clean = sorted({n.lower().strip(".") for n in names})
+    present = set(clean)
+    roots: list[str] = []
+    root_of: dict[str, str] = {}
+    for name in clean:
+        labels = name.split(".")
+        # the shortest parent in the list is the root (sorted(roots) order of the old scan)
+        parents = [".".join(labels[i:]) for i in range(len(labels) - 1, 0, -1)]
+        found = next((p for p in parents if p in present), None)
+        if found is None:
+            roots.append(name)
+            root_of[name] = name
+        else:
+            root_of[name] = found
+    return roots, root_of
+
+
 @dataclass
 class EstateView:
     farms: dict[str, FarmFact]
@@ -329,21 +359,72 @@ class EstateView:
     evidence: Evidence
     has_domain_list: bool = False
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+    #: the federated domains, by name (every check's outer loop)
+    federated: list[DomainFact] = field(default_factory=list, repr=False)
+    #: per farm name: its federated domains and the facts derived from them
+    by_farm: dict[str, FarmDomains] = field(default_factory=dict, repr=False)
+    #: metadata rows by :func:`fedaudit._util.uri_key` of their entityID
+    metadata_by_entity: dict[str, list[MetaFact]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.federated and self.domains:
+            self.federated = [d for d in self.domains.values() if d.federated]
+        if not self.by_farm:
+            self.by_farm = _farm_domains(self.farms, self.federated)
+        if not self.metadata_by_entity:
+            for m in self.metadata:
+                key = uri_key(m.entity_id)
+                if key:
+                    self.metadata_by_entity.setdefault(key, []).append(m)
 
     @property
     def federated_domains(self) -> list[DomainFact]:
-        return [d for d in self.domains.values() if d.federated]
+        return self.federated
 
     def farm_of(self, domain: DomainFact) -> FarmFact | None:
         return self.farms.get(domain.farm) if domain.farm else None
 
+    def farm_domains(self, farm: FarmFact | str) -> FarmDomains:
+        """The per-farm facts of ``farm`` (a farm with no federated domain: empty)."""
+        name = farm if isinstance(farm, str) else farm.name
+        found = self.by_farm.get(name)
+        if found is None:
+            found = FarmDomains(farm=name, domains=(), roots=(), root_of={}, with_entra=())
+        return found
+
     def domains_of(self, farm: FarmFact) -> list[DomainFact]:
-        return [d for d in self.federated_domains if d.farm == farm.name]
+        return list(self.farm_domains(farm).domains)
+
+    def metadata_for_issuer(self, issuer_uri: str | None) -> list[MetaFact]:
+        """Metadata documents whose entityID is ``issuer_uri`` (a domain without a known farm)."""
+        key = uri_key(issuer_uri)
+        return self.metadata_by_entity.get(key, []) if key else []
 
     @property
     def is_empty(self) -> bool:
         ev = self.evidence
         return not (len(ev.certificates) or len(ev.farms) or len(ev.domains) or len(ev.metadata))
+
+
+def _farm_domains(farms: Mapping[str, FarmFact], federated: Iterable[DomainFact]) -> dict[str, FarmDomains]:
+    """The :class:`FarmDomains` of every farm with a federated domain: one pass over the domains,
+    then :func:`domain_roots` once per farm."""
+    grouped: dict[str, list[DomainFact]] = {}
+    for d in federated:
+        if d.farm is not None and d.farm in farms:
+            grouped.setdefault(d.farm, []).append(d)
+    out: dict[str, FarmDomains] = {}
+    for name, ds in grouped.items():
+        ds.sort(key=lambda d: d.name)
+        roots, root_of = domain_roots(d.name for d in ds)
+        out[name] = FarmDomains(
+            farm=name,
+            domains=tuple(ds),
+            roots=tuple(roots),
+            root_of=root_of,
+            with_entra=tuple(d for d in ds if d.has_entra_certs),
+        )
+    return out
 
 
 def _cert(row: dict[str, Any]) -> CertFact | None:
@@ -387,67 +468,106 @@ def _is_token_signing(c: CertFact) -> bool:
     return c.role in (None, "token-signing")
 
 
+def _row_order(row: dict[str, Any]) -> tuple[str, float]:
+    return (_str(row.get("origin")) or "", _num(row.get("line")) or 0)
+
+
 def build_view(evidence: Evidence) -> EstateView:
+    """The typed view of ``evidence``: one named step per kind of fact, each a pass over a frame."""
+    certs = _certificates(evidence)
+    farms = _farms(evidence)
+    _place_adfs_certificates(farms, certs)
+    metas = _metadata(evidence, certs)
+    _place_metadata(farms, metas, certs)
+    domains, has_domain_list = _domains(evidence)
+    _domain_certificates(domains, certs)
+    _tie_domains(domains, farms)
+    return EstateView(
+        farms=dict(sorted(farms.items())),
+        domains=dict(sorted(domains.items())),
+        issues=_rows(evidence.issues),
+        metadata=metas,
+        evidence=evidence,
+        has_domain_list=has_domain_list,
+    )
+
+
+def _certificates(evidence: Evidence) -> list[CertFact]:
+    """Every certificate row with a thumbprint, in (origin, line) order."""
     certs = [c for c in (_cert(r) for r in _rows(evidence.certificates)) if c is not None]
     certs.sort(key=_sort_key)
+    return certs
 
-    # -- farms --------------------------------------------------------------------------------
+
+def _farm_name(row: dict[str, Any]) -> str | None:
+    name = _str(row.get("farm"))
+    if not name:
+        host = _str(row.get("host_name"))
+        name = host or host_of(_str(row.get("identifier"))) or _str(row.get("identifier"))
+    return name.lower() if name else None
+
+
+_FARM_NUMBERS = (
+    ("generation_days", "certificate_generation_threshold"),
+    ("promotion_days", "certificate_promotion_threshold"),
+    ("critical_days", "certificate_critical_threshold"),
+    ("duration_days", "certificate_duration"),
+    ("interval_minutes", "certificate_rollover_interval"),
+    ("multiplier_minutes", "certificate_threshold_multiplier"),
+)
+_FARM_STATED = ("auto_certificate_rollover", "certificate_generation_threshold", "identifier", "host_name")
+
+
+def _farms(evidence: Evidence) -> dict[str, FarmFact]:
+    """The farms of the farms frame. Several Get-AdfsProperties exports of one farm: the first
+    stated value wins (the join already reported the disagreement as a load issue)."""
     farms: dict[str, FarmFact] = {}
-    for row in sorted(_rows(evidence.farms), key=lambda r: (_str(r.get("origin")) or "", _num(r.get("line")) or 0)):
-        name = _str(row.get("farm"))
-        if not name:
-            host = _str(row.get("host_name"))
-            name = host or host_of(_str(row.get("identifier"))) or _str(row.get("identifier"))
+    for row in sorted(_rows(evidence.farms), key=_row_order):
+        name = _farm_name(row)
         if not name:
             continue
-        name = name.lower()
         farm = farms.setdefault(name, FarmFact(name=name))
-        # Several Get-AdfsProperties exports of one farm: the first stated value wins.
-        farm.host_name = farm.host_name or (_str(row.get("host_name")) or "").lower() or None
-        farm.identifier = farm.identifier or _str(row.get("identifier"))
-        if farm.rollover is None:
-            farm.rollover = _bool(row.get("auto_certificate_rollover"))
-        farm.generation_days = farm.generation_days if farm.generation_days is not None else _num(row.get("certificate_generation_threshold"))
-        farm.promotion_days = farm.promotion_days if farm.promotion_days is not None else _num(row.get("certificate_promotion_threshold"))
-        farm.critical_days = farm.critical_days if farm.critical_days is not None else _num(row.get("certificate_critical_threshold"))
-        farm.duration_days = farm.duration_days if farm.duration_days is not None else _num(row.get("certificate_duration"))
-        farm.interval_minutes = farm.interval_minutes if farm.interval_minutes is not None else _num(row.get("certificate_rollover_interval"))
-        if farm.multiplier_minutes is None:
-            farm.multiplier_minutes = _num(row.get("certificate_threshold_multiplier"))
-        if farm.origin is None:
-            farm.origin = _str(row.get("origin"))
-            line = _num(row.get("line"))
-            farm.line = int(line) if line is not None else None
-        farm.has_properties = farm.has_properties or any(
-            _clean(row.get(k)) is not None
-            for k in ("auto_certificate_rollover", "certificate_generation_threshold", "identifier", "host_name")
-        )
+        _merge_farm_row(farm, row)
+    return farms
 
-    adfs_certs = [c for c in certs if c.source == "adfs" and c.role in (None, "token-signing", "token-decrypting")]
-    unattached = _attach_farms(adfs_certs)
-    for c in adfs_certs:
-        fname = c.farm if c.farm is not None else unattached.get(id(c))
-        if fname is not None:
-            farms.setdefault(fname, FarmFact(name=fname))
 
-    def farm_for_cert(c: CertFact) -> str | None:
-        return c.farm if c.farm is not None else unattached.get(id(c))
+def _merge_farm_row(farm: FarmFact, row: dict[str, Any]) -> None:
+    farm.host_name = farm.host_name or (_str(row.get("host_name")) or "").lower() or None
+    farm.identifier = farm.identifier or _str(row.get("identifier"))
+    if farm.rollover is None:
+        farm.rollover = _bool(row.get("auto_certificate_rollover"))
+    for attr, column in _FARM_NUMBERS:
+        if getattr(farm, attr) is None:
+            setattr(farm, attr, _num(row.get(column)))
+    if farm.origin is None:
+        farm.origin = _str(row.get("origin"))
+        line = _num(row.get("line"))
+        farm.line = int(line) if line is not None else None
+    farm.has_properties = farm.has_properties or any(_clean(row.get(k)) is not None for k in _FARM_STATED)
 
-    for c in adfs_certs:
-        fname = farm_for_cert(c)
+
+def _place_adfs_certificates(farms: dict[str, FarmFact], certs: list[CertFact]) -> None:
+    """AD FS token-signing/-decrypting certificates into their farm's slots. The farm is the
+    join's (:mod:`fedaudit.evidence`: thumbprints, the other certificates of the same capture,
+    subjects, the only farm loaded), so a notebook reading the frame sees the same farms as the
+    findings. A certificate printed without a farm and without a domain is grouped under an
+    unnamed farm, reported as such; none is tied to a named farm here."""
+    for c in certs:
+        if c.source != "adfs" or c.role not in (None, "token-signing", "token-decrypting"):
+            continue
+        fname = c.farm if c.farm is not None else (UNNAMED_FARM if c.domain is None else None)
         if fname is None:
             continue
-        farm = farms[fname]
+        farm = farms.setdefault(fname, FarmFact(name=fname))
         if c.role == "token-decrypting":
             _add_unique(farm.td_primaries if c.slot == "primary" else farm.td_secondaries, c)
-        elif _is_token_signing(c) and c.slot in ("primary", "secondary"):
+        elif c.slot in ("primary", "secondary"):
             _add_unique(farm.ts_primaries if c.slot == "primary" else farm.ts_secondaries, c)
 
-    # -- metadata -----------------------------------------------------------------------------
-    meta_certs: dict[str, list[CertFact]] = {}
-    for c in certs:
-        if c.source == "metadata":
-            meta_certs.setdefault(c.origin or "", []).append(c)
+
+def _metadata(evidence: Evidence, certs: list[CertFact]) -> list[MetaFact]:
+    """One :class:`MetaFact` per metadata row, with the certificates read from its document."""
+    meta_certs = _metadata_certificates(certs)
     metas: list[MetaFact] = []
     for row in _rows(evidence.metadata):
         origin = _str(row.get("origin"))
@@ -471,163 +591,144 @@ def build_view(evidence: Evidence) -> EstateView:
                 tls_not_after=_time(row.get("tls_not_after")),
             )
         )
-    for m in metas:
-        for farm in farms.values():
-            if _metadata_matches(m, farm):
-                farm.metadata.append(m)
-    # Metadata certificates the join tied to a farm without a metadata row of the same origin.
-    for c in certs:
-        if c.source == "metadata" and c.farm in farms:
-            farm = farms[c.farm]
-            if not any(c.origin == m.origin for m in farm.metadata):
-                farm.metadata.append(
-                    MetaFact(c.origin, None, None, None, None, None, None, None, None, None, None, c.farm, None,
-                             certs=tuple(meta_certs.get(c.origin or "", ())))
-                )
+    return metas
 
-    # -- domains ------------------------------------------------------------------------------
+
+def _metadata_certificates(certs: list[CertFact]) -> dict[str, list[CertFact]]:
+    out: dict[str, list[CertFact]] = {}
+    for c in certs:
+        if c.source == "metadata":
+            out.setdefault(c.origin or "", []).append(c)
+    return out
+
+
+def _place_metadata(farms: dict[str, FarmFact], metas: list[MetaFact], certs: list[CertFact]) -> None:
+    """Each metadata row goes to the farm the join tied it to; metadata certificates the join
+    tied to a farm without a metadata row of the same origin become a row of their own."""
+    for m in metas:
+        if m.farm is not None and m.farm in farms:
+            farms[m.farm].metadata.append(m)
+    meta_certs = _metadata_certificates(certs)
+    seen = {(f.name, m.origin) for f in farms.values() for m in f.metadata}
+    for c in certs:
+        if c.source == "metadata" and c.farm in farms and (c.farm, c.origin) not in seen:
+            seen.add((c.farm, c.origin))
+            farms[c.farm].metadata.append(
+                MetaFact(c.origin, None, None, None, None, None, None, None, None, None, None, c.farm, None,
+                         certs=tuple(meta_certs.get(c.origin or "", ())))
+            )
+
+
+def _domains(evidence: Evidence) -> tuple[dict[str, DomainFact], bool]:
+    """The domains of the domains frame, merged by name; and whether any export was a domain
+    list (Get-MsolDomain/Get-MgDomain: it states the authentication)."""
     domains: dict[str, DomainFact] = {}
     has_domain_list = False
-    domain_rows = sorted(_rows(evidence.domains), key=lambda r: (_str(r.get("origin")) or "", _num(r.get("line")) or 0))
-    for row in domain_rows:
+    for row in sorted(_rows(evidence.domains), key=_row_order):
         name = _str(row.get("domain"))
         if not name:
             continue
         name = name.lower().rstrip(".")
         d = domains.setdefault(name, DomainFact(name=name))
-        origin = _str(row.get("origin"))
-        extra = row.get("origins")
-        for o in [origin] + (list(extra) if isinstance(extra, (list, tuple)) else []):
-            if o and o not in d.origins:
-                d.origins.append(str(o))
-        auth = _str(row.get("authentication"))
-        if auth:
-            has_domain_list = True
-            # A domain list saying Federated wins over one saying Managed only if no export
-            # disagrees; disagreement keeps the first and the conflict check reports it.
-            d.authentication = d.authentication or auth
-        d.status = d.status or _str(row.get("status"))
-        d.idp = d.idp or _str(row.get("idp"))
-        d.issuer_uri = d.issuer_uri or _str(row.get("issuer_uri"))
-        d.passive_sign_in_uri = d.passive_sign_in_uri or _str(row.get("passive_sign_in_uri"))
-        d.metadata_exchange_uri = d.metadata_exchange_uri or _str(row.get("metadata_exchange_uri"))
-        d.update_result = d.update_result or _str(row.get("update_result"))
-        last = _time(row.get("update_last_run"))
-        if last is not None and (d.update_last_run is None or last > d.update_last_run):
-            d.update_last_run = last
-        for key in ("federation_id", "id", "internal_domain_federation_id"):
-            if d.federation_id is None and _str(row.get(key)):
-                d.federation_id = _str(row.get(key))
-        settings = _bool(row.get("has_settings")) or False
-        sig = (_str(row.get("signing_thumbprint")) or "").upper() or None
-        nxt = (_str(row.get("next_signing_thumbprint")) or "").upper() or None
-        if settings or sig or nxt:
-            d.has_settings = True
-            d.settings_origin = d.settings_origin or origin
-            if sig:
-                d.current_tps.add(sig)
-            if nxt:
-                d.next_tps.add(nxt)
-        joined = _str(row.get("farm"))
-        if joined and d.joined_farm is None:
-            d.joined_farm = joined.lower()
+        has_domain_list = _merge_domain_row(d, row) or has_domain_list
+    return domains, has_domain_list
 
+
+#: (DomainFact attribute, domains-frame column): the first export that states it wins
+_DOMAIN_TEXT = (
+    ("status", "status"),
+    ("idp", "idp"),
+    ("issuer_uri", "issuer_uri"),
+    ("passive_sign_in_uri", "passive_sign_in_uri"),
+    ("metadata_exchange_uri", "metadata_exchange_uri"),
+    ("update_result", "update_result"),
+)
+_FEDERATION_ID = ("federation_id", "id", "internal_domain_federation_id")
+
+
+def _merge_domain_row(d: DomainFact, row: dict[str, Any]) -> bool:
+    """Merge one domains-frame row into ``d``; True when the row states the authentication."""
+    origin = _str(row.get("origin"))
+    extra = row.get("origins")
+    for o in [origin] + (list(extra) if isinstance(extra, (list, tuple)) else []):
+        if o and o not in d.origins:
+            d.origins.append(str(o))
+    auth = _str(row.get("authentication"))
+    # A domain list saying Federated wins over one saying Managed only if no export
+    # disagrees; disagreement keeps the first and the conflict check reports it.
+    d.authentication = d.authentication or auth
+    for attr, column in _DOMAIN_TEXT:
+        if getattr(d, attr) is None:
+            setattr(d, attr, _str(row.get(column)))
+    last = _time(row.get("update_last_run"))
+    if last is not None and (d.update_last_run is None or last > d.update_last_run):
+        d.update_last_run = last
+    if d.federation_id is None:
+        d.federation_id = next((_str(row.get(k)) for k in _FEDERATION_ID if _str(row.get(k))), None)
+    _merge_settings(d, row, origin)
+    joined = _str(row.get("farm"))
+    if joined and d.joined_farm is None:
+        d.joined_farm = joined.lower()
+    return bool(auth)
+
+
+def _merge_settings(d: DomainFact, row: dict[str, Any], origin: str | None) -> None:
+    """The federation settings a row carries: the thumbprints Entra ID holds for the domain."""
+    sig = (_str(row.get("signing_thumbprint")) or "").upper() or None
+    nxt = (_str(row.get("next_signing_thumbprint")) or "").upper() or None
+    if not (_bool(row.get("has_settings")) or sig or nxt):
+        return
+    d.has_settings = True
+    d.settings_origin = d.settings_origin or origin
+    if sig:
+        d.current_tps.add(sig)
+    if nxt:
+        d.next_tps.add(nxt)
+
+
+def _domain_certificates(domains: dict[str, DomainFact], certs: list[CertFact]) -> None:
+    """Certificates printed for a domain: Entra's current/next, and the AD FS side of
+    Get-MsolFederationProperty (``Source: ADFS Server``)."""
     for c in certs:
-        if c.source == "entra" and c.domain:
-            d = domains.setdefault(c.domain, DomainFact(name=c.domain))
+        if not c.domain or c.source not in ("entra", "adfs"):
+            continue
+        d = domains.setdefault(c.domain, DomainFact(name=c.domain))
+        if c.origin and c.origin not in d.origins:
+            d.origins.append(c.origin)
+        if c.source == "entra":
             d.has_settings = True
             d.settings_origin = d.settings_origin or c.origin
-            if c.origin and c.origin not in d.origins:
-                d.origins.append(c.origin)
             if c.slot == "next":
                 _add_unique(d.entra_next, c)
                 d.next_tps.add(c.thumbprint)
             else:
                 _add_unique(d.entra_current, c)
                 d.current_tps.add(c.thumbprint)
-            if c.farm and d.joined_farm is None:
-                d.joined_farm = c.farm
-        elif c.source == "adfs" and c.domain:
-            d = domains.setdefault(c.domain, DomainFact(name=c.domain))
-            if c.origin and c.origin not in d.origins:
-                d.origins.append(c.origin)
-            if _is_token_signing(c) and c.slot == "primary":
-                _add_unique(d.adfs_primaries, c)
-            elif _is_token_signing(c) and c.slot == "secondary":
-                _add_unique(d.adfs_secondaries, c)
-            if c.farm and d.joined_farm is None:
-                d.joined_farm = c.farm
+        elif _is_token_signing(c) and c.slot == "primary":
+            _add_unique(d.adfs_primaries, c)
+        elif _is_token_signing(c) and c.slot == "secondary":
+            _add_unique(d.adfs_secondaries, c)
+        if c.farm and d.joined_farm is None:
+            d.joined_farm = c.farm
 
+
+def _tie_domains(domains: dict[str, DomainFact], farms: dict[str, FarmFact]) -> None:
+    """The farm of each domain is the one the evidence join wrote (the domains frame, else a
+    certificate row printed for the domain); no second association here."""
     for d in domains.values():
-        d.farm, d.farm_basis = _associate(d, farms)
+        if d.joined_farm:
+            farms.setdefault(d.joined_farm, FarmFact(name=d.joined_farm))
+            d.farm, d.farm_basis = d.joined_farm, "the evidence join"
+    for name in sorted(domains):
+        d = domains[name]
         if d.farm is not None and d.federated:
             farms[d.farm].domains.append(d.name)
-    return EstateView(
-        farms=dict(sorted(farms.items())),
-        domains=dict(sorted(domains.items())),
-        issues=_rows(evidence.issues),
-        metadata=metas,
-        evidence=evidence,
-        has_domain_list=has_domain_list,
-    )
-
-
-def _attach_farms(adfs_certs: list[CertFact]) -> dict[int, str]:
-    """Where the AD FS certificates the evidence join left without a farm go. The join is the one
-    rule set tying a certificate to a farm (:mod:`fedaudit.evidence.join`: thumbprints, the other
-    certificates of the same capture, subjects, the only farm loaded), so the ``farm`` column of
-    the certificates frame is what the checks use, and a notebook reading the frame sees the same
-    farms as the findings. A certificate printed without a farm and without a domain is grouped
-    under an unnamed farm, reported as such; none is tied to a named farm here."""
-    return {id(c): UNNAMED_FARM for c in adfs_certs if c.farm is None and c.domain is None}
-
-
-def _metadata_matches(m: MetaFact, farm: FarmFact) -> bool:
-    if m.farm is not None:
-        return m.farm == farm.name
-    if m.entity_id and farm.identifier and norm_uri(m.entity_id) == norm_uri(farm.identifier):
-        return True
-    host = host_of(m.url)
-    return host is not None and host in {farm.host_name, farm.name}
-
-
-def _associate(d: DomainFact, farms: dict[str, FarmFact]) -> tuple[str | None, str | None]:
-    if d.joined_farm:
-        farms.setdefault(d.joined_farm, FarmFact(name=d.joined_farm))
-        return d.joined_farm, "the evidence join"
-    issuer = norm_uri(d.issuer_uri)
-    if issuer:
-        for f in farms.values():
-            if f.identifier and norm_uri(f.identifier) == issuer:
-                return f.name, f"IssuerUri {d.issuer_uri} = AD FS Identifier"
-    hosts = {h for h in (host_of(d.passive_sign_in_uri), host_of(d.metadata_exchange_uri)) if h}
-    for f in farms.values():
-        if hosts & {f.host_name, f.name}:
-            return f.name, f"sign-in URL host {sorted(hosts & {f.host_name, f.name})[0]} = AD FS HostName"
-    tps = d.entra_thumbprints | {c.thumbprint for c in d.adfs_primaries + d.adfs_secondaries}
-    for f in farms.values():
-        if tps & {c.thumbprint for c in f.all_token_signing}:
-            return f.name, "a token-signing certificate both hold"
-    return None, None
-
-
-# A one-entry identity cache: the engine runs every check over the same Evidence object, and
-# the view is a pure function of it, so it is built once per audit. fedaudit.audit() starts with
-# forget_views(), so frames edited in place between two audits (a notebook) are always re-read.
-_LAST: list[Any] = [None, None]
 
 
 def view_of(evidence: Evidence) -> EstateView:
-    """The joined view of ``evidence`` (built once per Evidence object until forget_views())."""
-    if _LAST[0] is evidence:
-        return _LAST[1]
-    view = build_view(evidence)
-    _LAST[0], _LAST[1] = evidence, view
-    return view
-
-
-def forget_views() -> None:
-    _LAST[0] = _LAST[1] = None
+    """The joined view of ``evidence``, built afresh (:func:`fedaudit.audit` builds it once and
+    runs every check over it; a check called on its own builds its own)."""
+    return build_view(evidence)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -724,53 +825,12 @@ def _domain_state(view: EstateView, d: DomainFact, as_of: dt.datetime, th: Any) 
     farm = view.farm_of(d)
     prim, sec = adfs_view(view, d)
     sec = next_secondaries(prim, sec, as_of)
-    missing: list[str] = []
-    rollover = farm.rollover if farm else None
-
-    union = d.entra_thumbprints
-    if prim and union:
-        missing_primary = [c for c in prim if c.thumbprint not in union]
-        missing_secondary = [c for c in sec if c.thumbprint not in union]
-        # Exports taken at different times (two AD FS primaries, or two Entra signing
-        # certificates) make a partial answer uncertain rather than a pass or an alarm.
-        conflict = len(prim) > 1 or d.entra_conflict
-        if not missing_primary:
-            primary_in: bool | None = None if d.entra_conflict else True
-        elif len(missing_primary) == len(prim):
-            primary_in = False  # no export at all shows it: certain
-        else:
-            primary_in = None  # AD FS exports disagree and Entra holds only some of their primaries
-        if not missing_secondary:
-            secondary_in: bool | None = None if d.entra_conflict else True
-        else:
-            secondary_in = None if conflict else False
-        if primary_in is False or secondary_in is False:
-            in_sync: bool | None = False
-        elif primary_in is None or secondary_in is None:
-            in_sync = None
-        else:
-            in_sync = True
-    else:
-        missing_primary, missing_secondary = [], []
-        primary_in = secondary_in = in_sync = None
-
+    missing_primary, missing_secondary, primary_in, secondary_in, in_sync = _sync(d, prim, sec)
     if farm is not None:
         mpub, mbasis = metadata_public(farm.metadata)
     else:
-        issuer = norm_uri(d.issuer_uri)
-        mpub, mbasis = metadata_public(m for m in view.metadata if issuer and norm_uri(m.entity_id) == issuer)
-
-    days_cert: CertFact | None = None
-    basis: str | None = None
-    dated = [c for c in prim if c.not_after is not None]
-    if dated:
-        days_cert = min(dated, key=lambda c: c.not_after)  # type: ignore[arg-type,return-value]
-        basis = "AD FS primary token-signing certificate"
-    elif not prim:
-        ent = [c for c in d.entra_current if c.not_after is not None]
-        if ent:
-            days_cert = min(ent, key=lambda c: c.not_after)  # type: ignore[arg-type,return-value]
-            basis = "Entra ID's current signing certificate (no AD FS certificate export)"
+        mpub, mbasis = metadata_public(view.metadata_for_issuer(d.issuer_uri))
+    days_cert, basis = _days_cert(d, prim)
     days_left = days_cert.days_left(as_of) if days_cert else None
     # Days until sign-in for the domain breaks: none left when Entra ID does not hold the
     # certificate AD FS signs with now (tokens are rejected today, whatever the primary's NotAfter).
@@ -779,13 +839,99 @@ def _domain_state(view: EstateView, d: DomainFact, as_of: dt.datetime, th: Any) 
     if broken_now:
         days_left = min(0.0, days_left) if days_left is not None else 0.0
         basis = "Entra ID does not hold the AD FS primary: sign-in is failing now"
-
-    # What is missing, and the command that produces it.
-    fname = farm.name if farm else None
     idp = "adfs" if farm is not None else d.idp
+    return DomainState(
+        domain=d,
+        farm=farm,
+        rollover=farm.rollover if farm else None,
+        adfs_primaries=prim,
+        adfs_secondaries=sec,
+        primary_in_entra=primary_in,
+        secondary_in_entra=secondary_in,
+        in_sync=in_sync,
+        metadata_public=mpub,
+        metadata_basis=mbasis,
+        days_left=days_left,
+        days_cert=days_cert,
+        days_basis=basis,
+        missing=_missing(view, d, farm, prim, days_left, mpub, idp),
+        missing_primary=missing_primary,
+        missing_secondary=missing_secondary,
+        idp=idp,
+        broken_now=broken_now,
+        cert_days=cert_days,
+    )
+
+
+def _sync(
+    d: DomainFact, prim: list[CertFact], sec: list[CertFact]
+) -> tuple[list[CertFact], list[CertFact], bool | None, bool | None, bool | None]:
+    """(AD FS primaries Entra ID lacks, secondaries it lacks, primary in Entra, secondary in
+    Entra, in sync): runbook Step 2 for one domain."""
+    union = d.entra_thumbprints
+    if not (prim and union):
+        return [], [], None, None, None
+    missing_primary = [c for c in prim if c.thumbprint not in union]
+    missing_secondary = [c for c in sec if c.thumbprint not in union]
+    # Exports taken at different times (two AD FS primaries, or two Entra signing
+    # certificates) make a partial answer uncertain rather than a pass or an alarm.
+    conflict = len(prim) > 1 or d.entra_conflict
+    primary_in: bool | None
+    if not missing_primary:
+        primary_in = None if d.entra_conflict else True
+    elif len(missing_primary) == len(prim):
+        primary_in = False  # no export at all shows it: certain
+    else:
+        primary_in = None  # AD FS exports disagree and Entra holds only some of their primaries
+    secondary_in: bool | None
+    if not missing_secondary:
+        secondary_in = None if d.entra_conflict else True
+    else:
+        secondary_in = None if conflict else False
+    in_sync: bool | None
+    if primary_in is False or secondary_in is False:
+        in_sync = False
+    elif primary_in is None or secondary_in is None:
+        in_sync = None
+    else:
+        in_sync = True
+    return missing_primary, missing_secondary, primary_in, secondary_in, in_sync
+
+
+def _days_cert(d: DomainFact, prim: list[CertFact]) -> tuple[CertFact | None, str | None]:
+    """The certificate whose expiry counts for the domain, and what it is."""
+    dated = [c for c in prim if c.not_after is not None]
+    if dated:
+        return min(dated, key=_not_after), "AD FS primary token-signing certificate"
+    if not prim:
+        ent = [c for c in d.entra_current if c.not_after is not None]
+        if ent:
+            return min(ent, key=_not_after), "Entra ID's current signing certificate (no AD FS certificate export)"
+    return None, None
+
+
+def _not_after(c: CertFact) -> dt.datetime:
+    assert c.not_after is not None
+    return c.not_after
+
+
+def _missing(
+    view: EstateView,
+    d: DomainFact,
+    farm: FarmFact | None,
+    prim: list[CertFact],
+    days_left: float | None,
+    mpub: bool | None,
+    idp: str | None,
+) -> list[str]:
+    """What is missing to judge the domain, each with the command that produces it."""
+    missing: list[str] = []
+    fname = farm.name if farm else None
     non_adfs = farm is None and idp not in (None, "adfs")
     if non_adfs:
-        if not any(True for m in view.metadata if norm_uri(m.entity_id) == norm_uri(d.issuer_uri)):
+        issuer = norm_uri(d.issuer_uri)
+        # metadata of this IdP: the entityID is the IssuerUri (looked up, not scanned)
+        if not any(norm_uri(m.entity_id) == issuer for m in view.metadata_for_issuer(d.issuer_uri)):
             missing.append(
                 f"signing certificates {IDP_NAMES.get(idp or '', idp)} publishes for {d.name} (compared with "
                 "Entra's when loaded): fedaudit fetch <the SAML/WS-Fed metadata URL of its Microsoft 365 app>"
@@ -802,7 +948,7 @@ def _domain_state(view: EstateView, d: DomainFact, as_of: dt.datetime, th: Any) 
                 "-CertificateType Token-Signing on the farm that federates it"
             )
     else:
-        if rollover is None:
+        if farm.rollover is None:
             missing.append(f"AD FS properties of {fname}: Get-AdfsProperties (on an AD FS server of {fname})")
         if not prim:
             missing.append(
@@ -813,7 +959,7 @@ def _domain_state(view: EstateView, d: DomainFact, as_of: dt.datetime, th: Any) 
                 f"dates of the AD FS primary token-signing certificate of {fname}: "
                 "Get-AdfsCertificate -CertificateType Token-Signing | Export-Clixml (the certificate bytes carry them)"
             )
-    if not union:
+    if not d.entra_thumbprints:
         missing.append(
             f"Entra settings for {d.name}: Get-MgDomainFederationConfiguration -DomainId {d.name} "
             f"(or Get-MsolDomainFederationSettings -DomainName {d.name})"
@@ -823,27 +969,7 @@ def _domain_state(view: EstateView, d: DomainFact, as_of: dt.datetime, th: Any) 
             missing.append(f"federation metadata of {fname}: fedaudit fetch {farm.metadata_url}")
         else:
             missing.append(f"federation metadata of the IdP of {d.name}: fedaudit fetch <its metadata URL>")
-    return DomainState(
-        domain=d,
-        farm=farm,
-        rollover=rollover,
-        adfs_primaries=prim,
-        adfs_secondaries=sec,
-        primary_in_entra=primary_in,
-        secondary_in_entra=secondary_in,
-        in_sync=in_sync,
-        metadata_public=mpub,
-        metadata_basis=mbasis,
-        days_left=days_left,
-        days_cert=days_cert,
-        days_basis=basis,
-        missing=missing,
-        missing_primary=missing_primary,
-        missing_secondary=missing_secondary,
-        idp=idp,
-        broken_now=broken_now,
-        cert_days=cert_days,
-    )
+    return missing
 
 
 def farm_thresholds(farm: FarmFact | None, th: Any) -> tuple[float, float, float, float]:

@@ -24,10 +24,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
-from urllib.parse import urlsplit
 
 # certs decodes each distinct certificate value once (bounded caches): every domain of a farm
 # carries the farm's signing certificate.
+from fedaudit._util import host_of
 from fedaudit.parse.certs import certificate_from_base64, certificate_from_der, normalise_thumbprint
 from fedaudit.parse.dates import parse_console_datetime, parse_console_datetime_or_none
 from fedaudit.errors import CertificateError, DateError, FedauditError, UsageError
@@ -515,14 +515,7 @@ def _context_domain(ctx: _Ctx) -> str | None:
     return None
 
 
-def _host(uri: str | None) -> str | None:
-    if not uri:
-        return None
-    try:
-        host = urlsplit(uri.strip()).hostname
-    except ValueError:
-        return None
-    return host.lower() if host else None
+_host = host_of
 
 
 def _resolve_domain(

@@ -87,11 +87,15 @@ def test_a_failing_url_is_only_a_warning_when_another_fetch_of_the_farm_worked()
     assert bool(audit(ev, AS_OF).verdicts.iloc[0]["metadata_public"]) is True
 
 
-def test_metadata_tied_to_farm_by_url_host_when_the_join_left_it_open():
+def test_the_checks_read_the_farm_the_join_wrote_and_associate_nothing_again():
+    # The evidence join ties a failure sidecar to its farm by the URL's host (test_evidence:
+    # test_metadata_rows_and_observations_tie_by_entity_id_or_host). A row the join left open stays
+    # open: the view has no second association rule that could disagree with the frames.
     ev = _estate(reachable=False, tls=None, listed=[], signer=None, signature=None)
-    ev.metadata["farm"] = None  # a failure sidecar carries no entity id: only its URL names the farm
     (f,) = findings_of("metadata.unreachable", ev)
     assert f.farm == FARM
+    ev.metadata["farm"] = None
+    assert findings_of("metadata.unreachable", ev) == []
 
 
 def test_saved_document_without_fetch_is_content_only():

@@ -392,3 +392,22 @@ def test_certificates_printed_for_a_domain_do_not_tie_their_capture(certs):
     )
     ev = build_evidence([two_farms(), result("fp.txt", observations=capture)])
     assert rows(ev.certificates, "domain", "farm") == [("contoso.com", "fs.contoso.com"), (None, None)]
+
+
+def test_a_farm_known_only_from_its_certificates_ties_domains_by_sign_in_host(certs):
+    # No Get-AdfsProperties: the farm is named by its CN=ADFS Signing - <host> certificate. A domain
+    # signing in at that host whose Entra settings hold another (stale) certificate is that farm's
+    # domain (so the sync check can say Entra ID lacks the primary), not a domain of no known farm.
+    ev = build_evidence(
+        [
+            result("certs.txt", observations=(obs(certs["ts"], slot="primary"),)),
+            result(
+                "settings.txt",
+                domains=(EntraDomain("settings.txt", "contoso.com", authentication="Federated", has_settings=True,
+                                     issuer_uri="http://contoso.com/adfs/services/trust/",
+                                     passive_sign_in_uri="https://STS.contoso.com/adfs/ls/"),),
+                observations=(obs(certs["fab"], "entra", "settings.txt", domain="contoso.com", slot="current"),),
+            ),
+        ]
+    )
+    assert rows(ev.domains, "domain", "farm") == [("contoso.com", "sts.contoso.com")]

@@ -28,11 +28,11 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
-from urllib.parse import urlsplit
 
 from cryptography.utils import CryptographyDeprecationWarning
 from lxml import etree
 
+from fedaudit._util import host_of
 from fedaudit.parse.certs import certificate_from_base64
 from fedaudit.errors import CertificateError, DateError, HostileXMLError, ParseError
 from fedaudit.records import Certificate, LoadIssue, Severity
@@ -116,23 +116,9 @@ class Endpoint:
         return _location_host(self.location)
 
 
-_HOSTS: dict[str, str | None] = {}
-
-
 def _location_host(location: str) -> str | None:
-    """Lower-case host of an endpoint URL, remembered (a document repeats its few hosts in
-    every endpoint, and ``hosts`` is asked for often); bounded like the certificate caches."""
-    if location in _HOSTS:
-        return _HOSTS[location]
-    try:
-        host = urlsplit(location).hostname
-        found = host.lower() if host else None
-    except ValueError:
-        found = None
-    if len(_HOSTS) >= 8192:
-        _HOSTS.clear()
-    _HOSTS[location] = found
-    return found
+    """Lower-case host of an endpoint URL (None when it has none)."""
+    return host_of(location)
 
 
 @dataclass(frozen=True)
