@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping, get_args
 from fedaudit.errors import UsageError
 
-from ._util import host_of
+from fedaudit._util import host_of
 
 __all__ = [
     "AdfsFarm",
