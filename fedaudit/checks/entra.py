@@ -15,6 +15,7 @@ that window a last run older than a few days means it is not polling.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Iterator
 
 from fedaudit.checks import remediation as rm
@@ -101,6 +102,18 @@ def _expected_issuer(view: EstateView, d, farm) -> str | None:
     return farm.identifier
 
 
+_PLAIN_NAME = re.compile(r"[a-z0-9.-]+")
+
+
+def _normalised_forms(domain: str) -> list[str]:
+    """``norm_uri`` of each -SupportMultipleDomain form of ``domain``: the forms themselves for
+    a plain host name (they are built lower-case), normalised one by one otherwise."""
+    forms = issuer_forms(domain)
+    if _PLAIN_NAME.fullmatch(domain.lower().strip(".")):
+        return forms
+    return [f for f in (norm_uri(x) for x in forms) if f]
+
+
 @define(
     CHECKS,
     id="entra.issuer-uri-mismatch",
@@ -113,12 +126,15 @@ def _expected_issuer(view: EstateView, d, farm) -> str | None:
     action="update-entra",
 )
 def issuer_uri_mismatch(view: EstateView, as_of, th, new) -> Iterator[Finding]:
+    identifiers: dict[str, str | None] = {}  # each farm's Identifier, normalised once per audit
     for d in view.federated_domains:
         farm = view.farm_of(d)
         if farm is None or not farm.identifier or not d.issuer_uri:
             continue
-        allowed = {norm_uri(farm.identifier)} | {norm_uri(f) for f in issuer_forms(d.name)}
-        if norm_uri(d.issuer_uri) in allowed:
+        if farm.name not in identifiers:
+            identifiers[farm.name] = norm_uri(farm.identifier)
+        issuer = norm_uri(d.issuer_uri)
+        if issuer == identifiers[farm.name] or issuer in _normalised_forms(d.name):
             continue
         expected = _expected_issuer(view, d, farm) or farm.identifier
         yield new(

@@ -59,12 +59,30 @@ def _clean(value: Any) -> Any:
 
 
 def _rows(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """The rows of ``frame`` as dicts of plain values (NA as None, timestamps as datetimes):
+    what ``[{k: _clean(v) ...} for row in frame.to_dict("records")]`` gives, converted column by
+    column (one ``isna`` and one ``tolist`` per column instead of a Python call per cell)."""
     if frame is None or not len(frame):
         return []
-    return [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+    names = [str(c) for c in frame.columns]
+    return [dict(zip(names, values)) for values in zip(*(_column(frame[c]) for c in frame.columns))]
+
+
+def _column(series: pd.Series) -> list[Any]:
+    values = series.tolist()
+    missing = series.isna().tolist()
+    if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return [None if na else _clean(v) for v, na in zip(values, missing)]
+    if not any(missing):
+        return values if series.dtype != object else [_clean(v) for v in values]
+    if series.dtype == object:
+        return [None if na else _clean(v) for v, na in zip(values, missing)]
+    return [None if na else v for v, na in zip(values, missing)]
 
 
 def _str(value: Any) -> str | None:
+    if value.__class__ is str:  # the usual case: a cell of a string column
+        return value.strip() or None
     value = _clean(value)
     if value is None:
         return None
@@ -78,6 +96,8 @@ def _lower(value: Any) -> str | None:
 
 
 def _bool(value: Any) -> bool | None:
+    if value is None or value.__class__ is bool:
+        return value
     value = _clean(value)
     if value is None:
         return None
@@ -92,6 +112,8 @@ def _bool(value: Any) -> bool | None:
 
 
 def _num(value: Any) -> float | None:
+    if value is None:
+        return None
     value = _clean(value)
     if value is None or isinstance(value, bool):
         return None
@@ -103,6 +125,8 @@ def _num(value: Any) -> float | None:
 
 
 def _time(value: Any) -> dt.datetime | None:
+    if value is None:
+        return None
     value = _clean(value)
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
