@@ -100,3 +100,23 @@ def test_domain_roots_is_the_old_pairwise_rule():
     for name in clean:
         (expected,) = [r for r in pairwise if name == r or name.endswith("." + r)]
         assert root_of[name] == expected
+
+
+def test_frames_read_column_by_column_give_the_per_cell_values():
+    """_rows converts each column once; it must give what cleaning every cell of
+    ``to_dict("records")`` gives, value and type (NA -> None, timestamps -> datetime)."""
+    import datetime as dt
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parents[2] / "data" / "samples"
+    if not (samples / "README.md").exists():
+        pytest.skip("data/samples not generated")
+    ev = fedaudit.load(str(samples))
+    for name, frame in ev.frames().items():
+        reference = [{k: _view._clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+        got = _view._rows(frame)
+        assert got == reference, name
+        for a, b in zip(got, reference):
+            assert [type(v) for v in a.values()] == [type(v) for v in b.values()], name
+    dates = [v for row in _view._rows(ev.certificates) for v in (row["not_before"], row["not_after"]) if v is not None]
+    assert dates and all(type(v) is dt.datetime and v.tzinfo is not None for v in dates)
