@@ -85,8 +85,9 @@ def _cli(*args: str) -> float | None:
     cmd = [sys.executable, "-m", "fedaudit", *args]
     start = time.perf_counter()
     try:
-        done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                              env=_env(), timeout=TIMEOUT, check=False)
+        done = subprocess.run(
+            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=_env(), timeout=TIMEOUT, check=False
+        )
     except subprocess.TimeoutExpired:
         return None
     took = time.perf_counter() - start
@@ -106,8 +107,14 @@ def _best(*args: str) -> float | None:
 
 
 def _outputs(estate: Path) -> dict[str, int]:
-    done = subprocess.run([sys.executable, "-c", _OUTPUTS, str(estate), AS_OF], capture_output=True,
-                          text=True, env=_env(), timeout=TIMEOUT * 2, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", _OUTPUTS, str(estate), AS_OF],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=TIMEOUT * 2,
+        check=False,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"outputs child failed ({done.returncode}):\n{done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -120,8 +127,10 @@ def _mb(n: int) -> str:
 def run(out_dir: str | os.PathLike[str]) -> list[str]:
     out = Path(out_dir)
     lines = [f"fedaudit check vs fedaudit inventory, CLI in a fresh process, best of {REPEATS}; as of {AS_OF}"]
-    lines.append(f"{'estate':<22} {'inventory':>9} {'check':>9} {'ratio':>7}  {'findings':>8} "
-                 f"{'findings.json':>13} {'findings.csv':>12} {'jsonl':>9}")
+    lines.append(
+        f"{'estate':<22} {'inventory':>9} {'check':>9} {'ratio':>7}  {'findings':>8} "
+        f"{'findings.json':>13} {'findings.csv':>12} {'jsonl':>9}"
+    )
     notes = []
     for farms, per_farm, per_tenant in SHAPES:
         estate, built = _estate(out / f"{farms}x{per_farm}", farms, per_farm, per_tenant)
@@ -133,8 +142,10 @@ def run(out_dir: str | os.PathLike[str]) -> list[str]:
         inv = f"{inventory:.2f} s" if inventory is not None else f">{TIMEOUT:.0f} s"
         chk = f"{check:.2f} s" if check is not None else f">{TIMEOUT:.0f} s"
         if sizes:
-            lines.append(f"{shape:<22} {inv:>9} {chk:>9} {ratio:>7}  {sizes['findings']:>8,} "
-                         f"{_mb(sizes['json']):>13} {_mb(sizes['csv']):>12} {_mb(sizes['jsonl']):>9}")
+            lines.append(
+                f"{shape:<22} {inv:>9} {chk:>9} {ratio:>7}  {sizes['findings']:>8,} "
+                f"{_mb(sizes['json']):>13} {_mb(sizes['csv']):>12} {_mb(sizes['jsonl']):>9}"
+            )
         else:
             lines.append(f"{shape:<22} {inv:>9} {chk:>9} {ratio:>7}")
         notes.append(f"{shape}: estate {built} in {estate}")

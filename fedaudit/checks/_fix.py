@@ -7,7 +7,15 @@ from typing import Any
 
 from fedaudit._util import issuer_forms
 from fedaudit.checks import remediation as rm
-from fedaudit.evidence.view import CertFact, DomainFact, DomainState, EstateView, FarmFact, domain_state, next_secondaries
+from fedaudit.evidence.view import (
+    CertFact,
+    DomainFact,
+    DomainState,
+    EstateView,
+    FarmFact,
+    domain_state,
+    next_secondaries,
+)
 
 __all__ = ["farm_domain_names", "plan_push", "push_to_entra", "renew_manually"]
 

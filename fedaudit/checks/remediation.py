@@ -15,11 +15,10 @@ Every builder returns plain text: one command per line, ``#`` lines saying where
 from __future__ import annotations
 
 import re
-from typing import Iterable, Sequence
-from fedaudit.evidence.view import issuer_forms
-from fedaudit.evidence.idp import IDP_NAMES
+from collections.abc import Iterable, Sequence
 
 from fedaudit._util import issuer_forms
+from fedaudit.evidence.idp import IDP_NAMES
 
 __all__ = [
     "GRAPH_SCOPE",

@@ -18,8 +18,9 @@ between views: :func:`fedaudit.audit` builds one view per audit and runs every c
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 

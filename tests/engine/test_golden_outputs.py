@@ -57,5 +57,7 @@ def test_frames_and_audit_of_the_samples_are_unchanged(monkeypatch):
     if got != want:
         import difflib
 
-        diff = "".join(list(difflib.unified_diff(want.splitlines(True), got.splitlines(True), "golden", "now", n=2))[:80])
+        diff = "".join(
+            list(difflib.unified_diff(want.splitlines(True), got.splitlines(True), "golden", "now", n=2))[:80]
+        )
         pytest.fail(f"the outputs of data/samples changed (see this module's docstring to update):\n{diff}")

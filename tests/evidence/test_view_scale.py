@@ -69,7 +69,9 @@ def test_per_farm_work_does_not_grow_with_the_domains_of_the_farm(counted):
     # the checks really asked for the farm-wide push once per domain
     per_domain = (r_large.findings["id"] == "sync.secondary-not-in-entra").sum()
     assert per_domain == n_large and (r_small.findings["id"] == "sync.secondary-not-in-entra").sum() == n_small
-    assert r_large.findings.loc[r_large.findings["id"] == "entra.issuer-uri-mismatch", "domain"].tolist() == ["wrong.example"]
+    assert r_large.findings.loc[r_large.findings["id"] == "entra.issuer-uri-mismatch", "domain"].tolist() == [
+        "wrong.example"
+    ]
     # one view per audit, one per-farm index, one farm-wide push text per kind of push
     assert large["build_view"] == small["build_view"] == 1
     assert large.get("view_of", 0) == small.get("view_of", 0) == 0
