@@ -7,7 +7,7 @@ taken at different times that disagree make the answer unknown, never a pass), w
 metadata was fetched, and how many days the signing certificate has left.
 
 The view does not associate anything itself: the farm of a domain, a certificate or a metadata
-document is the ``farm`` column the evidence join (:mod:`fedaudit.evidence`, the one rule set)
+document is the ``farm`` column the evidence join (:mod:`fedaudit.evidence.join`, the one rule set)
 wrote. :func:`build_view` turns the frames into typed facts in named steps, each one pass over a
 frame, and indexes what every check asks per farm (its federated domains, their root domains,
 which need -SupportMultipleDomain, the IssuerUri each should carry: :class:`FarmDomains`) once,

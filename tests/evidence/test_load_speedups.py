@@ -1,4 +1,4 @@
-"""Invariants of the loading speed-ups (fedaudit/_bench/load.py measures the speed itself):
+"""Invariants of the loading speed-ups (benchmarks/load.py measures the speed itself):
 the collector pause is undone, file discovery prunes like os.walk, frames treat missing values
 as before, and line numbers of JSON array elements are counted right."""
 
