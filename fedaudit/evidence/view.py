@@ -573,7 +573,7 @@ def _merge_farm_row(farm: FarmFact, row: dict[str, Any]) -> None:
 
 def _place_adfs_certificates(farms: dict[str, FarmFact], certs: list[CertFact]) -> None:
     """AD FS token-signing/-decrypting certificates into their farm's slots. The farm is the
-    join's (:mod:`fedaudit.evidence`: thumbprints, the other certificates of the same capture,
+    join's (:mod:`fedaudit.evidence.join`: thumbprints, the other certificates of the same capture,
     subjects, the only farm loaded), so a notebook reading the frame sees the same farms as the
     findings. A certificate printed without a farm and without a domain is grouped under an
     unnamed farm, reported as such; none is tied to a named farm here."""
