@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from fedaudit.checks import remediation as rm
 from fedaudit.checks._base import (
     CM_6,
     IA_5_2,
-    ISO_A_8_16,
     ISO_A_8_9,
+    ISO_A_8_16,
     REF_NOTIFICATION,
     REF_STEP2,
     REF_UPDATE_STEPS,
@@ -34,7 +34,7 @@ from fedaudit.checks._base import (
     fact,
 )
 from fedaudit.checks._fix import push_to_entra
-from fedaudit.evidence.view import EstateView, norm_uri, domain_state, farm_thresholds, issuer_forms
+from fedaudit.evidence.view import EstateView, domain_state, farm_thresholds, issuer_forms, norm_uri
 
 CHECKS: list[Check] = []
 
