@@ -25,8 +25,8 @@ from typing import Any
 import pandas as pd
 
 from fedaudit._util import host_of, issuer_forms, norm_uri, uri_key
-from fedaudit.evidence.join import Evidence
 from fedaudit.evidence.idp import IDP_NAMES
+from fedaudit.evidence.join import Evidence
 
 __all__ = [
     "CertFact",
