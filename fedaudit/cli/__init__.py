@@ -16,6 +16,7 @@ from typing import Sequence
 
 from fedaudit._version import __version__
 from fedaudit.errors import FedauditError
+from fedaudit.neutral import term
 
 __all__ = ["main"]
 
@@ -36,7 +37,7 @@ COMMANDS = {
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one clear line, exit 2
         command = self.prog if self.prog.startswith("fedaudit") else "fedaudit"
-        sys.stderr.write(f"{command}: error: {message} (see '{command} -h')\n")
+        sys.stderr.write(f"{command}: error: {term(message)} (see '{command} -h')\n")
         raise SystemExit(2)
 
 
@@ -70,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except FedauditError as exc:
-        sys.stderr.write(f"fedaudit: error: {exc}\n")
+        sys.stderr.write(f"fedaudit: error: {term(exc)}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write("fedaudit: interrupted\n")

@@ -14,6 +14,7 @@ import pandas as pd
 
 from fedaudit.errors import UsageError
 from fedaudit.frames import frame_records
+from fedaudit.neutral import csv_cell, json_dumps, term_text
 
 __all__ = [
     "FAIL_ON",
@@ -155,7 +156,7 @@ def render_frames(frames: Mapping[str, pd.DataFrame], fmt: str, extra: Mapping[s
         obj: dict[str, Any] = dict(extra or {})
         for name, frame in frames.items():
             obj[name] = frame_records(frame)
-        return json.dumps(obj, indent=2, default=_json_default, ensure_ascii=False) + "\n"
+        return json_dumps(obj, indent=2, default=_json_default) + "\n"
     if fmt == "csv":
         out = io.StringIO()
         for key, value in (extra or {}).items():  # e.g. "# as_of: 2026-11-27T00:00:00+00:00"
@@ -167,9 +168,9 @@ def render_frames(frames: Mapping[str, pd.DataFrame], fmt: str, extra: Mapping[s
                 out.write(f"# {name}\n")
             rows = frame_records(frame)
             writer = csv.writer(out, lineterminator="\n")
-            writer.writerow(list(frame.columns))
+            writer.writerow([csv_cell(str(c)) for c in frame.columns])
             for row in rows:
-                writer.writerow(["" if row[c] is None else _cell(row[c]) for c in frame.columns])
+                writer.writerow(["" if row[c] is None else _csv(row[c]) for c in frame.columns])
         return out.getvalue()
     parts = []
     for name, frame in frames.items():
@@ -221,10 +222,19 @@ def _text_table(frame: pd.DataFrame) -> str:
 
 def _cell(value: Any) -> str:
     if isinstance(value, (list, dict)):
-        return json.dumps(value, default=_json_default, ensure_ascii=False)
+        return json_dumps(value, default=_json_default)
     return str(value)
 
 
+def _csv(value: Any) -> str:
+    """A CSV cell: numbers as written, text neutralised for spreadsheets (fedaudit.neutral)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return csv_cell(_cell(value))
+
+
 def write_out(text: str) -> None:
-    sys.stdout.write(text)
+    """Print ``text`` to stdout with control characters shown as escapes (JSON text is passed
+    through :func:`fedaudit.neutral.json_text` before, so it has none left to escape)."""
+    sys.stdout.write(term_text(text))
     sys.stdout.flush()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 import textwrap
 from typing import Any
@@ -26,6 +25,7 @@ from fedaudit.cli._common import (
 from fedaudit.engine.core import audit, exit_code
 from fedaudit.evidence.load import load
 from fedaudit.engine.core import AuditResult
+from fedaudit.neutral import json_dumps, term
 
 __all__ = ["register", "render_table", "run"]
 
@@ -99,11 +99,11 @@ def run(args: argparse.Namespace) -> int:
     if result.unmatched_exceptions:
         sys.stderr.write(
             f"fedaudit check: warning: {len(result.unmatched_exceptions)} accepted exception(s) match no finding: "
-            + "; ".join(result.unmatched_exceptions) + "\n"
+            + "; ".join(term(u) for u in result.unmatched_exceptions) + "\n"
         )
     code = exit_code(result, args.fail_on)
     if args.format == "json":
-        write_out(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n")
+        write_out(json_dumps(result.to_dict(), indent=2, default=str) + "\n")
     elif args.format == "csv":
         write_out(render_frames({"verdicts": result.verdicts, "findings": result.findings,
                                  "timeline": result.timeline, "issues": result.issues}, "csv",
@@ -156,8 +156,8 @@ def render_table(result: AuditResult, fail_on: str, code: int) -> str:
     table = [header]
     for row in v.itertuples(index=False):
         table.append((
-            _v(row.domain) or "(no domain)",
-            _v(row.farm) or "(unknown farm)",
+            term(_v(row.domain) or "(no domain)"),
+            term(_v(row.farm) or "(unknown farm)"),
             _yn(row.auto_certificate_rollover, "on", "OFF"),
             _yn(row.in_sync, "yes", "NO"),
             _yn(row.metadata_public, "public", "NOT PUBLIC"),
@@ -169,7 +169,7 @@ def render_table(result: AuditResult, fail_on: str, code: int) -> str:
         lines.append("  " + "  ".join(str(c).ljust(widths[i]) for i, c in enumerate(r)).rstrip())
     lines.append("")
     for row in v.itertuples(index=False):
-        who = _v(row.domain) or _v(row.farm) or "evidence"
+        who = term(_v(row.domain) or _v(row.farm) or "evidence")
         lines.extend(_wrap(f"{who}: {row.reason}", 2))
         if _v(row.missing):
             lines.extend(_wrap("missing: " + str(row.missing).replace("; ", " | "), 6))
@@ -189,9 +189,9 @@ def render_table(result: AuditResult, fail_on: str, code: int) -> str:
         lines += ["", f"{sev.upper()} ({len(part)})"]
         for row in part.itertuples(index=False):
             exc = " [excepted]" if _v(row.excepted) else ""
-            lines.append(f"  * {row.title}{exc}")
-            lines.append(f"    id {row.id}" + (f" | farm {row.farm}" if _v(row.farm) else "")
-                         + (f" | domain {row.domain}" if _v(row.domain) else ""))
+            lines.append(f"  * {term(row.title)}{exc}")
+            lines.append(f"    id {term(row.id)}" + (f" | farm {term(row.farm)}" if _v(row.farm) else "")
+                         + (f" | domain {term(row.domain)}" if _v(row.domain) else ""))
             if _v(row.exception):
                 lines.extend(_wrap("Exception: " + str(row.exception), 4))
             if sev == "info":

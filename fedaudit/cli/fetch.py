@@ -15,6 +15,7 @@ from fedaudit.errors import UsageError
 from fedaudit.io.fetch import FetchResult, fetch_all
 from fedaudit.evidence.load import load
 from fedaudit.metadata import discover_metadata_urls
+from fedaudit.neutral import term
 
 __all__ = ["register", "run"]
 
@@ -84,7 +85,6 @@ class ProgressBar:
 
 
 def run(args: argparse.Namespace) -> int:
-
     urls = list(args.urls)
     if args.discover:
         import pandas as pd
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         mapping = discover_metadata_urls(load(*args.discover))
         for row in mapping.itertuples(index=False):
             who = ", ".join(str(v) for v in (row.farm, row.domain) if not pd.isna(v))
-            sys.stderr.write(f"discovered {row.url} <- {row.derived_from} ({who or 'unnamed'})\n")
+            sys.stderr.write(f"discovered {term(row.url)} <- {term(row.derived_from)} ({term(who or 'unnamed')})\n")
         if mapping.empty:
             sys.stderr.write("discovered no metadata URL (no farm HostName or domain URIs in the exports)\n")
         urls += [u for u in dict.fromkeys(mapping["url"].tolist()) if u not in urls]
@@ -112,5 +112,5 @@ def run(args: argparse.Namespace) -> int:
     for r in results:
         status = str(r.status) if r.status is not None else "-"
         detail = f"sha256:{r.sha256[:12]}" if r.ok and r.sha256 else (r.error or "failed")
-        sys.stdout.write(f"{'ok' if r.ok else 'FAILED':<6} {status:>3}  {detail}  {r.url}\n")
+        sys.stdout.write(f"{'ok' if r.ok else 'FAILED':<6} {status:>3}  {term(detail)}  {term(r.url)}\n")
     return 0 if all(r.ok for r in results) else 1

@@ -9,6 +9,7 @@ import sys
 from fedaudit.errors import UsageError
 from fedaudit.cli._common import add_as_of, add_fail_on, parse_as_of
 from fedaudit.reporting.render import report
+from fedaudit.neutral import term
 
 __all__ = ["register", "run"]
 
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("--history needs --audit-name (the audit's name in that database)")
         if not os.path.exists(args.history):
             sys.stderr.write(
-                f"fedaudit report: note: no history database at {args.history} yet: "
+                f"fedaudit report: note: no history database at {term(args.history)} yet: "
                 "the report shows this as the first recorded run\n"
             )
         elif not os.path.isfile(args.history):
@@ -95,9 +96,9 @@ def run(args: argparse.Namespace) -> int:
     if result.unmatched_exceptions:
         sys.stderr.write(
             f"fedaudit report: warning: {len(result.unmatched_exceptions)} accepted exception(s) match no finding: "
-            + "; ".join(result.unmatched_exceptions) + "\n"
+            + "; ".join(term(u) for u in result.unmatched_exceptions) + "\n"
         )
     if not args.quiet and result.status:
-        sys.stderr.write(result.status + "\n")
-    print(result.html)
+        sys.stderr.write(term(result.status) + "\n")
+    print(term(result.html))
     return result.exit_code

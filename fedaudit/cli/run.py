@@ -8,6 +8,7 @@ import sys
 from fedaudit.cli._common import add_as_of, parse_as_of
 from fedaudit.ops.config import load_config
 from fedaudit.ops.schedule import run_audits
+from fedaudit.neutral import term
 
 EPILOG = """\
 Example:
@@ -50,11 +51,11 @@ def run(args: argparse.Namespace) -> int:
     show = not args.quiet and sys.stderr.isatty()
 
     def progress(message: str) -> None:
-        sys.stderr.write(f"fedaudit: {message}\n")
+        sys.stderr.write(f"fedaudit: {term(message)}\n")
         sys.stderr.flush()
 
     summary = run_audits(config, only=args.only, as_of=as_of, progress=progress if show else None)
     for r in summary.runs:
         if r.status != "complete":
-            sys.stderr.write(f"fedaudit: error: audit {r.audit}: run {r.run_id} failed: {r.error}\n")
+            sys.stderr.write(f"fedaudit: error: audit {term(r.audit)}: run {r.run_id} failed: {term(r.error)}\n")
     return summary.exit_code

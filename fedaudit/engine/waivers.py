@@ -40,6 +40,7 @@ import pandas as pd
 from fedaudit.errors import ConfigError, UsageError
 from fedaudit.checks import REGISTRY
 from fedaudit.frames import SCHEMAS
+from fedaudit.neutral import uncsv_cell
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -150,6 +151,8 @@ def parse_exceptions_toml(text: str, *, origin: str) -> list[AcceptedException]:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{origin}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{origin}: not valid TOML: nested too deeply") from None
     unknown = [k for k in doc if k != "exception"]
     if unknown:
         raise ConfigError(
@@ -180,7 +183,13 @@ def parse_exceptions_csv(text: str, *, origin: str) -> list[AcceptedException]:
     # Excel saves CSV with the list separator of the user's culture (';' in de-DE, fr-FR).
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
     reader = csv.reader(io.StringIO("\n".join(line for _, line in rows)), delimiter=delimiter)
-    parsed = list(reader)
+    parsed = []
+    try:
+        for values in reader:
+            parsed.append([uncsv_cell(v) for v in values])
+    except csv.Error as exc:  # a field over csv.field_size_limit() (131,072 characters), a NUL ...
+        line_no = rows[min(reader.line_num, len(rows)) - 1][0]
+        raise ConfigError(f"{origin}: line {line_no}: not a CSV record fedaudit accepts ({exc})") from None
     header = [h.strip().lower() for h in parsed[0]]
     for h in header:
         if h not in EXCEPTION_FIELDS:

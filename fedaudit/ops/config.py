@@ -61,6 +61,9 @@ FAIL_ON = ("critical", "high", "warning", "info", "none")
 
 #: Keys of ``[output]``.
 OUTPUT_KEYS = ("root", "retention", "ocsf")
+#: Largest number of days a retention or threshold may say (100 years): dates beyond it leave
+#: the calendar (a retention of 1,000,000 days would reach before year 1).
+MAX_DAYS = 36500
 #: Keys of each ``[[audit]]`` table.
 AUDIT_KEYS = (
     "name",
@@ -177,6 +180,8 @@ def parse_config(text: str, *, origin: str, base_dir: str | os.PathLike[str], ch
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{origin}: not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses per nesting level ([[[[...]]]] 100,000 deep)
+        raise ConfigError(f"{origin}: not valid TOML: nested too deeply") from None
     base = Path(base_dir)
     v = _Validator(origin, base, check_paths)
     v.keys(doc, _TOP_KEYS, "the top level")
@@ -221,8 +226,12 @@ def parse_config(text: str, *, origin: str, base_dir: str | os.PathLike[str], ch
 def _retention(table: Mapping[str, Any], where: str) -> int | None:
     """``retention`` in days (1 or more), or None to keep every report."""
     retention = table.get("retention")
-    if retention is not None and (isinstance(retention, bool) or not isinstance(retention, int) or retention < 1):
-        raise ConfigError(f"{where} retention: expected a whole number of days (1 or more), got {retention!r}")
+    if retention is not None and (
+        isinstance(retention, bool) or not isinstance(retention, int) or not 1 <= retention <= MAX_DAYS
+    ):
+        raise ConfigError(
+            f"{where} retention: expected a whole number of days (1 to {MAX_DAYS}), got {retention!r}"
+        )
     return retention
 
 
@@ -347,8 +356,10 @@ class _Validator:
             raise self.fail(where, "thresholds", f"expected a table of numbers, got {_type_name(thresholds_raw)}")
         thresholds: dict[str, float] = {}
         for k, val in thresholds_raw.items():
-            if isinstance(val, bool) or not isinstance(val, (int, float)) or val < 0:
-                raise self.fail(where, f"thresholds.{k}", f"expected a number of days (0 or more), got {val!r}")
+            if isinstance(val, bool) or not isinstance(val, (int, float)) or not 0 <= val <= MAX_DAYS:
+                raise self.fail(
+                    where, f"thresholds.{k}", f"expected a number of days (0 to {MAX_DAYS}), got {val!r}"
+                )
             thresholds[k] = val
         self._check_threshold_names(thresholds, where)
 

@@ -35,6 +35,7 @@ from fedaudit.engine.core import AuditResult
 from fedaudit.checks import ACTION_RANK
 from fedaudit.engine.assurance import checks_performed, control_matrix
 from fedaudit.io.collector import KIND as COLLECTOR_KIND
+from fedaudit.neutral import csv_value, json_dumps
 
 __all__ = ["RUN_FILE", "ReportContext", "lab_inputs", "prepare", "save_outputs"]
 
@@ -234,11 +235,15 @@ def save_outputs(ctx: ReportContext, output_dir: str | os.PathLike[str]) -> None
     found = ctx.result.findings
     table = found.copy()
     if "evidence" in table.columns:
-        table["evidence"] = [json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (list, tuple, dict)) else v for v in table["evidence"]]
+        table["evidence"] = [json_dumps(v, default=str) if isinstance(v, (list, tuple, dict)) else v for v in table["evidence"]]
+    # text cells neutralised for spreadsheets (fedaudit.neutral.csv_cell); numbers stay numbers
+    for column in table.columns:
+        if table[column].dtype == object or pd.api.types.is_string_dtype(table[column].dtype):
+            table[column] = table[column].map(csv_value, na_action="ignore")
     table.to_csv(folder / "findings.csv", index=False, lineterminator="\n")
     document = {"fedaudit": __version__, **ctx.result.to_dict()}
     # no indent: json's C encoder only runs without one (5x faster on a 1,000-domain audit)
-    (folder / "findings.json").write_text(json.dumps(document, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    (folder / "findings.json").write_text(json_dumps(document, default=str) + "\n", encoding="utf-8")
     performed, controls = ctx.assurance()
     assurance = {
         "fedaudit": __version__,
@@ -252,7 +257,7 @@ def save_outputs(ctx: ReportContext, output_dir: str | os.PathLike[str]) -> None
         "checks_performed": frame_records(performed.drop(columns=["title", "severity", "controls"])),
         "controls": frame_records(controls),
     }
-    (folder / "assurance.json").write_text(json.dumps(assurance, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    (folder / "assurance.json").write_text(json_dumps(assurance, default=str) + "\n", encoding="utf-8")
     run = {
         "exit_code": ctx.exit_code,
         "counts": ctx.counts(),
@@ -283,7 +288,7 @@ def save_outputs(ctx: ReportContext, output_dir: str | os.PathLike[str]) -> None
     run["rendered_by"] = ctx.run
     run["page_title"] = page_title(ctx)
     run["status"] = status_sentence(ctx)
-    (folder / RUN_FILE).write_text(json.dumps(run, indent=2, default=str), encoding="utf-8")
+    (folder / RUN_FILE).write_text(json_dumps(run, indent=2, default=str), encoding="utf-8")
 
 
 def page_title(ctx: ReportContext) -> str:

@@ -42,6 +42,7 @@ from fedaudit.engine.core import to_utc
 from fedaudit.reporting.context import RUN_FILE
 from fedaudit.io.clock import Clock, system_clock
 from fedaudit.io.verify import load_private_key, sign_file
+from fedaudit.neutral import csv_row, json_dumps
 
 __all__ = [
     "FAIL_ON",
@@ -347,7 +348,9 @@ def _stage_exceptions(exceptions: Any, folder: Path) -> str | None:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["check", "farm", "domain", "justification", "owner", "expires"])
         for e in exceptions:
-            writer.writerow([e.check, e.farm or "", e.domain or "", e.justification, e.owner, e.expires.isoformat()])
+            writer.writerow(
+                csv_row([e.check, e.farm or "", e.domain or "", e.justification, e.owner, e.expires.isoformat()])
+            )
     return str(target)
 
 
@@ -474,7 +477,7 @@ def report(
             "metadata": run["metadata"],
             "outputs": outputs,
         }
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (tmp / "manifest.json").write_text(json_dumps(manifest, indent=2) + "\n", encoding="utf-8")
         if signer is not None:
             sign_file(signer, tmp / "manifest.json")
         final = out_dir / _publish(tmp, tmp.parent, name).name  # as the caller named it

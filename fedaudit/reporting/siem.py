@@ -42,6 +42,7 @@ from fedaudit._version import __version__
 from fedaudit.checks import REGISTRY
 from fedaudit.engine.core import finding_keys
 from fedaudit.errors import UsageError
+from fedaudit.neutral import json_dumps
 
 __all__ = [
     "JSONL_FIELDS",
@@ -152,7 +153,8 @@ def finding_records(
 
 def _dumps(record: Mapping[str, Any]) -> str:
     # One physical line per record: json.dumps escapes newlines inside strings.
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
+    # U+2028, U+2029, U+0085 (and the other C1 controls) as \\u escapes: line breaks to some readers
+    return json_dumps(record, separators=(",", ":"), default=str)
 
 
 def jsonl_text(records: Iterable[Mapping[str, Any]]) -> str:

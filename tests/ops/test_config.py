@@ -152,7 +152,7 @@ def test_defaults_apply_to_every_audit_and_audits_override_them(estate: Path) ->
         ),
         (
             '[output]\nretention = -1\n[[audit]]\nname = "c"\nexports = ["exports/contoso"]\n',
-            "[output] retention: expected a whole number of days (1 or more), got -1",
+            "[output] retention: expected a whole number of days (1 to 36500), got -1",
         ),
         (
             '[[audit]]\nname = "c"\nexports = ["exports/contoso"]\nca_bundle = "certs"\n',
@@ -164,7 +164,7 @@ def test_defaults_apply_to_every_audit_and_audits_override_them(estate: Path) ->
         ),
         (
             '[[audit]]\nname = "c"\nexports = ["exports/contoso"]\nthresholds = { expiry_warning_days = "soon" }\n',
-            "thresholds.expiry_warning_days: expected a number of days (0 or more), got 'soon'",
+            "thresholds.expiry_warning_days: expected a number of days (0 to 36500), got 'soon'",
         ),
         (
             '[defaults]\nexports = ["x"]\n[[audit]]\nname = "c"\nexports = ["exports/contoso"]\n',
