@@ -20,6 +20,8 @@ from collections.abc import Iterable, Sequence
 from fedaudit._util import issuer_forms
 from fedaudit.evidence.idp import IDP_NAMES
 
+from .neutral import shell_command
+
 __all__ = [
     "GRAPH_SCOPE",
     "NEW_SECONDARY",
@@ -254,7 +256,7 @@ def connect_repair(farm: str | None) -> str:
 def fetch_metadata(url: str) -> str:
     return (
         "# From a computer on the public internet (off the corporate network), check and record the metadata:\n"
-        f"fedaudit fetch {url}"
+        + shell_command("fedaudit fetch", url)  # a hostile HostName ($(...)) stays quoted text
     )
 
 

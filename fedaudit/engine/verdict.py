@@ -41,6 +41,7 @@ from fedaudit.evidence.view import DomainState, EstateView, FarmFact, domain_sta
 from fedaudit.checks.rollover import live_secondaries, primary_of, projection, threshold_days
 from fedaudit.frames import make_frame
 from fedaudit.evidence.idp import IDP_NAMES
+from fedaudit.neutral import shell_command
 
 __all__ = ["TIMELINE_EVENTS", "build_timeline", "build_verdicts", "decide", "table"]
 
@@ -404,7 +405,7 @@ def _farm_row(view: EstateView, farm: FarmFact, findings: _FindingIndex, as_of: 
     if primary is None:
         missing.append(f"AD FS token-signing certificates of {farm.name}: Get-AdfsCertificate -CertificateType Token-Signing")
     if mpub is None:
-        missing.append(f"federation metadata of {farm.name}: fedaudit fetch {farm.metadata_url}")
+        missing.append(f"federation metadata of {farm.name}: {shell_command('fedaudit fetch', farm.metadata_url)}")
     ca = None
     flags = [c.self_signed for c in farm.ts_primaries if c.self_signed is not None]
     if flags:

@@ -9,6 +9,8 @@ days before the token-signing certificate expires). The federation service name 
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,9 +29,29 @@ def _present(value: Any) -> bool:
     return value is not None and not (value is pd.NA or value is pd.NaT) and not (isinstance(value, float) and value != value)
 
 
+# A DNS name (RFC 1123 labels; "_" tolerated as real estates have it), after IDNA encoding.
+_DNS_NAME = re.compile(r"(?=.{1,253}\.?$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?")
+
+
+def host_name_ok(name: str) -> bool:
+    """Whether ``name`` is a DNS name or an IP address: a HostName such as
+    ``fs.contoso.com$(id)`` from a hostile export never becomes a URL fedaudit fetches or prints."""
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+        return True
+    except ValueError:
+        pass
+    try:
+        ascii_name = name.encode("idna").decode("ascii")
+    except (UnicodeError, ValueError):
+        return False
+    return _DNS_NAME.fullmatch(ascii_name.lower()) is not None
+
+
 def metadata_url(host: str) -> str | None:
     """``fs.contoso.com`` or ``https://fs.contoso.com:4443/adfs/ls`` -> the metadata URL;
-    None when no host can be read (``urn:`` issuers, empty strings)."""
+    None when no host can be read (``urn:`` issuers, empty strings) or the host is not a DNS
+    name or IP address (:func:`host_name_ok`)."""
     text = host.strip()
     if not text:
         return None
@@ -41,8 +63,11 @@ def metadata_url(host: str) -> str | None:
         port = parts.port
     except ValueError:
         return None
-    if not name or parts.scheme.lower() not in ("http", "https"):
+    if not name or parts.scheme.lower() not in ("http", "https") or not host_name_ok(name):
         return None
+    if any(c in parts.netloc for c in " \t\r\n\\\"'`$;|&<>(){}"):
+        return None
+    name = f"[{name}]" if ":" in name else name  # an IPv6 literal keeps its brackets
     netloc = name.lower() if port in (None, 443, 80) else f"{name.lower()}:{port}"
     return f"https://{netloc}{METADATA_PATH}"
 

@@ -27,6 +27,7 @@ import pandas as pd
 from fedaudit._util import host_of, issuer_forms, norm_uri, uri_key
 from fedaudit.evidence.idp import IDP_NAMES
 from fedaudit.evidence.join import Evidence
+from fedaudit.neutral import shell_command
 
 __all__ = [
     "CertFact",
@@ -991,7 +992,7 @@ def _missing(
         )
     if mpub is None and not non_adfs:
         if farm is not None:
-            missing.append(f"federation metadata of {fname}: fedaudit fetch {farm.metadata_url}")
+            missing.append(f"federation metadata of {fname}: {shell_command('fedaudit fetch', farm.metadata_url)}")
         else:
             missing.append(f"federation metadata of the IdP of {d.name}: fedaudit fetch <its metadata URL>")
     return missing

@@ -20,15 +20,19 @@ null), ``content_type``, ``bytes``, ``sha256`` (of the body), ``body`` (its file
 Rules: TLS verification is on unless ``insecure=True`` (recorded, and reported by the audit);
 redirects are followed by hand, only to ``https://``, at most :data:`MAX_REDIRECTS`; connection
 errors and 5xx answers are retried ``retries`` times with exponential backoff; the body is read in
-chunks and abandoned beyond ``max_bytes``; names never overwrite an existing file.
+chunks and abandoned beyond ``max_bytes``; names never overwrite an existing file. Each attempt
+has one deadline, ``max(3 * timeout, timeout + 5)`` seconds, for connect, TLS, headers and body
+together: a watchdog shuts its sockets down when it passes (a server trickling one byte every
+0.5 s never resets it), and an attempt stopped by it is not retried. The server's reason phrase
+and headers are stored with control characters escaped (:mod:`fedaudit.neutral`).
 This is the one module of the library that reads the clock (``fetched_at``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
-import json
 import os
 import re
 import socket
@@ -52,6 +56,7 @@ from fedaudit.parse.certs import certificate_from_der
 from fedaudit.errors import CertificateError, FetchError, UsageError
 from fedaudit.parse.sniff import sniff_kind
 from fedaudit.io.clock import system_clock
+from fedaudit.neutral import escape_controls, json_dumps
 
 __all__ = [
     "MAX_REDIRECTS",
@@ -60,6 +65,7 @@ __all__ = [
     "FetchResult",
     "Redirect",
     "ServerCertificate",
+    "attempt_bound",
     "fetch_all",
     "fetch_one",
 ]
@@ -212,12 +218,105 @@ def _server_certificate(der: bytes | None) -> ServerCertificate | None:
 _peer = threading.local()
 
 
+class _Watchdog:
+    """The deadline of one attempt. Every socket the attempt opens is registered; when the
+    deadline passes, a timer shuts them all down, which ends a blocked connect, TLS handshake,
+    header or body read at once (socket timeouts alone never fire against a server that sends
+    one byte every 0.5 s)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.fired = False
+        self.phase = "connecting"  # what the attempt is doing, for the error when it fires
+        self.fired_phase = ""
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(seconds, 0.0), self.fire)
+        self._timer.daemon = True
+
+    def start(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def cancel(self) -> None:
+        """Stop the timer and let go of the sockets (once the attempt has ended)."""
+        self._timer.cancel()
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.close()
+
+    def register(self, sock: socket.socket) -> None:
+        """Watch ``sock``. A duplicate descriptor is kept: the TLS wrapper detaches the object
+        urllib3 created, and a bare descriptor number could be reused by another connection
+        once closed; shutdown(2) on the duplicate ends the connection itself."""
+        try:  # socket.fromfd dups the descriptor (SSLSocket.dup is not implemented)
+            dup = socket.fromfd(sock.fileno(), sock.family, sock.type)
+        except (OSError, ValueError):
+            return
+        with self._lock:
+            self._sockets.append(dup)
+            fired = self.fired
+        if fired:
+            self._shut(dup)
+
+    def fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            self.fired_phase = self.phase
+            sockets = list(self._sockets)
+        for sock in sockets:
+            self._shut(sock)
+
+    @staticmethod
+    def _shut(sock: socket.socket) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+_watch = threading.local()
+
+
+def _register(sock: socket.socket, phase: str | None = None) -> None:
+    watchdog = getattr(_watch, "current", None)
+    if watchdog is not None:
+        watchdog.register(sock)
+        if phase:
+            watchdog.phase = phase
+
+
+def _phase(phase: str) -> None:
+    watchdog = getattr(_watch, "current", None)
+    if watchdog is not None:
+        watchdog.phase = phase
+
+
+class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _register(sock, "sending the request")
+        return sock
+
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+        if self.sock is not None:  # a kept-alive connection opened by an earlier attempt
+            _register(self.sock)
+        _phase("reading the response headers")
+        return super().getresponse(*args, **kwargs)
+
+
 class _RecordingHTTPSConnection(urllib3.connection.HTTPSConnection):
     """Notes the peer certificate (DER) of the connection a response arrives on, per thread.
 
     requests does not expose the server certificate, and urllib3 releases the connection as
-    soon as an empty body is read; this is read before the response exists.
+    soon as an empty body is read; this is read before the response exists. Its socket is
+    registered with the attempt's :class:`_Watchdog` before the TLS handshake.
     """
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _register(sock, "in the TLS handshake")
+        return sock
 
     def getresponse(self, *args: Any, **kwargs: Any) -> Any:
         getpeercert = getattr(self.sock, "getpeercert", None)
@@ -228,6 +327,9 @@ class _RecordingHTTPSConnection(urllib3.connection.HTTPSConnection):
             except (ValueError, OSError):
                 der = None
         _peer.der = der
+        if self.sock is not None:  # a kept-alive connection opened by an earlier attempt
+            _register(self.sock)
+        _phase("reading the response headers")
         return super().getresponse(*args, **kwargs)
 
 
@@ -235,7 +337,11 @@ class _RecordingHTTPSPool(urllib3.HTTPSConnectionPool):
     ConnectionCls = _RecordingHTTPSConnection
 
 
-_POOLS = {"http": urllib3.HTTPConnectionPool, "https": _RecordingHTTPSPool}
+class _WatchedHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+_POOLS = {"http": _WatchedHTTPPool, "https": _RecordingHTTPSPool}
 
 
 class _Adapter(requests.adapters.HTTPAdapter):
@@ -261,9 +367,10 @@ def _probe_der(url: str, timeout: float) -> bytes | None:
     context.verify_mode = ssl.CERT_NONE
     try:
         with socket.create_connection((host, port), timeout=timeout) as raw:
+            _register(raw)
             with context.wrap_socket(raw, server_hostname=host) as tls:
                 return tls.getpeercert(binary_form=True)
-    except (OSError, ValueError):
+    except (OSError, ValueError, UnicodeError):
         return None
 
 
@@ -282,11 +389,50 @@ class _Exchange:
     error: str | None = None
     retryable: bool = False
     elapsed_ms: int = 0
+    received: int = 0  # body bytes read so far
+    abandoned: bool = False  # the attempt's thread did not end by the deadline
 
 
 def _exchange(session: requests.Session, url: str, *, verify: bool | str, timeout: float, max_bytes: int,
-              deadline: float) -> _Exchange:
+              bound: float) -> _Exchange:
+    """One attempt, ended by :class:`_Watchdog` ``bound`` seconds after it starts whatever the
+    server does. It runs in its own thread: should even the watchdog not end it (a host name
+    whose resolution hangs), the caller stops waiting shortly after the deadline and the
+    thread is abandoned (``abandoned=True``: its session must not be used again)."""
+    watchdog = _Watchdog(bound)
+    box: list[_Exchange] = []
+
+    def attempt() -> None:
+        _watch.current = watchdog
+        try:
+            box.append(_attempt(session, url, verify=verify, timeout=timeout, max_bytes=max_bytes,
+                                watchdog=watchdog))
+        finally:
+            _watch.current = None
+
     start = time.monotonic()
+    worker = threading.Thread(target=attempt, name="fedaudit-fetch-attempt", daemon=True)
+    watchdog.start()
+    worker.start()
+    worker.join(bound + _GRACE)
+    if box:
+        watchdog.cancel()
+        return box[0]
+    watchdog.fire()
+    watchdog.cancel()
+    out = _Exchange(url=url, error=f"no answer within the {bound:g}-second deadline of an attempt", abandoned=True)
+    out.elapsed_ms = int((time.monotonic() - start) * 1000)
+    return out
+
+
+#: Seconds past an attempt's deadline the caller waits for the watchdog to take effect.
+_GRACE = 1.0
+
+
+def _attempt(session: requests.Session, url: str, *, verify: bool | str, timeout: float, max_bytes: int,
+             watchdog: _Watchdog) -> _Exchange:
+    start = time.monotonic()
+    deadline = start + watchdog.seconds
     out = _Exchange(url=url)
     _peer.der = None
     try:
@@ -294,33 +440,48 @@ def _exchange(session: requests.Session, url: str, *, verify: bool | str, timeou
     except requests.exceptions.SSLError as exc:
         out.error = _describe_error(exc, timeout)
         out.tls_verified = False
-        out.der = _probe_der(url, timeout)
+        if not watchdog.fired:
+            out.der = _probe_der(url, timeout)
     except requests.exceptions.ConnectionError as exc:  # includes ConnectTimeout
         out.error = _describe_error(exc, timeout)
         out.retryable = True
     except requests.exceptions.RequestException as exc:  # ReadTimeout on headers, InvalidURL ...
         out.error = _describe_error(exc, timeout)
+    except Exception as exc:  # noqa: BLE001 - whatever the HTTP stack raises is a failed fetch
+        # (LocationParseError/ValueError on a URL it cannot parse, UnicodeError in IDNA, ...)
+        out.error = _one_line(f"the HTTP client failed: {type(exc).__name__}: {escape_controls(str(exc))}")
     else:
+        watchdog.phase = "reading the body"
         with response:
             out.status = response.status_code
-            out.reason = response.reason
+            out.reason = response.reason if isinstance(response.reason, str) else None
             out.headers = {k.lower(): v for k, v in response.headers.items()}
             out.der = getattr(_peer, "der", None)
             out.tls_verified = verify is not False
             try:
-                out.body = _read_capped(response, max_bytes, deadline)
+                out.body = _read_capped(response, max_bytes, deadline, out)
             except _Refused as exc:
                 out.error = str(exc)
             except requests.exceptions.RequestException as exc:
                 out.error = f"while reading the body: {_describe_error(exc, timeout)}"
                 out.retryable = isinstance(exc, requests.exceptions.ChunkedEncodingError)
+            except Exception as exc:  # noqa: BLE001 - a torn connection surfaces as many types
+                out.error = _one_line(f"while reading the body: {type(exc).__name__}: {escape_controls(str(exc))}")
         if out.error is None and out.status >= 500:
             out.retryable = True
+    if watchdog.fired:
+        # whatever the stack made of the shut-down socket, the cause is the deadline
+        # (http.client may return a response from headers cut off by the shutdown)
+        phase = watchdog.fired_phase
+        got = f" ({out.received} bytes received)" if phase == "reading the body" else ""
+        out.error = f"attempt stopped at its {watchdog.seconds:g}-second deadline, {phase}{got}"
+        out.body = None
+        out.retryable = False
     out.elapsed_ms = int((time.monotonic() - start) * 1000)
     return out
 
 
-def _read_capped(response: requests.Response, max_bytes: int, deadline: float) -> bytes:
+def _read_capped(response: requests.Response, max_bytes: int, deadline: float, out: _Exchange) -> bytes:
     declared = response.headers.get("Content-Length")
     if declared and declared.strip().isdigit() and int(declared) > max_bytes:
         raise _Refused(f"response of {int(declared)} bytes (Content-Length) exceeds the {max_bytes}-byte cap")
@@ -328,6 +489,7 @@ def _read_capped(response: requests.Response, max_bytes: int, deadline: float) -
     total = 0
     for chunk in response.iter_content(_CHUNK):
         total += len(chunk)
+        out.received = total
         if total > max_bytes:
             raise _Refused(f"response body exceeds the {max_bytes}-byte cap (stopped after {total} bytes)")
         if time.monotonic() > deadline:
@@ -356,20 +518,26 @@ def _fetch(session: requests.Session, url: str, out_dir: Path, *, ca_bundle: str
            timeout: float, max_bytes: int, retries: int, backoff: float) -> FetchResult:
     fetched_at = system_clock()
     start = time.monotonic()
-    deadline = start + max(3 * timeout, timeout + 5)
+    bound = attempt_bound(timeout)
     verify: bool | str = False if insecure else (ca_bundle or True)
     attempts: list[Attempt] = []
     redirects: list[Redirect] = []
+    raw_url = url
+    url = _url_text(url)  # what is recorded and shown: bytes that are not UTF-8 as %XX
     current = url
     last = _Exchange(url=url)
     error: str | None = None
-    if urlsplit(url).scheme.lower() != "https":
+    if url != raw_url:
+        error = "refused: the URL holds bytes that are not UTF-8 text or control characters (recorded as %XX)"
+    elif urlsplit(url).scheme.lower() != "https":
         error = "refused: not an https:// URL (metadata is fetched over verified TLS only)"
     else:
         for _hop in range(MAX_REDIRECTS + 1):
             for attempt in range(retries + 1):
                 last = _exchange(session, current, verify=verify, timeout=timeout, max_bytes=max_bytes,
-                                 deadline=deadline)
+                                 bound=bound)
+                if last.abandoned:  # its thread may still hold the session: never reuse it
+                    session = _new_session()
                 attempts.append(Attempt(current, last.status, last.error or (
                     f"HTTP {last.status}" if last.status and last.status >= 500 else None), last.elapsed_ms))
                 if not last.retryable or attempt == retries:
@@ -381,7 +549,12 @@ def _fetch(session: requests.Session, url: str, out_dir: Path, *, ca_bundle: str
                 if not location:
                     error = f"HTTP {last.status} redirect without a Location header"
                     break
-                target = urljoin(current, location.strip())
+                target = _redirect_target(current, location)
+                if target is None:
+                    shown = _one_line(escape_controls(location), 200)
+                    redirects.append(Redirect(current, last.status, shown))
+                    error = f"HTTP {last.status} redirect to a Location that is not a URL: {shown}"
+                    break
                 redirects.append(Redirect(current, last.status, target))
                 if urlsplit(target).scheme.lower() != "https":
                     error = f"redirect to a non-https URL refused: {_one_line(target, 200)}"
@@ -397,9 +570,10 @@ def _fetch(session: requests.Session, url: str, out_dir: Path, *, ca_bundle: str
     if body is not None:
         body_kind = "metadata" if sniff_kind(body) == "metadata" else "other"
     content_type = last.headers.get("content-type")
+    content_type = _one_line(escape_controls(content_type), 200) if content_type is not None else None
     if error is None and last.status is not None:
         if not 200 <= last.status < 300:
-            error = f"HTTP {last.status} {last.reason or ''}".strip()
+            error = _one_line(f"HTTP {last.status} {escape_controls(last.reason or '')}".strip())
         elif body is None:
             error = f"HTTP {last.status} with an empty body"
         elif body_kind != "metadata":
@@ -438,7 +612,7 @@ def _fetch(session: requests.Session, url: str, out_dir: Path, *, ca_bundle: str
     for n in range(1000):
         name = stem if n == 0 else f"{stem}-{n}"
         sidecar["body"] = f"{name}{suffix}" if body is not None else None
-        payload = (json.dumps(sidecar, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        payload = (json_dumps(sidecar, indent=2) + "\n").encode("utf-8")
         try:
             paths = _publish_exact(out_dir, name, files + [(".fetch.json", payload)])
         except FileExistsError:
@@ -465,6 +639,49 @@ def _fetch(session: requests.Session, url: str, out_dir: Path, *, ca_bundle: str
         redirects=tuple(redirects),
         attempts=tuple(attempts),
     )
+
+
+def attempt_bound(timeout: float) -> float:
+    """Seconds one attempt may take in all (connect, TLS, headers, body): max(3T, T + 5)."""
+    return max(3 * timeout, timeout + 5)
+
+
+def _url_text(url: str) -> str:
+    """``url`` with every character that cannot be sent (bytes of an argument that are not
+    UTF-8, surrogate-escaped by Python; control characters) as ``%XX``."""
+    if not _UNSENDABLE.search(url):
+        return url
+    out = []
+    for char in url:
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:
+            out.append(f"%{code - 0xDC00:02X}")
+        elif _UNSENDABLE.fullmatch(char):
+            out.append("".join(f"%{b:02X}" for b in char.encode("utf-8", "backslashreplace")))
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+_UNSENDABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _redirect_target(current: str, location: str) -> str | None:
+    """The absolute URL a ``Location`` header points at, or None when it does not parse
+    (``http://[oops]/``, a bad port, control characters)."""
+    text = location.strip()
+    if not text or _UNSENDABLE.search(text):
+        return None
+    try:
+        target = urljoin(current, text)
+        parts = urlsplit(target)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+        if not parts.hostname:
+            return None
+        parts.hostname.encode("idna")
+    except (ValueError, UnicodeError):
+        return None
+    return target
 
 
 def _publish_exact(out_dir: Path, name: str, files: list[tuple[str, bytes]]) -> list[Path]:
@@ -494,8 +711,17 @@ def _publish_exact(out_dir: Path, name: str, files: list[tuple[str, bytes]]) -> 
 # -- public API -------------------------------------------------------------------------------
 
 
+class _Session(requests.Session):
+    """Redirects are followed by hand (:func:`_fetch`). requests still parses a redirect's
+    ``Location`` to precompute ``Response.next`` when told not to follow; a ``Location`` that
+    does not parse (``http://[oops]/``) then raises out of ``get()`` and the answer is lost."""
+
+    def resolve_redirects(self, *args: Any, **kwargs: Any) -> Any:
+        return iter(())
+
+
 def _new_session() -> requests.Session:
-    session = requests.Session()
+    session = _Session()
     adapter = _Adapter()
     session.mount("https://", adapter)
     session.mount("http://", adapter)
@@ -577,9 +803,12 @@ def fetch_all(
     Returns one :class:`FetchResult` per URL, in input order. Network failures never raise:
     they are results with ``error`` set and a sidecar on disk. :class:`UsageError` for bad
     arguments; :class:`FetchError` only when the evidence cannot be written.
-    ``timeout`` is the connect and the read timeout (seconds); a body must also arrive within
-    ``max(3 * timeout, timeout + 5)`` seconds. ``on_result`` is called (from worker threads) as
-    each URL finishes: progress is the caller's to show (the CLI draws a bar); nothing here prints.
+    ``timeout`` is the connect and the read timeout (seconds), and each attempt (connect, TLS
+    handshake, headers and body together) ends within ``max(3 * timeout, timeout + 5)`` seconds
+    (:func:`attempt_bound`) however slowly the server sends. Whatever the HTTP stack raises
+    (a ``Location`` that does not parse, a URL of bytes that are not UTF-8) is a failed result.
+    ``on_result`` is called (from worker threads) as each URL finishes: progress is the caller's
+    to show (the CLI draws a bar); nothing here prints.
     """
     url_list, out = _check_arguments(urls, out_dir, ca_bundle, timeout, max_bytes, workers, retries, backoff)
     if not url_list:
