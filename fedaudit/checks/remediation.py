@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from fedaudit._util import issuer_forms
 from fedaudit.evidence.idp import IDP_NAMES
 
-from .neutral import shell_command
+from fedaudit.neutral import shell_command
 
 __all__ = [
     "GRAPH_SCOPE",

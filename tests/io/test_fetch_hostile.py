@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 import trustme
 
-from fedaudit._bench.fetch import LoopbackHTTPS, send
+from benchmarks.fetch import LoopbackHTTPS, send
 from fedaudit.cli import main
-from fedaudit.fetch import attempt_bound, fetch_one
+from fedaudit.io.fetch import attempt_bound, fetch_one
 
-DOC = (Path(__file__).parent / "data" / "metadata" / "adfs20-msidlab7.xml").read_bytes()
+DOC = (Path(__file__).parent.parent / "data" / "metadata" / "adfs20-msidlab7.xml").read_bytes()
 
 #: Most bytes a trickle handler sends (at 0.5 s each, 100 s): far beyond any bound tested.
 TRICKLE_BYTES = 200
@@ -153,7 +153,7 @@ def test_redirect_location_that_does_not_parse_is_a_recorded_failure(server, pki
 
 def test_location_parse_error_inside_requests_is_a_recorded_failure(server, pki, tmp_path, monkeypatch):
     """Whatever the HTTP stack raises (urllib3's LocationParseError is a ValueError) is a result."""
-    import fedaudit.fetch as fetch_module
+    import fedaudit.io.fetch as fetch_module
     from urllib3.exceptions import LocationParseError
 
     def boom(*args, **kwargs):
