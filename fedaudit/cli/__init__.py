@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from typing import NoReturn
 from typing import Sequence
@@ -78,6 +79,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a full disk, a read-only folder: input/output trouble, never exit 1
+        where = f"{term(exc.filename)}: " if exc.filename is not None else ""
+        sys.stderr.write(f"fedaudit: error: {where}{term(exc.strerror or exc)}\n")
+        return 2
+    except Exception as exc:
+        # A bug. Exit 1 would mean "findings" to CI and cron: say it in one line, exit 2;
+        # FEDAUDIT_TRACEBACK=1 shows the traceback.
+        if os.environ.get("FEDAUDIT_TRACEBACK"):
+            raise
+        sys.stderr.write(
+            f"fedaudit: internal error: {type(exc).__name__}: {term(exc)} "
+            "(a bug: please report it; FEDAUDIT_TRACEBACK=1 shows where)\n"
+        )
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,12 +15,13 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping
+from typing import Iterable, Iterator, Mapping, Sequence
 
 import pandas as pd
 
 from fedaudit.errors import InputError, UsageError
-from fedaudit.io.files import MAX_FILE_BYTES, iter_files
+from fedaudit.io.files import MAX_FILE_BYTES, find_files, iter_files
+from fedaudit.neutral import path_text
 from fedaudit.parse.sniff import sniff_kind
 from fedaudit.evidence.join import Evidence, InputFile
 from fedaudit.records import LoadIssue, ParseResult
@@ -74,7 +75,8 @@ def load(
     check_culture(culture)  # a culture that names no culture: a usage error before any file is read
     try:
         with _no_cyclic_gc():
-            return _load_files(list(iter_files(files_or_dirs)), culture=culture, strict=strict, domain_map=domain_map)
+            files, outside = find_files(files_or_dirs)
+            return _load_files(files, culture=culture, strict=strict, domain_map=domain_map, outside=outside)
     finally:
         if tmp is not None:
             tmp.cleanup()
@@ -162,7 +164,12 @@ class _DomainMap:
 
 
 def _load_files(
-    files: list[Path], *, culture: str | None, strict: bool, domain_map: Mapping[str, str] | None
+    files: list[Path],
+    *,
+    culture: str | None,
+    strict: bool,
+    domain_map: Mapping[str, str] | None,
+    outside: Sequence[tuple[Path, str]] = (),
 ) -> Evidence:
 
     dmap = _DomainMap(domain_map)
@@ -173,8 +180,16 @@ def _load_files(
     stated: dict[str, tuple[dt.datetime | None, str | None]] = {}
     mtimes: dict[str, dt.datetime] = {}
     dated_by: dict[Path, tuple[dt.datetime, str]] = {}  # files a manifest or sidecar dates
+    for link, target in outside:
+        origin = path_text(link)
+        results.append(_refused(
+            origin, f"a symbolic link that leads outside its folder (to {path_text(target)}): not read"
+        ))
+        inputs.append(InputFile(origin, 0, "", "refused (link outside the folder)"))
     for path in files:
-        origin = str(path)
+        # the name as text: bytes that are not UTF-8 (and control characters) escaped as \xNN;
+        # the file itself is read through ``path``
+        origin = path_text(path)
         try:
             size = path.stat().st_size
             if size > MAX_FILE_BYTES:

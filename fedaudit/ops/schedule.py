@@ -30,6 +30,7 @@ import datetime as dt
 import hashlib
 import html
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,9 +42,10 @@ import pandas as pd
 from fedaudit.engine.core import AuditResult
 from fedaudit.engine.core import audit as run_audit
 from fedaudit.engine.waivers import AcceptedException, load_exceptions
-from fedaudit.errors import FedauditError
+from fedaudit.errors import FedauditError, ReportError
 from fedaudit.evidence.load import load
 from fedaudit.io.fetch import fetch_all
+from fedaudit.io.files import write_text_atomic
 from fedaudit.io.graph import Credential, collect_entra
 from fedaudit.metadata import discover_metadata_urls
 from fedaudit.ops import history
@@ -125,9 +127,15 @@ def run_audits(
     db_path = root / history.DB_NAME
     history.connect(db_path).close()  # create or check the schema before any work
     done: list[AuditRun] = []
-    for audit in audits:
-        done.append(_run_one(config, audit, db_path, as_of, say, clock))
-    index = write_index(db_path, root, generated=clock())
+    try:
+        for audit in audits:
+            done.append(_run_one(config, audit, db_path, as_of, say, clock))
+    finally:
+        # even when an audit was interrupted: the index lists what the history now holds
+        try:
+            index = write_index(db_path, root, generated=clock())
+        except OSError as exc:
+            raise ReportError(f"{root}: cannot write index.html: {exc.strerror or exc}") from None
     say(f"index: {index}")
     return RunSummary(root=root, db_path=db_path, index_html=index, runs=tuple(done))
 
@@ -149,11 +157,23 @@ def _run_one(
         history.fail_run(db_path, run_id, finished=clock(), error=str(exc))
         say(f"{audit.name}: run {run_id} failed: {exc}")
         return AuditRun(audit.name, run_id, "failed", 2, error=str(exc))
+    except Exception as exc:
+        # A full disk, or a bug: this audit failed, recorded with its cause; the other audits
+        # and the index still happen.
+        error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, OSError) else (
+            f"{exc.filename + ': ' if isinstance(exc.filename, str) else ''}{exc.strerror or exc}"
+        )
+        history.fail_run(db_path, run_id, finished=clock(), error=error)
+        say(f"{audit.name}: run {run_id} failed: {error}")
+        return AuditRun(audit.name, run_id, "failed", 2, error=error)
     except BaseException as exc:
-        # Ctrl-C or a bug: say so in the history, then let it propagate.
+        # Ctrl-C: say so in the history, then let it propagate.
         history.fail_run(db_path, run_id, finished=clock(), error=f"{type(exc).__name__}: {exc}")
         raise
-    _apply_retention(audit.retention or config.retention, config.root, db_path, audit.name, say, clock())
+    try:
+        _apply_retention(audit.retention or config.retention, config.root, db_path, audit.name, say, clock())
+    except OSError as exc:  # a folder that cannot be removed: the run itself stands
+        say(f"{audit.name}: retention could not remove a folder: {exc.strerror or exc}")
     return outcome
 
 
@@ -294,14 +314,64 @@ def _inside(path: Path, root: Path) -> bool:
     return True
 
 
+#: Left-overs younger than this are never swept: another ``fedaudit run`` may be writing them.
+SWEEP_AGE = dt.timedelta(days=1)
+# The names fedaudit.reporting.render.report gives a report folder and its temporary sibling.
+_REPORT_FOLDER = re.compile(r"\d{4}-\d{2}-\d{2}T\d{6}Z-[a-z0-9-]+(?:-\d+)?")
+_PARTIAL_FOLDER = re.compile(r"\.\d{4}-\d{2}-\d{2}T\d{6}Z-[a-z0-9-]+\..+\.partial")
+
+
+def _sweep(
+    audit_dir: Path, linked: set[str], *, orphans: bool, say: Progress, audit: str, now: dt.datetime
+) -> list[str]:
+    """Remove what a killed run left in ``audit_dir`` more than :data:`SWEEP_AGE` ago: hidden
+    ``.partial`` report folders (always), and, with ``orphans``, visible report folders that no
+    recorded run links (killed after the report was published, before the run was recorded:
+    no index row points at them). Returns the names removed."""
+    removed: list[str] = []
+    cutoff = (now - SWEEP_AGE).timestamp()
+    try:
+        entries = list(os.scandir(audit_dir))
+    except OSError:
+        return removed
+    for entry in entries:
+        try:
+            if not entry.is_dir(follow_symlinks=False) or entry.stat(follow_symlinks=False).st_mtime > cutoff:
+                continue
+        except OSError:
+            continue
+        partial = _PARTIAL_FOLDER.fullmatch(entry.name) is not None
+        orphan = orphans and _REPORT_FOLDER.fullmatch(entry.name) is not None and entry.name not in linked
+        if partial or orphan:
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(entry.name)
+            say(f"{audit}: removed {'an unfinished' if partial else 'an unrecorded'} report folder {entry.name}")
+    return removed
+
+
+def _linked_folders(frame: pd.DataFrame) -> set[str]:
+    """Names of the report folders the history links (any run, any status)."""
+    names: set[str] = set()
+    for column in ("report_path", "report_folder"):
+        for value in frame[column] if column in frame.columns else ():
+            if isinstance(value, str) and value:
+                path = Path(value)
+                names.add((path.parent if path.suffix.lower() == ".html" else path).name)
+    return names
+
+
 def _apply_retention(
     retention: int | None, root: Path, db_path: Path, audit: str, say: Progress, now: dt.datetime
 ) -> None:
-    """Remove report and evidence folders of ``audit`` older than ``retention`` days."""
+    """Remove report and evidence folders of ``audit`` older than ``retention`` days, and
+    (:func:`_sweep`) left-overs of killed runs older than a day: ``.partial`` folders always,
+    unrecorded report folders when a retention is set."""
+    frame_all = history.runs(db_path, audit)
+    _sweep(root / audit, _linked_folders(frame_all), orphans=bool(retention), say=say, audit=audit, now=now)
     if not retention:
         return
     cutoff = now - dt.timedelta(days=retention)
-    frame = history.runs(db_path, audit)
+    frame = frame_all
     complete = frame[frame["recorded_status"] == "complete"]
     if not len(complete):
         return
@@ -434,8 +504,5 @@ def write_index(db_path: Path, root: Path, *, generated: dt.datetime, live_ids: 
     """(Re)write ``<root>/index.html`` from the history database, atomically."""
     frame = history.runs(db_path, now=generated, live_ids=live_ids)
     text = render_index(frame, root, generated=generated)
-    target = root / "index.html"
-    tmp = root / "index.html.tmp"
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
-    return target
+    # a temporary file unique to this process: two runs at once never share one
+    return write_text_atomic(root / "index.html", text)

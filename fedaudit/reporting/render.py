@@ -407,7 +407,10 @@ def report(
         raise ReportError(f"{out_dir}: cannot create the output folder: {exc.strerror or exc}") from None
     name = f"{started:%Y-%m-%dT%H%M%SZ}-{_slug(audit_name, organisation, title)}"
     # absolute: the kernel runs with the temporary folder as its working directory
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=os.path.abspath(out_dir)))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=os.path.abspath(out_dir)))
+    except OSError as exc:  # a read-only folder or file system, a full disk, no permission
+        raise ReportError(f"{out_dir}: cannot write a report folder here: {exc.strerror or exc}") from None
     parameters = {
         "inputs": [_absolute(p) for p in paths],
         "metadata": [_absolute(m) for m in metadata],
@@ -481,6 +484,10 @@ def report(
         if signer is not None:
             sign_file(signer, tmp / "manifest.json")
         final = out_dir / _publish(tmp, tmp.parent, name).name  # as the caller named it
+    except OSError as exc:  # the disk filled up, the folder went read-only ... while writing
+        shutil.rmtree(tmp, ignore_errors=True)
+        what = f" ({Path(exc.filename).name})" if isinstance(exc.filename, str) else ""
+        raise ReportError(f"{out_dir}: cannot write the report{what}: {exc.strerror or exc}") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

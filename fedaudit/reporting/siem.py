@@ -164,11 +164,9 @@ def jsonl_text(records: Iterable[Mapping[str, Any]]) -> str:
 
 def write_jsonl(path: str | os.PathLike[str], records: Iterable[Mapping[str, Any]]) -> Path:
     """Write records as JSON Lines (UTF-8), atomically: a reader never sees half a file."""
-    p = Path(path)
-    tmp = p.with_name(p.name + ".tmp")
-    tmp.write_text(jsonl_text(records), encoding="utf-8", newline="\n")
-    os.replace(tmp, p)
-    return p
+    from fedaudit.io.files import write_text_atomic
+
+    return write_text_atomic(path, jsonl_text(records))
 
 
 def to_ocsf(record: Mapping[str, Any]) -> dict[str, Any]:
