@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
@@ -168,6 +169,10 @@ def execute_template(
         return _execute(template, output, parameters, cwd, timeout, kernel_log)
 
 
+#: errno values that mean "this location cannot take the report": full disk, quota, read-only.
+_NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
+
+
 def _execute(template: Any, output: Any, parameters: Mapping[str, Any], cwd: Any, timeout: int, kernel_log: Any) -> Any:
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -194,7 +199,12 @@ def _execute(template: Any, output: Any, parameters: Mapping[str, Any], cwd: Any
         )
     except PapermillExecutionError as exc:
         raise ReportError(f"the report template failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
-    except (RuntimeError, TimeoutError, OSError) as exc:  # dead kernel, cell timeout, kernel start-up
+    except OSError as exc:
+        if exc.errno in _NO_ROOM:  # the notebook could not be written: say where, not "could not run"
+            folder = Path(os.fspath(output)).parent.parent
+            raise ReportError(f"{folder}: cannot write the report: {exc.strerror}") from None
+        raise ReportError(f"the report template could not run: {type(exc).__name__}: {exc}{log_tail()}") from None
+    except (RuntimeError, TimeoutError) as exc:  # dead kernel, cell timeout, kernel start-up
         raise ReportError(f"the report template could not run: {type(exc).__name__}: {exc}{log_tail()}") from None
 
 
