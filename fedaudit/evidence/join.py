@@ -21,6 +21,7 @@ import pandas as pd
 from fedaudit._util import host_of, uri_key
 from fedaudit.frames import empty_frame, make_frame
 from fedaudit.evidence.idp import recognise_idp
+from fedaudit.neutral import shell_arg
 from fedaudit.records import (
     AdfsFarm,
     Certificate,
@@ -338,7 +339,8 @@ class _Join:
                 d.origin,
                 "cannot tell which domain these federation settings belong to (the export does not "
                 "print it); capture the command line (-DomainName) or supply it: "
-                f"load(..., domain_map={{{d.origin!r}: '<domain>'}}) or --domain-map {d.origin}=<domain>",
+                f"load(..., domain_map={{{d.origin!r}: '<domain>'}}) or "
+                f"--domain-map {shell_arg(d.origin + '=<domain>')}",  # a file name is never live shell
                 line=d.line,
             )
 

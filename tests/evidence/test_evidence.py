@@ -173,7 +173,7 @@ def test_same_file_pairing_wins_and_the_rest_asks_for_domain_map():
     assert rows(ev.domains, "domain", "issuer_uri", "origin") == [("a.com", "urn:a", "mixed.txt"), ("b.com", None, "other.txt"), ("c.com", None, "other.txt"), (None, "urn:b", "lost.txt")]
     messages = list(ev.issues["message"])
     assert "same capture" in messages[0]
-    assert "domain_map={'lost.txt': '<domain>'}" in messages[1] and "--domain-map lost.txt=<domain>" in messages[1]
+    assert "domain_map={'lost.txt': '<domain>'}" in messages[1] and "--domain-map 'lost.txt=<domain>'" in messages[1]
 
 
 def test_identical_observations_dedupe_with_origins(certs):
