@@ -473,7 +473,7 @@ def _attempt(session: requests.Session, url: str, *, verify: bool | str, timeout
         # whatever the stack made of the shut-down socket, the cause is the deadline
         # (http.client may return a response from headers cut off by the shutdown)
         phase = watchdog.fired_phase
-        got = f" ({out.received} bytes received)" if phase == "reading the body" else ""
+        got = f" ({out.received} bytes received)" if phase == "reading the body" and out.received else ""
         out.error = f"attempt stopped at its {watchdog.seconds:g}-second deadline, {phase}{got}"
         out.body = None
         out.retryable = False
