@@ -16,6 +16,7 @@ import fedaudit
 from fedaudit.errors import UsageError
 from fedaudit.frames import make_frame
 from fedaudit.evidence.load import iter_files
+from fedaudit.io.files import find_files
 from fedaudit.parse.psjson import parse_json
 
 
@@ -47,7 +48,9 @@ def _reference_iter_files(root: Path) -> list[Path]:
             if name.startswith(".") or name in skip_names or os.path.splitext(name)[1].lower() in skip_suffixes:
                 continue
             found.append((*rel, name))
-    return [root.joinpath(*parts) for parts in sorted(found) if root.joinpath(*parts).is_file()]
+    real = os.path.realpath(root)
+    inside = [p for p in found if os.path.realpath(root.joinpath(*p)).startswith(real + os.sep)]  # issue 12
+    return [root.joinpath(*parts) for parts in sorted(inside) if root.joinpath(*parts).is_file()]
 
 
 def test_file_discovery_prunes_like_os_walk(tmp_path):
@@ -61,13 +64,15 @@ def test_file_discovery_prunes_like_os_walk(tmp_path):
     outside.mkdir()
     (outside / "o.txt").write_text("o")
     (root / "linked-folder").symlink_to(outside, target_is_directory=True)  # never entered
-    (root / "linked-file.txt").symlink_to(outside / "o.txt")  # a file: read
+    (root / "linked-file.txt").symlink_to(outside / "o.txt")  # a file outside: refused, not read
+    (root / "linked-inside.txt").symlink_to(root / "b" / "x.json")  # a file inside: read
     (root / "broken.txt").symlink_to(tmp_path / "nothing-here")  # no file: skipped
     got = list(iter_files([root]))
     assert got == _reference_iter_files(root)
     assert [p.relative_to(root).as_posix() for p in got] == [
-        "a/Y.txt", "a/deep/er/w.xml", "a/deep/r.txt", "a/z.txt", "b/x.json", "linked-file.txt",
+        "a/Y.txt", "a/deep/er/w.xml", "a/deep/r.txt", "a/z.txt", "b/x.json", "linked-inside.txt",
     ]
+    assert find_files([root])[1] == [(root / "linked-file.txt", str((outside / "o.txt").resolve()))]
 
 
 def test_make_frame_missing_values_and_extra_columns():
