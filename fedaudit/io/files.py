@@ -95,7 +95,7 @@ def _walk(
             if entry.is_symlink() and root:
                 target = os.path.realpath(entry.path)
                 if not _inside(target, root):
-                    if outside is not None:
+                    if outside is not None and os.path.isfile(target):  # a broken link: skipped
                         outside.append(((*rel, name), target))
                     continue
             if entry.is_file():
