@@ -21,7 +21,8 @@ ROOT = PACKAGE.parent
 #: recognises the body with parse's functions. ``fedaudit.metadata`` is the public facade over
 #: parse/metadata and evidence/discover.
 STAGES = [
-    ("core", ("fedaudit._version", "fedaudit._compat", "fedaudit._util", "fedaudit.errors", "fedaudit.records", "fedaudit.frames")),
+    ("core", ("fedaudit._version", "fedaudit._compat", "fedaudit._util", "fedaudit.errors", "fedaudit.records", "fedaudit.frames",
+              "fedaudit.neutral")),
     ("parse", ("fedaudit.parse",)),
     ("io", ("fedaudit.io",)),
     ("evidence", ("fedaudit.evidence", "fedaudit.metadata")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -109,8 +110,6 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, *, mode: int | No
     file or the new one, never half. The temporary file beside it has a name unique to this
     process and call (``.<name>.<random>.tmp``), so two processes never write one temporary
     file. ``mode`` (e.g. 0o644) sets its permissions; by default those of a new file (umask)."""
-    import tempfile
-
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:

@@ -164,8 +164,6 @@ def jsonl_text(records: Iterable[Mapping[str, Any]]) -> str:
 
 def write_jsonl(path: str | os.PathLike[str], records: Iterable[Mapping[str, Any]]) -> Path:
     """Write records as JSON Lines (UTF-8), atomically: a reader never sees half a file."""
-    from fedaudit.io.files import write_text_atomic
-
     return write_text_atomic(path, jsonl_text(records))
 
 

@@ -185,7 +185,7 @@ def test_index_is_written_through_a_temporary_file_unique_per_writer(tmp_path, m
     def write() -> None:
         try:
             for _ in range(10):
-                schedule.write_index(db, root)
+                schedule.write_index(db, root, generated=dt.datetime.now(dt.timezone.utc))
         except BaseException as exc:  # noqa: BLE001 - collected for the assertion
             errors.append(exc)
 
