@@ -104,7 +104,7 @@ def test_an_exceptions_csv_field_over_the_csv_limit_is_a_config_error(tmp_path, 
     KeyError("a bug"),
 ])
 def test_one_audit_failing_never_stops_the_others_or_the_index(tmp_path, monkeypatch, capsys, error):
-    monkeypatch.setattr("fedaudit.reporting.render.report", fake_report({"first": error}))
+    monkeypatch.setattr("fedaudit.ops.schedule.report", fake_report({"first": error}))
     cfg = write_config(tmp_path)
     assert main(["run", "--config", str(cfg), "--as-of", "2026-11-27"]) == 2
     err = capsys.readouterr().err
@@ -128,7 +128,7 @@ def _age(path: Path, days: float) -> None:
 
 
 def test_retention_sweeps_partial_and_unrecorded_report_folders_older_than_a_day(tmp_path, monkeypatch):
-    monkeypatch.setattr("fedaudit.reporting.render.report", fake_report())
+    monkeypatch.setattr("fedaudit.ops.schedule.report", fake_report())
     cfg = write_config(tmp_path, output_extra="retention = 30", audits=("first",))
     audit_dir = tmp_path / "audits" / "first"
     old_partial = audit_dir / ".2026-11-01T101010Z-first.k3j2h1.partial"
@@ -151,7 +151,7 @@ def test_retention_sweeps_partial_and_unrecorded_report_folders_older_than_a_day
 
 
 def test_without_retention_only_partial_folders_are_swept(tmp_path, monkeypatch):
-    monkeypatch.setattr("fedaudit.reporting.render.report", fake_report())
+    monkeypatch.setattr("fedaudit.ops.schedule.report", fake_report())
     cfg = write_config(tmp_path, audits=("first",))
     audit_dir = tmp_path / "audits" / "first"
     partial = audit_dir / ".2026-11-01T101010Z-first.k3j2h1.partial"
@@ -167,7 +167,7 @@ def test_without_retention_only_partial_folders_are_swept(tmp_path, monkeypatch)
 
 
 def test_index_is_written_through_a_temporary_file_unique_per_writer(tmp_path, monkeypatch):
-    monkeypatch.setattr("fedaudit.reporting.render.report", fake_report())
+    monkeypatch.setattr("fedaudit.ops.schedule.report", fake_report())
     cfg = write_config(tmp_path, audits=("first",))
     assert main(["run", "--config", str(cfg), "--as-of", "2026-11-27"]) == 0
     root = tmp_path / "audits"
