@@ -26,7 +26,8 @@ import json
 import os
 import re
 import shlex
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 __all__ = [
     "CSV_TRIGGERS",
@@ -62,6 +63,9 @@ _CONTROL_KEEP_LINES = re.compile(
 # Lone surrogates (a file name that is not UTF-8) too: as \\udcXX they are valid JSON and the
 # text can always be encoded as UTF-8.
 _JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+#: Lone surrogates os.fsdecode makes of the bytes 0x80-0xFF of a name that is not UTF-8.
+_ESCAPED_BYTES = (0xDC80, 0xDCFF)
+_LATIN1_END = 0xFF
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -70,9 +74,9 @@ def _escape(match: re.Match[str]) -> str:
     if char in _NAMED:
         return _NAMED[char]
     code = ord(char)
-    if 0xDC80 <= code <= 0xDCFF:  # surrogateescape: the original byte
+    if _ESCAPED_BYTES[0] <= code <= _ESCAPED_BYTES[1]:  # surrogateescape: the original byte
         return f"\\x{code - 0xDC00:02x}"
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    return f"\\x{code:02x}" if code <= _LATIN1_END else f"\\u{code:04x}"
 
 
 def escape_controls(text: str, *, keep_lines: bool = False) -> str:

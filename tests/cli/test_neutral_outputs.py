@@ -14,17 +14,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from fedaudit.cli import main
-from fedaudit.neutral import (
-    CSV_TRIGGERS,
-    csv_cell,
-    json_text,
-    shell_command,
-    term,
-    term_text,
-    uncsv_cell,
-)
 from support.hostile import (
     AS_OF,
     DDE_IDENTIFIER,
@@ -35,6 +24,21 @@ from support.hostile import (
     SHELL_HOST,
     write_hostile_estate,
 )
+
+from fedaudit.cli import main
+from fedaudit.engine import audit
+from fedaudit.evidence.load import load
+from fedaudit.neutral import (
+    CSV_TRIGGERS,
+    csv_cell,
+    json_text,
+    shell_command,
+    term,
+    term_text,
+    uncsv_cell,
+)
+from fedaudit.ops import history
+from fedaudit.reporting.siem import finding_records, jsonl_text, to_ocsf
 
 UTC = dt.timezone.utc
 NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -131,10 +135,6 @@ def test_inventory_csv_has_no_formula_cell(estate, capsys):
 
 
 def test_diff_csv_has_no_formula_cell(estate, tmp_path, capsys):
-    from fedaudit.engine import audit
-    from fedaudit.evidence.load import load
-    from fedaudit.ops import history
-
     db = tmp_path / "history.sqlite"
     evidence = load(estate)
     for day in (20, 27):
@@ -190,6 +190,7 @@ def fetch_commands(text: str) -> list[str]:
 
 def test_printed_fetch_command_with_hostile_host_is_not_live_shell(estate, tmp_path, capsys):
     code, out, _ = run(capsys, "check", estate, "--as-of", AS_OF, "--format", "json", "--fail-on", "none")
+    assert code == 0
     result = json.loads(out)
     commands = {c for f in result["findings"] for c in fetch_commands(f.get("remediation") or "")}
     commands |= {m.split(": ", 1)[1] for v in result["verdicts"] for m in (v.get("missing") or "").split("; ")
@@ -201,7 +202,7 @@ def test_printed_fetch_command_with_hostile_host_is_not_live_shell(estate, tmp_p
         # its arguments: the URL arrives as one literal argument and nothing else runs.
         proc = subprocess.run(
             ["bash", "-c", 'fedaudit() { printf "%s\\n" "$@"; }\n' + command],
-            cwd=tmp_path, capture_output=True, text=True, timeout=30,
+            cwd=tmp_path, capture_output=True, text=True, timeout=30, check=False,
         )
         assert proc.returncode == 0, proc.stderr
         args = proc.stdout.splitlines()
@@ -213,7 +214,7 @@ def test_printed_fetch_command_with_hostile_host_is_not_live_shell(estate, tmp_p
 def test_the_same_command_unquoted_would_run(tmp_path):
     """The payload is live: without shell_command, pasting the line creates the file."""
     url = f"https://{SHELL_HOST.lower()}/federationmetadata/2007-06/federationmetadata.xml"
-    subprocess.run(["bash", "-c", f'fedaudit() {{ :; }}\nfedaudit fetch {url}'], cwd=tmp_path, timeout=30)
+    subprocess.run(["bash", "-c", f'fedaudit() {{ :; }}\nfedaudit fetch {url}'], cwd=tmp_path, timeout=30, check=True)
     assert (tmp_path / "pwned").exists()
     assert shlex.split(shell_command("fedaudit fetch", url)) == ["fedaudit", "fetch", url]
 
@@ -229,10 +230,6 @@ def test_discover_never_derives_a_url_from_a_hostile_host(estate, tmp_path, caps
 
 
 def test_json_lines_have_no_raw_line_separators(estate):
-    from fedaudit.engine import audit
-    from fedaudit.evidence.load import load
-    from fedaudit.reporting.siem import finding_records, jsonl_text, to_ocsf
-
     as_of = dt.datetime(2026, 11, 27, tzinfo=UTC)
     result = audit(load(estate), as_of)
     records = finding_records(result.findings, time=as_of, as_of=as_of, audit="hostile")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import ssl
 import subprocess
 import sys
 import time
@@ -17,7 +18,9 @@ from pathlib import Path
 
 import pytest
 import trustme
+from urllib3.exceptions import LocationParseError
 
+import fedaudit.io.fetch as fetch_module
 from benchmarks.fetch import LoopbackHTTPS, send
 from fedaudit.cli import main
 from fedaudit.io.fetch import attempt_bound, fetch_one
@@ -78,8 +81,6 @@ def pki(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(pki):
-    import ssl
-
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     pki["leaf"].configure_cert(context)
     with LoopbackHTTPS(_respond, context=context) as srv:
@@ -153,8 +154,7 @@ def test_redirect_location_that_does_not_parse_is_a_recorded_failure(server, pki
 
 def test_location_parse_error_inside_requests_is_a_recorded_failure(server, pki, tmp_path, monkeypatch):
     """Whatever the HTTP stack raises (urllib3's LocationParseError is a ValueError) is a result."""
-    import fedaudit.io.fetch as fetch_module
-    from urllib3.exceptions import LocationParseError
+
 
     def boom(*args, **kwargs):
         raise LocationParseError("http://[oops]/")
@@ -170,7 +170,7 @@ def test_url_argument_that_is_not_utf8_is_a_recorded_failure(tmp_path):
     exe = Path(sys.executable).with_name("fedaudit")
     proc = subprocess.run(
         [os.fsencode(exe), b"fetch", b"https://127.0.0.1:9/caf\xe9/\x1b[2J", b"--out", os.fsencode(tmp_path)],
-        capture_output=True, timeout=120,
+        capture_output=True, timeout=120, check=False,
     )
     assert proc.returncode == 1, proc.stderr
     assert b"Traceback" not in proc.stderr

@@ -13,11 +13,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from support.hostile import write_hostile_estate
 
 from fedaudit.cli import main
-from fedaudit.ops import history
-from fedaudit.ops import schedule
-from support.hostile import write_hostile_estate
+from fedaudit.ops import history, schedule
 
 
 def fake_report(fail_for: dict[str, Exception] | None = None):
@@ -186,7 +185,7 @@ def test_index_is_written_through_a_temporary_file_unique_per_writer(tmp_path, m
         try:
             for _ in range(10):
                 schedule.write_index(db, root, generated=dt.datetime.now(dt.timezone.utc))
-        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=write) for _ in range(4)]

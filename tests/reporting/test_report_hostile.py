@@ -16,12 +16,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from support.hostile import AS_OF, FORMULA_HOST, write_hostile_estate
 
 from fedaudit.cli import main
 from fedaudit.engine.waivers import AcceptedException, load_exceptions
 from fedaudit.neutral import CSV_TRIGGERS
 from fedaudit.reporting import render
-from support.hostile import AS_OF, FORMULA_HOST, write_hostile_estate
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "data" / "samples"
