@@ -43,7 +43,7 @@ from fedaudit.engine.core import to_utc
 from fedaudit.reporting.context import RUN_FILE
 from fedaudit.io.clock import Clock, system_clock
 from fedaudit.io.verify import load_private_key, sign_file
-from fedaudit.neutral import csv_row, json_dumps
+from fedaudit.neutral import csv_row, json_dumps, path_text
 
 __all__ = [
     "FAIL_ON",
@@ -310,6 +310,24 @@ def _validate(inputs: Sequence[str | os.PathLike[str]], fail_on: str, files: Map
     return paths
 
 
+def _notebook_paths(named: Mapping[str, Sequence[Any]]) -> None:
+    """The paths handed to the notebook travel as JSON text: one whose name is not UTF-8 (Latin-1
+    bytes, surrogate-escaped by Python) cannot. A usage error naming it, before any work; files
+    with such names *inside* a folder are fine (they are read by the loader, shown escaped)."""
+    for option, values in named.items():
+        for value in values:
+            if value is None:
+                continue
+            text = os.fspath(value)
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise UsageError(
+                    f"{option} {path_text(text)}: a path whose name is not UTF-8 cannot be given to the report; "
+                    "rename it, or give a link with a UTF-8 name (files inside a folder may have any name)"
+                ) from None
+
+
 def _absolute(value: Any) -> Any:
     if value is None:
         return None
@@ -399,6 +417,8 @@ def report(
     """
     exceptions_file = exceptions if isinstance(exceptions, (str, os.PathLike)) else None
     paths = _validate(inputs, fail_on, {"ca_bundle": ca_bundle, "exceptions": exceptions_file, "sign_key": sign_key})
+    _notebook_paths({"PATH": paths, "--out": [out], "--metadata": list(metadata), "--ca-bundle": [ca_bundle],
+                     "--exceptions": [exceptions_file], "--history": [history]})
     if paper not in PAPER:
         raise UsageError(f"paper: {paper!r} is not one of {', '.join(PAPER)}")
     signer = None

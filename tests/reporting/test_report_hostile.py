@@ -144,3 +144,17 @@ def test_any_oserror_in_a_command_is_exit_2_not_1(tmp_path, monkeypatch, capsys)
     monkeypatch.setattr("fedaudit.cli.check.write_out", bug)
     err = _one_line_exit_2(capsys, ["check", estate, "--as-of", AS_OF])
     assert err.startswith("fedaudit: internal error: KeyError: 'surprise\\x1b[2J'") and "\x1b" not in err
+
+
+def test_a_root_folder_whose_name_is_not_utf8_is_a_usage_error_for_report(tmp_path, capsys):
+    root = tmp_path / os.fsdecode(b"caf\xe9-exports")
+    try:
+        write_hostile_estate(root)
+    except (UnicodeEncodeError, OSError):
+        pytest.skip("this file system does not take file names that are not UTF-8")
+    err = _one_line_exit_2(capsys, ["report", root, "--out", tmp_path / "out", "--as-of", AS_OF])
+    assert "caf\\xe9-exports: a path whose name is not UTF-8 cannot be given to the report" in err
+    assert not (tmp_path / "out").exists()
+    # check reads it, and shows the name escaped
+    assert main(["check", str(root), "--as-of", AS_OF, "--format", "json", "--fail-on", "none"]) == 0
+    assert "caf\\\\xe9-exports" in capsys.readouterr().out
