@@ -42,6 +42,7 @@ from fedaudit._version import __version__
 from fedaudit.checks import REGISTRY
 from fedaudit.engine.core import finding_keys
 from fedaudit.errors import UsageError
+from fedaudit.io.files import write_text_atomic
 from fedaudit.neutral import json_dumps
 
 __all__ = [
