@@ -170,9 +170,10 @@ def render_table(result: AuditResult, fail_on: str, code: int) -> str:
     lines.append("")
     for row in v.itertuples(index=False):
         who = term(_v(row.domain) or _v(row.farm) or "evidence")
-        lines.extend(_wrap(f"{who}: {row.reason}", 2))
+        # one paragraph each: a line break inside a hostile value shows as \n, it starts no line
+        lines.extend(_wrap(f"{who}: {term(row.reason)}", 2))
         if _v(row.missing):
-            lines.extend(_wrap("missing: " + str(row.missing).replace("; ", " | "), 6))
+            lines.extend(_wrap("missing: " + term(str(row.missing)).replace("; ", " | "), 6))
     counts = v["action"].astype(str).value_counts()
     used = [a for a in _ACTION_HELP if a in counts]
     urgent_first = sorted(used, key=lambda a: -ACTION_RANK[a])
