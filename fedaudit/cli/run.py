@@ -6,9 +6,9 @@ import argparse
 import sys
 
 from fedaudit.cli._common import add_as_of, parse_as_of
+from fedaudit.neutral import term
 from fedaudit.ops.config import load_config
 from fedaudit.ops.schedule import run_audits
-from fedaudit.neutral import term
 
 EPILOG = """\
 Example:

@@ -447,7 +447,7 @@ def _attempt(session: requests.Session, url: str, *, verify: bool | str, timeout
         out.retryable = True
     except requests.exceptions.RequestException as exc:  # ReadTimeout on headers, InvalidURL ...
         out.error = _describe_error(exc, timeout)
-    except Exception as exc:  # noqa: BLE001 - whatever the HTTP stack raises is a failed fetch
+    except Exception as exc:  # whatever the HTTP stack raises is a failed fetch
         # (LocationParseError/ValueError on a URL it cannot parse, UnicodeError in IDNA, ...)
         out.error = _one_line(f"the HTTP client failed: {type(exc).__name__}: {escape_controls(str(exc))}")
     else:
@@ -465,7 +465,7 @@ def _attempt(session: requests.Session, url: str, *, verify: bool | str, timeout
             except requests.exceptions.RequestException as exc:
                 out.error = f"while reading the body: {_describe_error(exc, timeout)}"
                 out.retryable = isinstance(exc, requests.exceptions.ChunkedEncodingError)
-            except Exception as exc:  # noqa: BLE001 - a torn connection surfaces as many types
+            except Exception as exc:  # a torn connection surfaces as many types
                 out.error = _one_line(f"while reading the body: {type(exc).__name__}: {escape_controls(str(exc))}")
         if out.error is None and out.status >= 500:
             out.retryable = True

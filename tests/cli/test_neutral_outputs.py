@@ -85,8 +85,9 @@ def assert_no_raw_controls(text: str) -> None:
 # -- the helpers -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", [FORMULA_HOST, DDE_IDENTIFIER, "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)",
-                                   "\t=1+1", "\r=1+1"])
+@pytest.mark.parametrize(
+    "value", [FORMULA_HOST, DDE_IDENTIFIER, "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)", "\t=1+1", "\r=1+1"]
+)
 def test_csv_cell_prefixes_every_formula_start(value):
     assert csv_cell(value) == "'" + value
     assert uncsv_cell(csv_cell(value)) == value
@@ -152,12 +153,15 @@ def test_diff_csv_has_no_formula_cell(estate, tmp_path, capsys):
 # -- the terminal ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("argv", [
-    ["check", "{estate}", "--as-of", AS_OF, "--fail-on", "none"],
-    ["inventory", "{estate}"],
-    ["check", "{estate}", "--as-of", AS_OF, "--format", "json", "--fail-on", "none"],
-    ["inventory", "{estate}", "--format", "json"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "{estate}", "--as-of", AS_OF, "--fail-on", "none"],
+        ["inventory", "{estate}"],
+        ["check", "{estate}", "--as-of", AS_OF, "--format", "json", "--fail-on", "none"],
+        ["inventory", "{estate}", "--format", "json"],
+    ],
+)
 def test_printed_values_show_escapes_not_control_sequences(estate, capsys, argv):
     code, out, err = run(capsys, *[a.format(estate=estate) for a in argv])
     assert code == 0
@@ -193,8 +197,12 @@ def test_printed_fetch_command_with_hostile_host_is_not_live_shell(estate, tmp_p
     assert code == 0
     result = json.loads(out)
     commands = {c for f in result["findings"] for c in fetch_commands(f.get("remediation") or "")}
-    commands |= {m.split(": ", 1)[1] for v in result["verdicts"] for m in (v.get("missing") or "").split("; ")
-                 if ": fedaudit fetch " in m}
+    commands |= {
+        m.split(": ", 1)[1]
+        for v in result["verdicts"]
+        for m in (v.get("missing") or "").split("; ")
+        if ": fedaudit fetch " in m
+    }
     hostile = [c for c in commands if "$(" in c]
     assert hostile, commands
     for command in hostile:
@@ -202,7 +210,11 @@ def test_printed_fetch_command_with_hostile_host_is_not_live_shell(estate, tmp_p
         # its arguments: the URL arrives as one literal argument and nothing else runs.
         proc = subprocess.run(
             ["bash", "-c", 'fedaudit() { printf "%s\\n" "$@"; }\n' + command],
-            cwd=tmp_path, capture_output=True, text=True, timeout=30, check=False,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
         )
         assert proc.returncode == 0, proc.stderr
         args = proc.stdout.splitlines()
@@ -214,7 +226,7 @@ def test_printed_fetch_command_with_hostile_host_is_not_live_shell(estate, tmp_p
 def test_the_same_command_unquoted_would_run(tmp_path):
     """The payload is live: without shell_command, pasting the line creates the file."""
     url = f"https://{SHELL_HOST.lower()}/federationmetadata/2007-06/federationmetadata.xml"
-    subprocess.run(["bash", "-c", f'fedaudit() {{ :; }}\nfedaudit fetch {url}'], cwd=tmp_path, timeout=30, check=True)
+    subprocess.run(["bash", "-c", f"fedaudit() {{ :; }}\nfedaudit fetch {url}"], cwd=tmp_path, timeout=30, check=True)
     assert (tmp_path / "pwned").exists()
     assert shlex.split(shell_command("fedaudit fetch", url)) == ["fedaudit", "fetch", url]
 

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 import trustme
+from support.loopback import LoopbackHTTPS, send
 from urllib3.exceptions import LocationParseError
 
 import fedaudit.io.fetch as fetch_module
-from benchmarks.fetch import LoopbackHTTPS, send
 from fedaudit.cli import main
 from fedaudit.io.fetch import attempt_bound, fetch_one
 
@@ -59,7 +59,8 @@ def _respond(h) -> None:
         body = b"<html>gone</html>"
         h.wfile.write(
             f"HTTP/1.1 404 {HOSTILE_REASON}\r\nContent-Type: text/html\x1b[31m\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode("latin-1") + body
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode("latin-1")
+            + body
         )
     elif h.path == "/bad-location-http":
         send(h, 302, b"", headers={"Location": "http://[oops]/"})
@@ -95,8 +96,9 @@ def _sidecar(result) -> dict:
     return obj
 
 
-@pytest.mark.parametrize("path,phase", [("/trickle-headers", "reading the response headers"),
-                                        ("/trickle-body", "reading the body")])
+@pytest.mark.parametrize(
+    "path,phase", [("/trickle-headers", "reading the response headers"), ("/trickle-body", "reading the body")]
+)
 def test_trickling_server_is_stopped_at_the_attempt_deadline(server, pki, tmp_path, path, phase):
     timeout = 1.0
     start = time.monotonic()
@@ -117,8 +119,9 @@ def test_trickling_server_is_stopped_at_the_attempt_deadline(server, pki, tmp_pa
 
 def test_cli_fetch_timeout_bounds_a_trickled_body(server, pki, tmp_path, capsys):
     start = time.monotonic()
-    code = main(["fetch", server.url("/trickle-body"), "--out", str(tmp_path), "--ca-bundle", pki["bundle"],
-                 "--timeout", "1"])
+    code = main(
+        ["fetch", server.url("/trickle-body"), "--out", str(tmp_path), "--ca-bundle", pki["bundle"], "--timeout", "1"]
+    )
     took = time.monotonic() - start
     assert code == 1
     assert took <= max(3 * 1, 1 + 5) + 2
@@ -136,8 +139,21 @@ def test_hostile_reason_phrase_and_header_are_stored_and_printed_escaped(server,
     assert obj["content_type"] == "text/html\\x1b[31m"
     raw = Path(result.sidecar_path).read_bytes()
     assert b"\x1b" not in raw and b"\\u001b" not in raw
-    assert main(["fetch", server.url("/hostile-reason"), "--out", str(tmp_path), "--ca-bundle", pki["bundle"],
-                 "--retries", "0"]) == 1
+    assert (
+        main(
+            [
+                "fetch",
+                server.url("/hostile-reason"),
+                "--out",
+                str(tmp_path),
+                "--ca-bundle",
+                pki["bundle"],
+                "--retries",
+                "0",
+            ]
+        )
+        == 1
+    )
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out
     assert "\\x1b]0;pwned\\x07" in out
@@ -155,7 +171,6 @@ def test_redirect_location_that_does_not_parse_is_a_recorded_failure(server, pki
 def test_location_parse_error_inside_requests_is_a_recorded_failure(server, pki, tmp_path, monkeypatch):
     """Whatever the HTTP stack raises (urllib3's LocationParseError is a ValueError) is a result."""
 
-
     def boom(*args, **kwargs):
         raise LocationParseError("http://[oops]/")
 
@@ -170,7 +185,9 @@ def test_url_argument_that_is_not_utf8_is_a_recorded_failure(tmp_path):
     exe = Path(sys.executable).with_name("fedaudit")
     proc = subprocess.run(
         [os.fsencode(exe), b"fetch", b"https://127.0.0.1:9/caf\xe9/\x1b[2J", b"--out", os.fsencode(tmp_path)],
-        capture_output=True, timeout=120, check=False,
+        capture_output=True,
+        timeout=120,
+        check=False,
     )
     assert proc.returncode == 1, proc.stderr
     assert b"Traceback" not in proc.stderr

@@ -97,11 +97,14 @@ def test_an_exceptions_csv_field_over_the_csv_limit_is_a_config_error(tmp_path, 
 # -- one audit failing ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("error", [
-    ValueError("Failed to parse: http://[oops]/"),  # what requests raised on a bad redirect
-    OSError(errno.ENOSPC, "No space left on device"),
-    KeyError("a bug"),
-])
+@pytest.mark.parametrize(
+    "error",
+    [
+        ValueError("Failed to parse: http://[oops]/"),  # what requests raised on a bad redirect
+        OSError(errno.ENOSPC, "No space left on device"),
+        KeyError("a bug"),
+    ],
+)
 def test_one_audit_failing_never_stops_the_others_or_the_index(tmp_path, monkeypatch, capsys, error):
     monkeypatch.setattr("fedaudit.ops.schedule.report", fake_report({"first": error}))
     cfg = write_config(tmp_path)

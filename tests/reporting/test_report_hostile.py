@@ -44,8 +44,15 @@ def hostile_report(tmp_path_factory):
     secret = base / "shadow"
     secret.write_text("root:$6$secret:19000:0:99999:7:::\n", encoding="utf-8")
     (exports / "shadow.txt").symlink_to(secret)
-    records = [AcceptedException("evidence.metadata-missing", JUSTIFICATION, "-ops@contoso.com",
-                                 dt.date(2027, 1, 1), farm=FORMULA_HOST.lower())]
+    records = [
+        AcceptedException(
+            "evidence.metadata-missing",
+            JUSTIFICATION,
+            "-ops@contoso.com",
+            dt.date(2027, 1, 1),
+            farm=FORMULA_HOST.lower(),
+        )
+    ]
     result = render.report([exports], base / "out", as_of=AS_OF, fail_on="none", exceptions=records)
     return result, exports, secret, latin1
 
@@ -68,8 +75,11 @@ def test_staged_exceptions_csv_is_neutral_and_loads_back(hostile_report):
     text = staged.read_text(encoding="utf-8")
     assert "'" + JUSTIFICATION.replace('"', '""') in text and "'-ops@contoso.com" in text
     (accepted,) = load_exceptions(staged)
-    assert (accepted.justification, accepted.owner, accepted.farm) == (JUSTIFICATION, "-ops@contoso.com",
-                                                                       FORMULA_HOST.lower())
+    assert (accepted.justification, accepted.owner, accepted.farm) == (
+        JUSTIFICATION,
+        "-ops@contoso.com",
+        FORMULA_HOST.lower(),
+    )
     findings = json.loads((result.folder / "findings.json").read_text(encoding="utf-8"))["findings"]
     assert any(f["excepted"] for f in findings)  # the exception matched the hostile farm
 
@@ -114,8 +124,11 @@ def test_report_out_on_a_read_only_location_is_exit_2(tmp_path, monkeypatch, cap
 def test_report_on_a_full_disk_is_exit_2_and_leaves_no_folder(tmp_path, monkeypatch, capsys):
     estate = write_hostile_estate(tmp_path / "exports")
     accepted = tmp_path / "accepted.toml"
-    accepted.write_text('[[exception]]\ncheck = "evidence.metadata-missing"\nfarm = "x"\n'
-                        'justification = "j"\nowner = "o"\nexpires = 2027-01-01\n', encoding="utf-8")
+    accepted.write_text(
+        '[[exception]]\ncheck = "evidence.metadata-missing"\nfarm = "x"\n'
+        'justification = "j"\nowner = "o"\nexpires = 2027-01-01\n',
+        encoding="utf-8",
+    )
     out = tmp_path / "out"
 
     def full(src, dst, *args, **kwargs):

@@ -54,7 +54,9 @@ def write_hostile_estate(root: Path) -> Path:
     shell = root / "shell-farm"
     shell.mkdir(parents=True, exist_ok=True)
     (shell / "Get-AdfsProperties.json").write_text(
-        WRITERS[("Get-AdfsProperties", "json7")]([AdfsProperties(host_name=SHELL_HOST, identifier="http://fs.contoso.com/adfs/services/trust")]),
+        WRITERS[("Get-AdfsProperties", "json7")](
+            [AdfsProperties(host_name=SHELL_HOST, identifier="http://fs.contoso.com/adfs/services/trust")]
+        ),
         encoding="utf-8",
     )
     return root
