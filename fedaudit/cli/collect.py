@@ -14,6 +14,7 @@ from fedaudit.io.graph import (
     Credential,
     collect_entra,
 )
+from fedaudit.neutral import term, term_text
 
 __all__ = ["register"]
 
@@ -141,7 +142,7 @@ def run_entra(args: argparse.Namespace) -> int:
         credential = Credential.device_code()
 
     def prompt(message: str) -> None:
-        sys.stderr.write(f"{message}\n")
+        sys.stderr.write(f"{term_text(message)}\n")  # the sign-in server's text: no live escapes
         sys.stderr.flush()
 
     result = collect_entra(
@@ -162,6 +163,6 @@ def run_entra(args: argparse.Namespace) -> int:
         + "\n"
     )
     for problem in result.problems:
-        sys.stderr.write(f"fedaudit: problem: {problem}\n")
-    sys.stdout.write(f"{result.folder}\n")
+        sys.stderr.write(f"fedaudit: problem: {term(problem)}\n")
+    sys.stdout.write(f"{term(result.folder)}\n")
     return 1 if result.problems else 0
