@@ -57,6 +57,10 @@ class Certificate:
     ``thumbprint`` is the SHA-1 of the DER bytes as AD FS prints it: 40 upper-case hex digits.
     A certificate known only from a printed ``[Subject] ... [Thumbprint]`` block has
     ``text_derived=True`` and only the fields that text carries (no sha256, key or algorithm).
+    ``problems`` names the fields ``cryptography`` could not read from real DER bytes (a subject or
+    issuer it rejects, a public key of a type it does not know): those fields are None and every
+    parser that meets the certificate turns each problem into a load issue naming its file,
+    line and field.
     """
 
     thumbprint: str
@@ -72,6 +76,7 @@ class Certificate:
     self_signed: bool | None = None
     text_derived: bool = False
     der: bytes | None = field(default=None, repr=False, compare=False)
+    problems: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         tp = self.thumbprint

@@ -45,10 +45,11 @@ def normalise_thumbprint(value: str) -> str:
     return tp
 
 
-def _key_facts(cert: x509.Certificate) -> tuple[str | None, int | None]:
+def _key_facts(cert: x509.Certificate, problems: list[str]) -> tuple[str | None, int | None]:
     try:
         key = cert.public_key()
-    except (ValueError, TypeError, UnsupportedAlgorithm):  # unsupported or malformed key: still a certificate
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:  # still a certificate
+        problems.append(f"public key: not readable ({_brief(exc)})")
         return None, None
     if isinstance(key, rsa.RSAPublicKey):
         return "RSA", key.key_size
@@ -63,11 +64,20 @@ def _key_facts(cert: x509.Certificate) -> tuple[str | None, int | None]:
     return type(key).__name__, None
 
 
-def _rfc4514(name: x509.Name) -> str | None:
+def _brief(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def _name(cert: x509.Certificate, which: str, problems: list[str]) -> tuple[x509.Name | None, str | None]:
+    """``cert.subject``/``cert.issuer`` and its RFC 4514 text; cryptography parses names lazily
+    and raises ValueError for one it rejects (a real eduID aggregate has such a certificate)."""
     try:
-        return name.rfc4514_string()
-    except ValueError:
-        return None
+        name = getattr(cert, which)
+        return name, name.rfc4514_string()
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        problems.append(f"{which}: not readable by cryptography ({_brief(exc)})")
+        return None, None
 
 
 # One certificate usually appears in many exports (every domain of a farm carries the farm's
@@ -94,8 +104,11 @@ def _remember(cache: dict[_Key, Certificate], key: _Key, cert: Certificate) -> C
 
 
 def certificate_from_der(der: bytes, *, origin: str | None = None, field: str | None = None) -> Certificate:
-    """Decode DER bytes into a :class:`Certificate`. Raises :class:`CertificateError`.
+    """Decode DER bytes into a :class:`Certificate`. Raises only :class:`CertificateError`
+    (bytes that are not a certificate at all).
 
+    A field ``cryptography`` rejects in an otherwise readable certificate (subject, issuer,
+    public key) is None and named in ``Certificate.problems``, for the caller's load issue.
     A serial number that is not positive is read without a warning: ``serial`` is None for a
     negative one and ``"0"`` for zero."""
     try:
@@ -115,18 +128,19 @@ def _decode_der(der: bytes, origin: str | None, field: str | None) -> Certificat
             cert = x509.load_der_x509_certificate(der)
             not_before = cert.not_valid_before_utc
             not_after = cert.not_valid_after_utc
-        except (ValueError, TypeError) as exc:
-            raise CertificateError(f"not a DER X.509 certificate ({exc})", origin=origin, field=field) from None
-        key_type, key_size = _key_facts(cert)
+            serial_number = cert.serial_number
+        except (ValueError, TypeError, UnsupportedAlgorithm, OverflowError) as exc:
+            raise CertificateError(f"not a DER X.509 certificate ({_brief(exc)})", origin=origin, field=field) from None
+        problems: list[str] = []
+        key_type, key_size = _key_facts(cert, problems)
         try:
             algo = cert.signature_hash_algorithm
             sig_hash = algo.name if algo is not None else None
         except Exception:  # cryptography raises UnsupportedAlgorithm for exotic OIDs
             sig_hash = None
-        subject = _rfc4514(cert.subject)
-        issuer = _rfc4514(cert.issuer)
-        serial_number = cert.serial_number
-        self_signed = cert.subject == cert.issuer
+        subject_name, subject = _name(cert, "subject", problems)
+        issuer_name, issuer = _name(cert, "issuer", problems)
+        self_signed = subject_name == issuer_name if subject_name is not None and issuer_name is not None else None
     return Certificate(
         thumbprint=hashlib.sha1(der).hexdigest().upper(),
         sha256=hashlib.sha256(der).hexdigest().upper(),
@@ -141,6 +155,7 @@ def _decode_der(der: bytes, origin: str | None, field: str | None) -> Certificat
         self_signed=self_signed,
         text_derived=False,
         der=der,
+        problems=tuple(problems),
     )
 
 

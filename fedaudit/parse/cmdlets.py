@@ -345,6 +345,14 @@ def _short(message: str, limit: int = 140) -> str:
 
 
 def _certificate(value: Any, field: str, line: int | None, ctx: _Ctx) -> Certificate | None:
+    cert = _decode_certificate(value, field, line, ctx)
+    if cert is not None:
+        for problem in cert.problems:  # a field cryptography rejects: the rest of the certificate stands
+            ctx.issue(f"certificate {cert.thumbprint}: {problem}", field=field, line=line)
+    return cert
+
+
+def _decode_certificate(value: Any, field: str, line: int | None, ctx: _Ctx) -> Certificate | None:
     origin = ctx.obj.origin
     der = _der_from(value)
     if der is not None:
@@ -836,6 +844,15 @@ def certificate_text_file(text: str, origin: str, culture: str | None) -> Mapped
 def file_certificates(certs: Iterable[Certificate], origin: str) -> list[CertificateObservation]:
     """Observations (``source="file"``) for certificates read from a DER/PEM file."""
     return [CertificateObservation(certificate=c, source="file", origin=origin) for c in certs]
+
+
+def certificate_problems(certs: Iterable[Certificate], origin: str) -> list[LoadIssue]:
+    """Load issues for the fields ``cryptography`` could not read (``Certificate.problems``)."""
+    return [
+        LoadIssue(origin, f"certificate {c.thumbprint}: {problem}", field="certificate")
+        for c in certs
+        for problem in c.problems
+    ]
 
 
 def map_objects(

@@ -236,7 +236,8 @@ def _certificate_file(data: bytes, origin: str) -> ParseResult | None:
             return ParseResult(origin=origin, kind="X.509 certificate (PEM)", issues=(_issue_from(exc, origin),))
     else:
         return None
-    return ParseResult(origin=origin, kind=kind, observations=tuple(C.file_certificates(certs, origin)))
+    return ParseResult(origin=origin, kind=kind, observations=tuple(C.file_certificates(certs, origin)),
+                       issues=tuple(C.certificate_problems(certs, origin)))
 
 
 def _read(data: bytes, origin: str, culture: str | None, domain: str | None) -> ParseResult:

@@ -335,6 +335,8 @@ class _Collector:
                 except CertificateError as exc:
                     self.issue(f"unreadable certificate: {exc.message}", cert_el, field=field_name)
                     continue
+                for problem in cert.problems:  # the rest of the certificate and the document stand
+                    self.issue(f"certificate {cert.thumbprint}: {problem}", cert_el, field=field_name)
                 if cert.serial is None or cert.serial == "0":
                     self.issue(f"certificate {cert.thumbprint} has a serial number that is not positive "
                                "(RFC 5280 4.1.2.2)", cert_el, field=field_name, severity="info")

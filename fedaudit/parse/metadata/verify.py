@@ -48,6 +48,7 @@ SIGNATURE_STATES = ("valid", "invalid", "absent", "error")
 _DS = "{%s}" % NS["ds"]
 _ID_ATTRS = ("ID", "Id", "id", "{http://www.w3.org/XML/1998/namespace}id")
 _SIGNING_USES = ("signing", "unspecified")
+_ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def _verifier_config(cert: x509.Certificate):
     when = start + (end - start) / 2 if end > start else start
     return SignatureConfiguration(
         require_x509=True,
-        location="./",  # the Signature must be a child of the root
+        location="./",  # replaced by the exact element (see _Verifier._get_signature)
         expect_references=1,
         signature_methods=frozenset(m for m in SignatureMethod if not m.name.startswith("HMAC")),
         digest_algorithms=frozenset(DigestAlgorithm),
@@ -172,6 +173,142 @@ def _id_count(root: etree._Element, value: str) -> int:
     return count
 
 
+def _covers_whole_document(sig: etree._Element) -> bool:
+    """One Reference, ``URI=""`` or no URI, with the enveloped-signature transform."""
+    signed_info = sig.find(_DS + "SignedInfo")
+    refs = signed_info.findall(_DS + "Reference") if signed_info is not None else []
+    if len(refs) != 1 or refs[0].get("URI") not in (None, ""):
+        return False
+    return any(t.get("Algorithm") == _ENVELOPED for t in refs[0].iter(_DS + "Transform"))
+
+
+def _signature_path(root: etree._Element, sig: etree._Element) -> tuple[tuple[str, int], ...]:
+    """Where ``sig`` sits below ``root``: (tag, index among same-tag element siblings) steps, so
+    the same element is found again in signxml's own parse of the bytes (comments and processing
+    instructions, which parse_tree drops, do not shift the steps)."""
+    steps: list[tuple[str, int]] = []
+    node = sig
+    while node is not root and node is not None:
+        parent = node.getparent()
+        if parent is None:
+            break
+        same = [c for c in parent if c.tag == node.tag]
+        steps.append((str(node.tag), same.index(node)))
+        node = parent
+    return tuple(reversed(steps))
+
+
+def _follow(root: etree._Element, path: tuple[tuple[str, int], ...]) -> etree._Element | None:
+    node: etree._Element | None = root
+    for tag, index in path:
+        if node is None:
+            return None
+        same = [c for c in node if c.tag == tag]
+        node = same[index] if index < len(same) else None
+    return node
+
+
+def _drop_comments(element: etree._Element) -> None:
+    """Remove comment nodes below ``element``, keeping the text around them (a comment's tail
+    joins the previous sibling's tail or the parent's text)."""
+    for comment in list(element.iter(etree.Comment)):
+        parent = comment.getparent()
+        if parent is None:
+            continue
+        tail = comment.tail or ""
+        prev = comment.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+        parent.remove(comment)
+
+
+def _verifier_class() -> type:
+    from signxml import XMLVerifier
+
+    class _Verifier(XMLVerifier):  # type: ignore[misc]
+        """signxml's verifier with three interop corrections and a fixed Signature element.
+
+        * Same-document references (``URI=""``, ``URI="#id"``) are dereferenced without comments
+          (XML-DSig 1.1 section 4.4.3.3: "the result ... MUST be an XPath node-set suitable for use
+          by Canonical XML without comments"; xmlsec1, .NET and Santuario do this, signxml keeps
+          them, so a commented aggregate signed by pyFF or the SWITCH federation failed its digest).
+        * A Reference without URI is the whole document, as xmlsec1 reads it.
+        * ``excise_empty_xmlns``: the spurious ``xmlns=""`` that inclusive C14N of a SignedInfo
+          under an unprefixed ``<Signature xmlns="...xmldsig#">`` gains is removed from the
+          SignedInfo only (signxml's ``excise_empty_xmlns_declarations`` does it for every
+          canonicalisation; its interop test enables it for the xmlsec1-made eduGAIN sample).
+        """
+
+        path: tuple[tuple[str, int], ...] = ()
+        excise_empty_xmlns = False
+        saw_empty_xmlns = False
+
+        def _get_signature(self, root: etree._Element) -> etree._Element:
+            if root.tag == _DS + "Signature":
+                return root
+            found = _follow(root, self.path)
+            if found is None or found.tag != _DS + "Signature":
+                from signxml.exceptions import InvalidInput
+
+                raise InvalidInput("the ds:Signature element is not where the document has it")
+            return found
+
+        def _c14n(self, nodes, algorithm, inclusive_ns_prefixes=None):  # type: ignore[no-untyped-def]
+            out = super()._c14n(nodes, algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes)
+            is_signed_info = (
+                isinstance(nodes, etree._Element) and nodes.tag == _DS + "SignedInfo"
+                and nodes.getparent() is not None and nodes.getparent().getparent() is None
+            )
+            exclusive = algorithm.value.startswith("http://www.w3.org/2001/10/xml-exc-c14n#")
+            if is_signed_info and not exclusive and b' xmlns=""' in out:
+                self.saw_empty_xmlns = True
+                if self.excise_empty_xmlns:
+                    out = out.replace(b' xmlns=""', b"")
+            return out
+
+        def _resolve_reference(self, doc_root, reference, uri_resolver=None):  # type: ignore[no-untyped-def]
+            uri = reference.get("URI")
+            if uri is None:
+                payload = doc_root
+            else:
+                payload = super()._resolve_reference(doc_root, reference, uri_resolver=uri_resolver)
+            if uri is None or uri == "" or (uri.startswith("#") and not uri.startswith("#xpointer(")):
+                if isinstance(payload, etree._Element):
+                    _drop_comments(payload)
+            return payload
+
+    return _Verifier
+
+
+_VERIFIER: type | None = None
+
+
+def _verify_with(data: bytes, cert: x509.Certificate, path: tuple[tuple[str, int], ...]):  # type: ignore[no-untyped-def]
+    """signxml verification of the Signature at ``path`` with ``cert``; retried once with the
+    SignedInfo ``xmlns=""`` excised when the plain SignedInfo does not verify and had one."""
+    from signxml.exceptions import InvalidDigest, InvalidSignature
+
+    global _VERIFIER
+    if _VERIFIER is None:
+        _VERIFIER = _verifier_class()
+    verifier = _VERIFIER()
+    verifier.path = path
+    config = _verifier_config(cert)
+    try:
+        return verifier.verify(data, x509_cert=cert, parser=_hardened_parser(), expect_config=config)
+    except InvalidDigest:
+        raise  # SignedInfo verified: the content changed, excising cannot help
+    except InvalidSignature:
+        if not verifier.saw_empty_xmlns:
+            raise
+    retry = _VERIFIER()
+    retry.path = path
+    retry.excise_empty_xmlns = True
+    return retry.verify(data, x509_cert=cert, parser=_hardened_parser(), expect_config=config)
+
+
 def verify_metadata(
     data: bytes,
     origin: str = "<metadata>",
@@ -202,14 +339,23 @@ def verify_tree(
     collector = _Collector(origin)
     root_sigs = root.findall(_DS + "Signature")
     if not root_sigs:
-        inner = next(iter(root.iter(_DS + "Signature")), None)
-        if inner is None:
+        inner = [s for s in root.iter(_DS + "Signature") if s.getparent() is not None]
+        if not inner:
             return SignatureVerification("absent")
-        return SignatureVerification(
-            "invalid",
-            error=f"the document root is not signed; a ds:Signature at {_element_path(inner)} "
-            "does not authenticate the document (signature wrapping)",
-        )
+        whole = [s for s in inner if _covers_whole_document(s)]
+        if len(whole) != 1 or len(inner) != 1:
+            where = ", ".join(_element_path(s) for s in inner[:3]) + (" ..." if len(inner) > 3 else "")
+            what = ("none of them covers the whole document" if not whole
+                    else f"{len(whole)} of them cover the whole document (ambiguous)")
+            return SignatureVerification(
+                "invalid",
+                error=f"unsupported signature placement: the document root is not signed; {len(inner)} "
+                f"ds:Signature element(s) at {where} and {what}, so the document is not authenticated",
+            )
+        # A signature below the root whose single Reference is the whole document (URI="" or no
+        # URI, xmlsec1's reading) with the enveloped-signature transform covers every byte of it
+        # (python3-saml signs SPSSODescriptor this way): judged like a root signature.
+        root_sigs = whole
     info = document.signature if document is not None and document.signature is not None else collector.signature(root_sigs[0])
     sig_alg = algorithm_name(info.signature_method)
     dig_alg = algorithm_name(info.digest_methods[0]) if info.digest_methods else None
@@ -229,9 +375,7 @@ def verify_tree(
                       "covering the document root, is required")
     uri = info.reference_uris[0]
     root_id = root.get("ID")
-    if uri is None:
-        return result("invalid", "the Reference has no URI")
-    if uri != "":
+    if uri is not None and uri != "":
         if not root_id or uri != f"#{root_id}":
             return result("invalid", f"the signature covers {uri}, not the document root "
                           f"(root ID {root_id!r}); signature wrapping")
@@ -246,17 +390,16 @@ def verify_tree(
         return result("error", "no certificate to check the signature with (no ds:KeyInfo certificate, "
                       "no signing KeyDescriptor)")
 
-    from signxml import XMLVerifier
     from signxml.exceptions import InvalidDigest, InvalidInput, InvalidSignature
+
+    path = _signature_path(root, root_sigs[0])
 
     failures: list[str] = []
     for cert, source in candidates:
         try:
             with quiet_serial_warning():
                 loaded = x509.load_der_x509_certificate(cert.der or b"")
-                verified = XMLVerifier().verify(
-                    bytes(data), x509_cert=loaded, parser=_hardened_parser(), expect_config=_verifier_config(loaded)
-                )
+                verified = _verify_with(bytes(data), loaded, path)
         except InvalidDigest as exc:
             # SignedInfo verified with this key, so the signer is known, but the signed content
             # changed afterwards: definitive.
