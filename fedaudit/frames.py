@@ -17,9 +17,11 @@ import pandas as pd
 from fedaudit.records import ROLES, SEVERITIES, SLOTS, SOURCES
 from fedaudit.errors import UsageError
 
-__all__ = ["SCHEMAS", "empty_frame", "frame_records", "make_frame"]
+__all__ = ["SCHEMAS", "UTC", "empty_frame", "frame_records", "make_frame", "utc_column"]
 
-UTC = "datetime64[ns, UTC]"
+#: Every datetime column: microseconds, UTC. Nanosecond resolution (pandas' old default) ends in
+#: 2262; real certificates are valid until 9999-12-31 23:59:59, which microseconds hold.
+UTC = "datetime64[us, UTC]"
 STR = "string"
 INT = "Int64"
 BOOL = "boolean"
@@ -194,6 +196,35 @@ def _to_utc(value: Any) -> Any:
     return value
 
 
+def _one_utc(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return pd.NaT
+    if isinstance(value, float) and value != value:
+        return pd.NaT
+    if isinstance(value, str):
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: fedaudit frames hold tz-aware UTC only")
+        return parsed.astimezone(dt.timezone.utc)
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return _to_utc(value)
+
+
+def utc_column(values: Iterable[Any]) -> pd.Series:
+    """A ``datetime64[us, UTC]`` series from tz-aware datetimes, ISO 8601 strings with offset,
+    None/NaT/NA. The fast path is pandas' own conversion; a value past 2262 (which pandas 2
+    converts to nanoseconds first and refuses) takes the exact per-value path instead."""
+    index = values.index if isinstance(values, pd.Series) else None
+    items = list(values)
+    try:
+        series = pd.to_datetime(pd.Series([_to_utc(v) for v in items], dtype=object, index=index),
+                                utc=True, format="ISO8601")
+        return series.astype(UTC)
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        return pd.Series(pd.array([_one_utc(v) for v in items], dtype=UTC), index=index)
+
+
 _PLAIN = frozenset({str, type(None)})
 
 
@@ -233,8 +264,7 @@ def make_frame(name: str, rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
         if dtype != OBJ and _may_hold_empty_string(values):
             values = [None if isinstance(v, str) and v == "" else v for v in values]
         if dtype == UTC:
-            out[c] = pd.to_datetime(pd.Series([_to_utc(v) for v in values], dtype=object), utc=True)
-            out[c] = out[c].astype(UTC)
+            out[c] = utc_column(values)
         elif dtype == OBJ:
             out[c] = pd.Series(values, dtype=object)
         else:

@@ -23,6 +23,7 @@ __all__ = [
     "add_format",
     "check_paths",
     "add_load_options",
+    "add_trust_cert",
     "load_options",
     "parse_as_of",
     "parse_domain_map",
@@ -113,8 +114,22 @@ def add_load_options(parser: argparse.ArgumentParser) -> None:
         help="federation metadata to fetch (https URL) or a saved metadata file (repeatable)",
     )
     parser.add_argument("--ca-bundle", metavar="FILE", help="CA bundle (PEM) for fetching metadata over HTTPS")
+    add_trust_cert(parser)
     parser.add_argument(
         "--insecure", action="store_true", help="fetch metadata without TLS verification (recorded in the evidence)"
+    )
+
+
+def add_trust_cert(parser: argparse.ArgumentParser) -> None:
+    """--trust-cert FILE: a pinned metadata signer (every command that takes --metadata)."""
+    parser.add_argument(
+        "--trust-cert",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="PEM/DER certificate of a trusted metadata signer (repeatable); metadata certificates count as "
+        "authenticated only when the document's signer is pinned this way or is an AD FS primary/secondary "
+        "or Entra current/next certificate in the evidence",
     )
 
 
@@ -137,6 +152,7 @@ def load_options(args: argparse.Namespace) -> dict[str, Any]:
         "metadata": tuple(args.metadata),
         "ca_bundle": args.ca_bundle,
         "insecure": args.insecure,
+        "trust_certs": tuple(args.trust_cert),
     }
 
 

@@ -7,7 +7,7 @@ import os
 import sys
 
 from fedaudit.errors import UsageError
-from fedaudit.cli._common import add_as_of, add_fail_on, parse_as_of
+from fedaudit.cli._common import add_as_of, add_fail_on, add_trust_cert, parse_as_of
 from fedaudit.reporting.render import report
 from fedaudit.neutral import term
 
@@ -44,6 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="federation metadata URL (fetched and kept as evidence) or saved file; repeatable",
     )
     parser.add_argument("--ca-bundle", metavar="FILE", help="PEM bundle to verify metadata TLS with")
+    add_trust_cert(parser)
     add_as_of(parser)
     parser.add_argument("--title", metavar="T", help="report title")
     parser.add_argument("--organisation", metavar="O", help="organisation named in the report")
@@ -80,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
         args.out,
         metadata=args.metadata,
         ca_bundle=args.ca_bundle,
+        trust_certs=args.trust_cert,
         as_of=parse_as_of(args.as_of),
         title=args.title,
         organisation=args.organisation,

@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
@@ -178,6 +178,7 @@ class _Join:
         self.results = list(results)
         self.issues: list[LoadIssue] = [i for r in self.results for i in r.issues]
         self.hosts: dict[str, str | None] = {}  # every domain of a farm names the same few URLs
+        self._trusted: set[str] | None = None
 
     def host(self, uri: str | None) -> str | None:
         if not uri:
@@ -593,10 +594,32 @@ class _Join:
                 "origins": [o.origin],
                 "entity_id": hints.get("entity_id") if o.source == "metadata" else None,
                 "metadata_url": hints.get("url") if o.source == "metadata" else None,
-                "authenticated": (hints.get("authenticated") == "true") if o.source == "metadata" and "authenticated" in hints else None,
+                "authenticated": self.authenticated(hints) if o.source == "metadata" and "authenticated" in hints else None,
             }
             rows[key] = row
         return list(rows.values())
+
+    def independently_trusted(self) -> set[str]:
+        """Thumbprints the evidence trusts apart from any metadata document: AD FS primary and
+        secondary token-signing certificates (Get-AdfsCertificate, Get-MsolFederationProperty's
+        AD FS side) and Entra's current and next signing certificates."""
+        if self._trusted is None:
+            self._trusted = {
+                o.certificate.thumbprint
+                for o in self.obs
+                if o.role in (None, "token-signing")
+                and ((o.source == "adfs" and o.slot in ("primary", "secondary"))
+                     or (o.source == "entra" and o.slot in ("current", "next")))
+            }
+        return self._trusted
+
+    def authenticated(self, hints: Mapping[str, str]) -> bool:
+        """A metadata certificate is authenticated when its document's signature is valid and the
+        signer is pinned (``--trust-cert``, decided by the reader) or independently trusted."""
+        if hints.get("authenticated") == "true":
+            return True
+        signer = hints.get("signed_by")
+        return hints.get("signature") == "valid" and signer is not None and signer in self.independently_trusted()
 
     def signing_thumbprints(self) -> None:
         held: dict[tuple[str, str], list[CertificateObservation]] = {}

@@ -24,7 +24,8 @@ from fedaudit.io.files import MAX_FILE_BYTES, find_files, iter_files
 from fedaudit.neutral import path_text
 from fedaudit.parse.sniff import sniff_kind
 from fedaudit.evidence.join import Evidence, InputFile
-from fedaudit.records import LoadIssue, ParseResult
+from fedaudit.parse.certs import certificate_from_der, certificate_from_pem
+from fedaudit.records import Certificate, LoadIssue, ParseResult
 from fedaudit.io.fetch import fetch_all
 from fedaudit.parse.dispatch import check_culture
 from fedaudit.evidence.join import build_evidence
@@ -49,6 +50,7 @@ def load(
     insecure: bool = False,
     timeout: float = 10.0,
     evidence_dir: str | os.PathLike[str] | None = None,
+    trust_certs: Iterable[str | os.PathLike[str]] = (),
 ) -> Evidence:
     """Load exports, saved metadata and fetch evidence from files and folders.
 
@@ -59,7 +61,15 @@ def load(
     ``domain_map`` maps an export file path (as given) to the domain of a
     Get-MsolDomainFederationSettings capture that does not show its ``-DomainName``.
     ``strict=True`` raises :class:`InputError` on the first load issue instead of recording it.
+    ``trust_certs`` are PEM/DER files of metadata signer certificates the caller pins
+    (``--trust-cert``): a metadata document whose valid signature is by one of them, or by an
+    AD FS primary/secondary or Entra current/next certificate of the evidence, has its
+    certificates ``authenticated``; a document valid only by its own embedded key does not.
+
+    Only :class:`~fedaudit.errors.FedauditError` escapes: a bad export is a load issue, a
+    missing or unreadable ``trust_certs`` file a :class:`UsageError`.
     """
+    pinned = read_trust_certs(trust_certs)
     files_or_dirs = [p for p in paths if not _is_url(p)]
     urls = [str(p) for p in paths if _is_url(p)] + [str(u) for u in metadata if _is_url(u)]
     files_or_dirs += [u for u in metadata if not _is_url(u)]
@@ -76,7 +86,8 @@ def load(
     try:
         with _no_cyclic_gc():
             files, outside = find_files(files_or_dirs)
-            return _load_files(files, culture=culture, strict=strict, domain_map=domain_map, outside=outside)
+            return _load_files(files, culture=culture, strict=strict, domain_map=domain_map, outside=outside,
+                               trusted=pinned)
     finally:
         if tmp is not None:
             tmp.cleanup()
@@ -163,6 +174,26 @@ class _DomainMap:
             raise UsageError(f"domain_map: {', '.join(repr(k) for k in unused)} matches no file that was loaded")
 
 
+def read_trust_certs(paths: Iterable[str | os.PathLike[str]]) -> tuple[Certificate, ...]:
+    """Certificates of pinned metadata signers from PEM or DER files. Raises :class:`UsageError`
+    for a file that cannot be read or holds no certificate."""
+    out: list[Certificate] = []
+    for path in paths:
+        name = os.fsdecode(path)
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise UsageError(f"--trust-cert: {name!r}: {exc.strerror or exc}") from None
+        try:
+            if b"-----BEGIN CERTIFICATE-----" in data:
+                out.extend(certificate_from_pem(data, origin=name))
+            else:
+                out.append(certificate_from_der(data, origin=name))
+        except InputError as exc:
+            raise UsageError(f"--trust-cert: {name!r} is not a PEM or DER certificate ({exc.message})") from None
+    return tuple(out)
+
+
 def _load_files(
     files: list[Path],
     *,
@@ -170,6 +201,7 @@ def _load_files(
     strict: bool,
     domain_map: Mapping[str, str] | None,
     outside: Sequence[tuple[Path, str]] = (),
+    trusted: tuple[Certificate, ...] = (),
 ) -> Evidence:
 
     dmap = _DomainMap(domain_map)
@@ -223,7 +255,7 @@ def _load_files(
             inputs.append(InputFile(origin, size, digest, result.kind))
     dmap.check_all_used()
     if documents or sidecars:
-        results.extend(read_metadata(documents, sidecars))
+        results.extend(read_metadata(documents, sidecars, trusted=trusted))
     evidence = build_evidence(results, tuple(_dated(inputs, stated, mtimes, dated_by)))
     if strict and len(evidence.issues):
         first = evidence.issues.iloc[0]

@@ -41,6 +41,7 @@ from fedaudit._version import __version__
 from fedaudit.engine.core import finding_keys
 from fedaudit.io.clock import system_clock
 from fedaudit.engine.core import AuditResult
+from fedaudit.frames import utc_column
 
 __all__ = [
     "DB_NAME",
@@ -448,7 +449,7 @@ def runs(db_path: str | os.PathLike[str], audit: str | None = None, *, now: dt.d
         # Text columns hold str or None (never NaN), so callers can test isinstance(value, str).
         frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
     for c in ("started", "finished", "as_of", "pruned"):
-        frame[c] = pd.to_datetime(frame[c], utc=True, format="ISO8601")
+        frame[c] = utc_column(frame[c])
     for c in ("id", "pid", "exit_code"):
         frame[c] = frame[c].astype("Int64")
     return frame
@@ -544,7 +545,7 @@ def _normalise(name: str, frame: pd.DataFrame) -> pd.DataFrame:
         else:
             values = pd.Series([pd.NA] * len(frame))
         if c in ("not_after", "update_last_run"):
-            out[c] = pd.to_datetime(values, utc=True, format="ISO8601") if len(values) else pd.Series([], dtype="datetime64[ns, UTC]")
+            out[c] = utc_column(values)
         elif c == "excepted":
             out[c] = values.astype("boolean").fillna(False).astype(bool)
         else:
@@ -679,7 +680,7 @@ def _compare_certificates(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataF
     frame = pd.DataFrame(rows, columns=columns)
     for c in columns:
         if c.endswith("not_after"):
-            frame[c] = pd.to_datetime(frame[c], utc=True)
+            frame[c] = utc_column(frame[c])
         else:
             frame[c] = frame[c].astype("string")
     return frame
@@ -726,7 +727,7 @@ def _compare_update_status(before: pd.DataFrame, after: pd.DataFrame) -> pd.Data
     columns = ["domain", "farm", "before", "after", "before_last_run", "after_last_run"]
     frame = pd.DataFrame(rows, columns=columns)
     for c in columns:
-        frame[c] = pd.to_datetime(frame[c], utc=True) if c.endswith("last_run") else frame[c].astype("string")
+        frame[c] = utc_column(frame[c]) if c.endswith("last_run") else frame[c].astype("string")
     return frame
 
 
@@ -754,7 +755,7 @@ def _baseline(rows: list[Mapping[str, Any]]) -> pd.DataFrame:
     for c in ("which", "audit", "report_path"):
         frame[c] = frame[c].astype("string")
     for c in ("started", "as_of"):
-        frame[c] = pd.to_datetime(frame[c], utc=True)
+        frame[c] = utc_column(frame[c])
     return frame
 
 

@@ -160,6 +160,7 @@ def prepare(
     output_dir: str | None = None,
     clock: Clock = system_clock,
     command_line: Sequence[str] | None = None,
+    trust_certs: Sequence[str] = (),
 ) -> ReportContext:
     """Load, audit, apply exceptions and drift: the data of one report.
 
@@ -168,6 +169,7 @@ def prepare(
     """
 
     input_list, metadata_list = _paths(inputs, "inputs"), _paths(metadata, "metadata")
+    trust_list = _paths(trust_certs, "trust_certs")
     if not input_list:
         raise UsageError("inputs: give at least one export file or folder")
     generated_at = clock()
@@ -185,13 +187,15 @@ def prepare(
         "history": history,
         "audit_name": audit_name,
         "exceptions": exceptions,
+        "trust_certs": trust_list,
     }
     evidence_dir = None
     # metadata URLs (in either list) are fetched into the report folder: the documents are evidence
     if output_dir and any(str(m).lower().startswith(("https://", "http://")) for m in input_list + metadata_list):
         evidence_dir = os.path.join(output_dir, "metadata")
         os.makedirs(evidence_dir, exist_ok=True)
-    evidence = load(*input_list, metadata=metadata_list, ca_bundle=ca_bundle, culture=culture, evidence_dir=evidence_dir)
+    evidence = load(*input_list, metadata=metadata_list, ca_bundle=ca_bundle, culture=culture, evidence_dir=evidence_dir,
+                    trust_certs=trust_list)
     result = engine.audit(evidence, when, thresholds=thresholds, exceptions=exceptions or None)
     unmatched = list(result.unmatched_exceptions)
     drift_frames = None

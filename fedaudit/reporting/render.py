@@ -39,6 +39,7 @@ from typing import Any, Mapping, Sequence
 
 from fedaudit._version import __version__
 from fedaudit.errors import FedauditError, ReportError, UsageError
+from fedaudit.evidence.load import read_trust_certs
 from fedaudit.engine.core import to_utc
 from fedaudit.reporting.context import RUN_FILE
 from fedaudit.io.clock import Clock, system_clock
@@ -402,6 +403,7 @@ def report(
     paper: str = "A4",
     sign_key: str | os.PathLike[str] | None = None,
     command_line: Sequence[str] | None = None,
+    trust_certs: Sequence[str | os.PathLike[str]] = (),
 ) -> ReportResult:
     """Audit ``inputs`` and write a new report folder under ``out``; see the module docstring.
 
@@ -413,6 +415,7 @@ def report(
     ``pdf`` also writes ``report.pdf`` on ``paper`` (A4 or Letter);
     ``sign_key`` (a PEM private key, Ed25519 or RSA) signs ``manifest.json`` into
     ``manifest.json.sig``; ``command_line`` is recorded (default: this process's arguments).
+    ``trust_certs``: pinned metadata signer certificates (see :func:`fedaudit.load`).
     Raises :class:`UsageError` for bad arguments and :class:`ReportError` when rendering fails.
     """
     exceptions_file = exceptions if isinstance(exceptions, (str, os.PathLike)) else None
@@ -421,6 +424,7 @@ def report(
                      "--exceptions": [exceptions_file], "--history": [history]})
     if paper not in PAPER:
         raise UsageError(f"paper: {paper!r} is not one of {', '.join(PAPER)}")
+    read_trust_certs(trust_certs)  # a bad pinned certificate is a usage error before any work
     signer = None
     if sign_key is not None:
         signer = load_private_key(sign_key)  # a bad key is a usage error before any work
@@ -454,6 +458,7 @@ def report(
         "history": _absolute(history),
         "audit_name": audit_name,
         "exceptions": None,
+        "trust_certs": [_absolute(c) for c in trust_certs],
         "output_dir": str(tmp),
         "command_line": list(command_line) if command_line is not None else [os.path.basename(sys.argv[0]), *sys.argv[1:]],
     }

@@ -128,9 +128,15 @@ def test_unsigned_documents_are_absent(name):
     assert (verdict.status, verdict.error, verdict.signature_algorithm) == ("absent", None, None)
 
 
-def test_read_metadata_marks_certificates_authenticated_only_when_valid():
+def test_read_metadata_authenticates_only_a_valid_signature_by_a_pinned_signer():
     names = ["adfs20-msidlab7.xml", "NEG-adfs-unilever-entityid-edited.xml", "okta-saml-perconastage.xml"]
-    results = read_metadata([(n, (DATA / n).read_bytes()) for n in names], [])
+    docs = [(n, (DATA / n).read_bytes()) for n in names]
+    # Valid by its own embedded key alone: integrity, not trust.
+    alone = {r.origin: r for r in read_metadata(docs, [])}["adfs20-msidlab7.xml"]
+    assert {(o.hints["signature"], o.hints["signed_by"], o.hints["authenticated"]) for o in alone.observations} == {
+        ("valid", SIGNERS["adfs20-msidlab7.xml"], "false")}
+    [signer] = [o.certificate for o in alone.observations if o.role == "token-signing"]
+    results = read_metadata(docs, [], trusted=[signer])
     by_name = {r.origin: r for r in results}
     good = by_name["adfs20-msidlab7.xml"]
     [record] = good.metadata
@@ -150,6 +156,7 @@ def test_read_metadata_marks_certificates_authenticated_only_when_valid():
     assert bad.metadata[0].signature == "invalid"
     assert bad.metadata[0].error.startswith("signature invalid: signature verification failed")
     assert {o.hints["authenticated"] for o in bad.observations} == {"false"}
+    assert all("signed_by" not in o.hints for o in bad.observations)
     unsigned = by_name["okta-saml-perconastage.xml"]
     assert unsigned.metadata[0].signature == "absent"
     assert {o.hints["authenticated"] for o in unsigned.observations} == {"false"}
@@ -160,7 +167,8 @@ def test_aggregate_signature_covers_every_entity():
     assert len(result.metadata) == 175
     assert {(m.signature, m.signer_thumbprint, m.signature_algorithm) for m in result.metadata} == {
         ("valid", SIGNERS["agg-swamid-1.0.xml"], "rsa-sha1")}
-    assert {o.hints["authenticated"] for o in result.observations} == {"true"}
+    assert {(o.hints["signed_by"], o.hints["authenticated"]) for o in result.observations} == {
+        (SIGNERS["agg-swamid-1.0.xml"], "false")}
 
 
 # -- documents we sign ourselves --------------------------------------------------------------

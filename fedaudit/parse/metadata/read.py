@@ -9,10 +9,14 @@ One record per ``EntityDescriptor`` (an aggregate yields one per entity, all sha
 document's signature verdict: the EntitiesDescriptor's signature covers every entity). Each
 KeyDescriptor certificate becomes a :class:`~fedaudit.records.CertificateObservation` with
 ``source="metadata"``, role ``token-signing`` (``use="signing"`` or no ``use``) or
-``token-decrypting`` (``use="encryption"``) and hints ``authenticated`` (``"true"`` only when the
-document's signature is valid: certificates outside a valid signature over the root never count
-as authenticated), ``use``, ``descriptors`` and, when known, ``entity_id``, ``hosts`` (endpoint
-hosts, comma-separated) and ``url``.
+``token-decrypting`` (``use="encryption"``) and hints ``signature`` (the document's verdict),
+``signed_by`` (the signer's thumbprint, only when the signature is valid), ``authenticated``
+(``"true"`` only when the signature is valid *and* its signer is one of the ``trusted``
+certificates the caller pinned: a document that verifies with its own embedded key proves
+integrity, not who published it; the evidence join also authenticates a document whose signer
+is an AD FS primary/secondary or Entra current/next certificate of the same evidence), ``use``,
+``descriptors`` and, when known, ``entity_id``, ``hosts`` (endpoint hosts, comma-separated) and
+``url``.
 """
 
 from __future__ import annotations
@@ -22,11 +26,11 @@ import hashlib
 import json
 import posixpath
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from fedaudit.errors import InputError, ParseError
 from fedaudit.frames import UTC
-from fedaudit.records import CertificateObservation, LoadIssue, MetadataRecord, ParseResult, Role
+from fedaudit.records import Certificate, CertificateObservation, LoadIssue, MetadataRecord, ParseResult, Role
 from fedaudit.parse.metadata.parse import MetadataDocument, MetadataEntity, document_from_tree, parse_tree, MetadataKey
 from fedaudit.parse.metadata.verify import SignatureVerification, verify_tree
 
@@ -144,7 +148,7 @@ def _frame_time(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def _observations(
-    entity: MetadataEntity, origin: str, authenticated: bool, url: str | None
+    entity: MetadataEntity, origin: str, verdict: SignatureVerification, url: str | None
 ) -> list[CertificateObservation]:
     # One observation per (certificate, role); the same certificate is usually repeated in
     # every role descriptor (AD FS lists it under fed:SecurityTokenServiceType,
@@ -156,10 +160,13 @@ def _observations(
     out = []
     for (_, role), keys in grouped.items():
         hints = {
-            "authenticated": "true" if authenticated else "false",
+            "authenticated": "true" if verdict.status == "valid" and verdict.signer_source == "trusted" else "false",
+            "signature": verdict.status,
             "use": ",".join(sorted({k.use for k in keys})),
             "descriptors": ",".join(dict.fromkeys(k.descriptor for k in keys)),
         }
+        if verdict.status == "valid" and verdict.signer_thumbprint:
+            hints["signed_by"] = verdict.signer_thumbprint
         if entity.hosts:
             hints["hosts"] = ",".join(entity.hosts)
         if entity.entity_id:
@@ -185,9 +192,13 @@ def _kind(doc: MetadataDocument) -> str:
     return "federation metadata (EntityDescriptor)"
 
 
-def read_document(data: bytes, origin: str, sidecar: FetchSidecar | None = None) -> ParseResult:
-    """Parse and verify one metadata document (with its fetch sidecar, if any). Never raises
-    for bad input: a hostile or broken document yields a record with ``error`` and a load issue."""
+def read_document(
+    data: bytes, origin: str, sidecar: FetchSidecar | None = None, *, trusted: Iterable[Certificate] = ()
+) -> ParseResult:
+    """Parse and verify one metadata document (with its fetch sidecar, if any); ``trusted`` are
+    pinned signer certificates (see :func:`~.verify.verify_metadata`). Never raises for bad
+    input: a hostile or broken document yields a record with ``error`` and a load issue; only
+    :class:`~fedaudit.errors.FedauditError` escapes (and only for a caller error)."""
     issues: list[LoadIssue] = []
     fetch = _fetch_fields(sidecar)
     digest = hashlib.sha256(data).hexdigest()
@@ -199,7 +210,7 @@ def read_document(data: bytes, origin: str, sidecar: FetchSidecar | None = None)
         # One parse serves the records and the signature check.
         root = parse_tree(data, origin)
         doc = document_from_tree(root, bytes(data), origin)
-        verdict = verify_tree(root, data, origin, document=doc)
+        verdict = verify_tree(root, data, origin, document=doc, trusted=tuple(trusted))
     except InputError as exc:
         issues.append(LoadIssue(origin, exc.message, line=exc.line, field=exc.field, severity="high"))
         record = MetadataRecord(origin=origin, sha256=digest, error=fetch_error or exc.message, **fetch)
@@ -212,7 +223,7 @@ def read_document(data: bytes, origin: str, sidecar: FetchSidecar | None = None)
         observations=tuple(
             obs
             for entity in doc.entities
-            for obs in _observations(entity, origin, verdict.status == "valid", fetch.get("url"))
+            for obs in _observations(entity, origin, verdict, fetch.get("url"))
         ),
         issues=tuple(issues),
     )
@@ -257,9 +268,16 @@ def _sidecar_only(sidecar: FetchSidecar) -> ParseResult:
     return ParseResult(origin=sidecar.origin, kind=kind, metadata=(record,), issues=tuple(issues))
 
 
-def read_metadata(documents: list[tuple[str, bytes]], sidecars: list[tuple[str, bytes]]) -> list[ParseResult]:
+def read_metadata(
+    documents: list[tuple[str, bytes]],
+    sidecars: list[tuple[str, bytes]],
+    *,
+    trusted: Iterable[Certificate] = (),
+) -> list[ParseResult]:
     """Read saved metadata documents and fetch sidecars; one ParseResult per document and per
-    sidecar that has no document. Never raises for bad input."""
+    sidecar that has no document. ``trusted``: pinned signer certificates (``--trust-cert``).
+    Never raises for bad input."""
+    pinned = tuple(trusted)
     results: list[ParseResult] = []
     parsed: list[FetchSidecar] = []
     for origin, data in sidecars:
@@ -286,7 +304,7 @@ def read_metadata(documents: list[tuple[str, bytes]], sidecars: list[tuple[str, 
             sidecar = same[0] if len(same) == 1 else None
         if sidecar is not None:
             used.add(sidecar.origin)
-        results.append(read_document(data, origin, sidecar))
+        results.append(read_document(data, origin, sidecar, trusted=pinned))
     for sc in parsed:
         if sc.origin not in used:
             results.append(_sidecar_only(sc))

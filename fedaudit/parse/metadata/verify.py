@@ -3,10 +3,15 @@
 What "valid" means here: the ``ds:Signature`` that is a direct child of the document root
 verifies cryptographically (XML-DSig core validation: SignedInfo signature and every Reference
 digest) and its single Reference covers the whole document: ``URI=""`` or ``URI="#<root ID>"``
-with that ID carried by exactly one element. Everything else is not valid for the document:
+with that ID carried by exactly one element. When the root carries no signature, a single
+``ds:Signature`` elsewhere whose one Reference is the whole document (``URI=""`` or no URI, as
+xmlsec1 reads it) with the enveloped-signature transform is judged the same way: it covers every
+byte wherever it sits. Everything else is not valid for the document:
 
-* a signature over an inner element (signature wrapping, Somorovsky et al., "On Breaking SAML:
-  Be Whoever You Want to Be", USENIX Security 2012) is ``invalid``;
+* a root signature over an inner element (signature wrapping, Somorovsky et al., "On Breaking
+  SAML: Be Whoever You Want to Be", USENIX Security 2012) is ``invalid``;
+* signatures only over inner elements of an unsigned root are ``invalid`` as an
+  "unsupported signature placement" (the document itself is not signed);
 * several Signatures on the root, several References, or duplicated IDs are ``invalid``;
 * a document without any ``ds:Signature`` is ``absent``;
 * a signature we cannot judge (no certificate in the document verifies it and the signature
@@ -15,8 +20,16 @@ with that ID carried by exactly one element. Everything else is not valid for th
 Verification is cryptographic only. The signer certificate is checked against its own validity
 period (signxml is given a verification time inside it), so an expired signer does not make a
 signature invalid; its ``not_after`` is reported as a fact of its own. Trust is not judged here:
-a self-signed document proves integrity, and whether the signer is the farm's primary
-token-signing certificate is decided by the engine from ``signer_thumbprint``.
+a self-signed document proves integrity; ``signer_source == "trusted"`` says the signer is one of
+the caller's pinned certificates, and the evidence join (``authenticated``) and the engine
+compare ``signer_thumbprint`` with the AD FS and Entra certificates.
+
+Interop corrections over plain signxml (see :func:`_verifier_class`): comments are dropped for
+same-document references, and the stray ``xmlns=""`` of an inclusive-C14N SignedInfo is excised
+from the SignedInfo only, on a second attempt.
+
+Only :class:`~fedaudit.errors.FedauditError` escapes :func:`verify_metadata`; everything
+signxml, lxml or cryptography raise on hostile input becomes a verdict.
 
 Candidate keys, in order: certificates the caller trusts (``trusted``), the document's own
 signing KeyDescriptor certificates that share a key with the ``ds:KeyInfo`` certificate, the
@@ -126,7 +139,7 @@ def _same_key(a: Certificate, b: Certificate) -> bool:
             kb = x509.load_der_x509_certificate(b.der or b"").public_key()
         fmt = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
         return ka.public_bytes(*fmt) == kb.public_bytes(*fmt)
-    except (ValueError, TypeError):
+    except Exception:  # noqa: BLE001 - ValueError, TypeError, UnsupportedAlgorithm (unknown key type)
         return False
 
 
