@@ -189,7 +189,7 @@ def empty_frame(name: str) -> pd.DataFrame:
 
 
 def _to_utc(value: Any) -> Any:
-    if value is None or value is pd.NA:
+    if value is None or value is pd.NA or value is pd.NaT:
         return pd.NaT
     if isinstance(value, dt.datetime) and value.tzinfo is None:
         raise UsageError(f"naive datetime {value!r}: fedaudit frames hold tz-aware UTC only")

@@ -149,7 +149,7 @@ def test_timeline_has_projected_events_per_farm():
     assert events["as_of"] == AS_OF
     dom_rows = tl[tl["domain"] == "contoso.com"]
     assert {"entra_polling_start", "mark_15_days", "as_of", "not_after"} <= set(dom_rows["event"])
-    assert str(tl["time"].dtype) == "datetime64[ns, UTC]"
+    assert str(tl["time"].dtype) == "datetime64[us, UTC]"
 
 
 def test_timeline_omits_projection_when_rollover_is_off():

@@ -149,7 +149,7 @@ def test_farm_without_domains_gets_its_own_verdict():
 def test_verdict_frame_schema():
     v = audit(_estate(), AS_OF).verdicts
     assert list(v.columns[: len(SCHEMAS["verdicts"])]) == list(SCHEMAS["verdicts"])
-    assert str(v["days_left"].dtype) == "Float64" and str(v["not_after"].dtype) == "datetime64[ns, UTC]"
+    assert str(v["days_left"].dtype) == "Float64" and str(v["not_after"].dtype) == "datetime64[us, UTC]"
 
 
 # -- property test -------------------------------------------------------------------------------
@@ -272,7 +272,7 @@ def test_random_subsets_of_the_samples(data):
         part = frame[[bool(k) for k in keep]].copy()
         for col in data.draw(st.lists(st.sampled_from(list(frame.columns)), max_size=2, unique=True), label=f"{name} NA"):
             if col not in ("source",):
-                part[col] = pd.NA if str(part[col].dtype) != "datetime64[ns, UTC]" else pd.NaT
+                part[col] = pd.NA if str(part[col].dtype) != "datetime64[us, UTC]" else pd.NaT
         frames[name] = part.reset_index(drop=True)
     ev = Evidence(**frames)
     result = audit(ev, AS_OF)

@@ -59,7 +59,7 @@ def test_frames_follow_the_schemas(certs):
     for name in ev.FRAMES:
         frame = getattr(ev, name)
         assert list(frame.columns[: len(SCHEMAS[name])]) == list(SCHEMAS[name])
-    assert str(ev.certificates["not_after"].dtype) == "datetime64[ns, UTC]"
+    assert str(ev.certificates["not_after"].dtype) == "datetime64[us, UTC]"
     assert ev.inputs[0].path == "a"
 
 

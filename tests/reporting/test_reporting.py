@@ -27,7 +27,7 @@ SAMPLES = ROOT / "data" / "samples"
 XSS = r"CN=\<img src=x onerror=alert(1)\>,O=\<script\>alert(2)\</script\>"
 PARAMETERS = {
     "inputs", "metadata", "ca_bundle", "as_of", "title", "organisation", "thresholds", "culture",
-    "fail_on", "history", "audit_name", "exceptions", "output_dir", "command_line",
+    "fail_on", "history", "audit_name", "exceptions", "output_dir", "command_line", "trust_certs",
 }
 
 
