@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SAMPLES_ASOF := $(shell sed -n 's/^As-of date: *\([0-9-]*\).*/\1/p' data/samples/README.md 2>/dev/null)
 
-.PHONY: all test lint report check lab bench samples clean help
+.PHONY: all test lint report check lab bench fuzz samples clean help
 
 help:
 	@echo "make report  - render the demo audit report (HTML and PDF) from data/samples into reports/"
@@ -14,6 +14,7 @@ help:
 	@echo "make lint    - ruff (lint and format check) and mypy over fedaudit/"
 	@echo "make lab     - open JupyterLab on notebooks/explore.ipynb"
 	@echo "make bench   - speed and memory benchmarks against a floor measured in the same run"
+	@echo "make fuzz    - mutate the samples and test data through every parser and load() (FUZZ_INPUTS=100000)"
 	@echo "make samples - regenerate data/samples from data/samples/make_samples.py"
 
 $(STAMP): pyproject.toml
@@ -47,8 +48,14 @@ lab: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m benchmarks
 
+FUZZ_INPUTS ?= 100000
+FUZZ_SEED   ?= 12
+
+fuzz: $(STAMP)
+	$(PY) -m fuzz --inputs $(FUZZ_INPUTS) --seed $(FUZZ_SEED) --out fuzz-out
+
 samples: $(STAMP)
 	$(PY) data/samples/make_samples.py
 
 clean:
-	rm -rf $(VENV) reports bench-out .pytest_cache
+	rm -rf $(VENV) reports bench-out fuzz-out .pytest_cache

@@ -205,6 +205,8 @@ def _read_export(data: bytes, origin: str) -> None:
             dispatch._read(data, origin, culture, None)
         except FedauditError:
             pass
+        except Exception as exc:  # noqa: BLE001 - the hidden exception, with its traceback
+            raise InternalError(result.issues[0].message) from exc
         raise InternalError(result.issues[0].message)
 
 
@@ -213,7 +215,7 @@ def _is_xml(data: bytes) -> bool:
 
 
 def _metadata(data: bytes, origin: str) -> None:
-    from fedaudit.metadata import read_document
+    from fedaudit.parse.metadata.read import read_document
 
     # parse_tree + document_from_tree (what parse_metadata does) + verify_tree (what
     # verify_metadata does after the same parse); never raises for bad input.
@@ -235,14 +237,14 @@ def _json_like(data: bytes) -> bool:
 
 def _sidecar(data: bytes, origin: str) -> None:
     from fedaudit.errors import FedauditError
-    from fedaudit.metadata import parse_sidecar
+    from fedaudit.parse.metadata.read import parse_sidecar
 
     with contextlib.suppress(FedauditError):
         parse_sidecar(data, origin)
 
 
 def _manifest(data: bytes, origin: str) -> None:
-    from fedaudit.collector import check_manifest
+    from fedaudit.io.collector import check_manifest
 
     check_manifest(data, origin, {})
 
@@ -251,7 +253,7 @@ _B64_RUN = re.compile(rb"MI[A-Za-z0-9+/=\s]{60,}")
 
 
 def _certificates(data: bytes, origin: str) -> None:
-    from fedaudit.certs import certificate_from_base64, certificate_from_der, certificate_from_pem
+    from fedaudit.parse.certs import certificate_from_base64, certificate_from_der, certificate_from_pem
     from fedaudit.errors import FedauditError
 
     with contextlib.suppress(FedauditError):
@@ -383,7 +385,7 @@ def _call(target: Target, data: bytes, origin: str, hang_seconds: float) -> tupl
     except BaseException as exc:  # noqa: BLE001 - the point: anything else is a finding
         if isinstance(exc, KeyboardInterrupt):
             raise
-        cause = exc.__context__ if isinstance(exc, InternalError) and exc.__context__ else exc
+        cause = exc.__cause__ if isinstance(exc, InternalError) and exc.__cause__ else exc
         tb = traceback.extract_tb(cause.__traceback__)
         kind = type(cause).__name__ if not isinstance(exc, InternalError) else f"internal:{type(cause).__name__}"
         return kind, _where(tb), " ".join(str(exc).split())[:300], "".join(traceback.format_exception(cause))
@@ -465,7 +467,7 @@ def run(
         for name, data in pool[:: max(1, len(pool) // 12)]:  # warm up: first calls import lazily
             for target in chosen:
                 if target.wants(data):
-                    _call(target, data, name, 0)
+                    _call(target, data, name, hang_seconds)
         for i in range(inputs):
             seed_name, seed_data = pool[rng.randrange(len(pool))]
             data, names = mutate(rng, seed_data, pool)

@@ -21,19 +21,15 @@ from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
 import fedaudit
-from fedaudit import history
-from fedaudit.certs import certificate_from_der
+from fedaudit.ops import history
+from fedaudit.parse.certs import certificate_from_der
 from fedaudit.engine import audit
 from fedaudit.frames import UTC as UTC_DTYPE
 from fedaudit.frames import SCHEMAS, make_frame, utc_column
 from fedaudit.metadata import read_metadata, verify_metadata
 
-try:  # the sample writers move to tests/support (issue 9)
-    from support.pswrite import WRITERS, AdfsCertificate  # type: ignore[import-not-found]
-    from support.synth import mint_certificate, private_key_pem  # type: ignore[import-not-found]
-except ImportError:
-    from fedaudit._pswrite import WRITERS, AdfsCertificate
-    from fedaudit.synth import mint_certificate, private_key_pem
+from support._pswrite import WRITERS, AdfsCertificate
+from support.synth import mint_certificate, private_key_pem
 
 UTC = dt.timezone.utc
 FOREVER = dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
@@ -121,7 +117,7 @@ def test_cli_lists_a_9999_certificate(tmp_path, command):
 
 
 def test_timeline_plot_takes_a_9999_certificate(tmp_path):
-    from fedaudit import plots
+    from fedaudit.reporting import plots
 
     adfs_export(tmp_path, minted("CN=ADFS Signing - fs.forever.example", 63, FOREVER),
                 minted("CN=ADFS Signing - fs.forever.example", 64))

@@ -26,20 +26,18 @@ from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
 import fedaudit
-from fedaudit.evidence import build_evidence
+from fedaudit.evidence.join import build_evidence
 from fedaudit.metadata import read_metadata, verify_metadata
 from fedaudit.records import CertificateObservation, ParseResult
 
-try:  # the sample writers move to tests/support (issue 9)
-    from support.synth import mint_certificate, private_key_pem  # type: ignore[import-not-found]
-except ImportError:
-    from fedaudit.synth import mint_certificate, private_key_pem
+from support.synth import mint_certificate, private_key_pem
 
 UTC = dt.timezone.utc
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"
 DS = "http://www.w3.org/2000/09/xmldsig#"
 ENTITY = "http://fs.interop.example/adfs/services/trust"
-PEER = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "peer-xmldsig"
+ROOT = Path(__file__).resolve().parents[2]
+PEER = ROOT.parent / "shared" / "reference" / "peer-xmldsig"
 
 
 def minted(subject: str, slot: int) -> tuple[bytes, str, bytes]:
@@ -156,7 +154,7 @@ def test_signature_over_an_inner_element_only_is_an_unsupported_placement():
 # -- authenticated ---------------------------------------------------------------------------------
 
 def _obs(der: bytes, source: str, slot: str, domain: str | None = None) -> ParseResult:
-    from fedaudit.certs import certificate_from_der
+    from fedaudit.parse.certs import certificate_from_der
 
     o = CertificateObservation(certificate=certificate_from_der(der), source=source, origin=f"{source}.txt",
                                role="token-signing", slot=slot, domain=domain)
