@@ -129,7 +129,8 @@ def _decode_der(der: bytes, origin: str | None, field: str | None) -> Certificat
             not_before = cert.not_valid_before_utc
             not_after = cert.not_valid_after_utc
             serial_number = cert.serial_number
-        except (ValueError, TypeError, UnsupportedAlgorithm, OverflowError) as exc:
+        except (ValueError, TypeError, UnsupportedAlgorithm, OverflowError, x509.InvalidVersion) as exc:
+            # InvalidVersion (a version field other than v1-v3) is no ValueError: found by make fuzz
             raise CertificateError(f"not a DER X.509 certificate ({_brief(exc)})", origin=origin, field=field) from None
         problems: list[str] = []
         key_type, key_size = _key_facts(cert, problems)

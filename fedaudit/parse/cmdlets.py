@@ -222,6 +222,11 @@ def _text(value: Any) -> str | None:
     return s
 
 
+#: Forms printed for a reader (Format-List, Format-Table, pasted text): values there may carry
+#: annotations and console wrapping. Every other form is a lossless serialisation.
+_CONSOLE_FORMS = frozenset({"list", "table", "text"})
+
+
 def _first_token(value: str) -> str:
     """Drop an author's annotation after a value (``True ★<<<``, ``wsFed ★<--``)."""
     parts = value.split(None, 1)
@@ -244,8 +249,24 @@ class _Ctx:
         return _text(self.p.raw(*names))
 
     def uri(self, *names: str) -> str | None:
+        """A URI property. Structured exports (CLIXML, JSON, CSV) are lossless: the value is
+        taken whole. Console text may carry an author's annotation after the URI
+        (``https://... ★<--``), which is dropped with an info load issue; console-wrapped lines
+        of one URI (no spaces in any of them) are joined."""
         value = self.text(*names)
-        return _first_token(value) if value else None
+        if not value:
+            return None
+        if self.obj.form not in _CONSOLE_FORMS:
+            return value
+        lines = [line.strip() for line in value.split("\n") if line.strip()]
+        if lines and all(len(line.split()) == 1 for line in lines):
+            return "".join(lines)
+        first = _first_token(value)
+        key = self.p.key(*names)
+        dropped = " ".join(value[len(first):].split())
+        self.issue(f"{key}: read as {first!r}; the text after it is not part of a URI and was dropped: "
+                   f"{dropped[:80]!r}", field=key, severity="info")
+        return first
 
     def bool(self, name: str) -> bool | None:
         value = self.p.raw(name)

@@ -6,7 +6,9 @@ lines of a value (embedded newlines, console wrapping) padded with label width +
 blank line between objects. Real captures bend every rule, and each bend is handled here:
 
 * **any label width** - the colon column is not assumed; a property line is
-  ``Key<spaces>:<space>value`` at column 0 (``IsPrimary : False`` in collapsed blog pastes too);
+  ``Key<spaces>:<space>value`` at column 0 (``IsPrimary : False`` in collapsed blog pastes too),
+  or ``Key: value`` without padding when ``known`` names Key (a ``SigningCertificate: MII...``
+  line is a property, not the tail of the value above it);
 * **continuation lines** indented (the normal case) or flush left (docs copied from a console
   whose buffer was wider than its window: ``urn:oasis:...X509...}``). ``c:[Type ==``,
   ``urn:...`` and ``https://...`` never start a property: a space must precede the colon.
@@ -51,6 +53,10 @@ FORM = "list"
 # Label, padding (spaces; a TAB from hand edits), colon, one space, value. The space before the
 # colon is what keeps `c:[Type == ...`, `urn:oasis:...` and `https://...` from being labels.
 _PROPERTY = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_]*)(?P<pad>[ \t]+):(?:[ \t](?P<val>.*))?$")
+# ``Name: value`` without padding before the colon (hand-edited or re-typed captures, some blog
+# pastes): a property only when Name is a known property of a cmdlet (``known``), never inside a
+# certificate block; otherwise the line is what it was before (a continuation).
+_TIGHT = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_]*)(?P<pad>):(?:[ \t](?P<val>.*))?$")
 # Continuation prompt of a command typed over several lines (`PS C:\> Get-X |` then `>> ...`).
 _PROMPT_CONTINUATION = re.compile(r"^>>(?: (?P<more>.*))?$")
 _MAY_ANNOTATE = re.compile("[\u2605\u2606\u203b]")  # ★ ☆ ※
@@ -163,6 +169,13 @@ class _Builder:
             return m  # an unknown property aligned with the object's labels
         return None
 
+    def tight_match(self, text: str) -> re.Match[str] | None:
+        """``Name: value`` (no padding) when Name is known and no certificate block is open."""
+        m = _TIGHT.match(text)
+        if m is None or self.known is None or m.group("key").lower() not in self.known:
+            return None
+        return m if self._x509_state() != "open" else None
+
     @property
     def at_boundary(self) -> bool:
         return self.key is None or bool(self.blanks)
@@ -263,6 +276,8 @@ def _scan(text: str, origin: str, known: frozenset[str] | None) -> list[PSObject
             m = _PROPERTY.match(text_i)
             if m is not None and known_names is not None and m.group("key").lower() not in known_names:
                 m = b.property_match(text_i)
+            elif m is None and known_names is not None and ":" in text_i:
+                m = b.tight_match(text_i)
         while next_dash < len(dash_rows) and dash_rows[next_dash] <= i:
             next_dash += 1
         near_dashes = next_dash < len(dash_rows) and dash_rows[next_dash] - i <= 8
