@@ -15,7 +15,7 @@ from .engine import ROOT, FuzzReport, corpus, run
 
 def _line(report: FuzzReport) -> str:
     line = (f"{report.inputs} inputs in {report.seconds:.1f} s through the sans-IO parsers: "
-            f"{report.per_second:,.0f} inputs/s")
+            f"{report.per_second:,.0f} inputs/s ({report.per_cpu_second:,.0f} per CPU second)")
     if report.load_inputs:
         line += f"; {report.load_inputs} through load(): {report.load_per_second:,.0f} inputs/s"
     return line + f"; {report.crash_count} crashing input(s), {len(report.crashes)} distinct"

@@ -301,7 +301,8 @@ class Crash:
 @dataclass
 class FuzzReport:
     inputs: int = 0
-    seconds: float = 0.0  # in the sans-IO targets
+    seconds: float = 0.0  # wall clock in the sans-IO targets
+    cpu_seconds: float = 0.0  # this process's CPU time in them (fair on a shared machine)
     calls: dict[str, int] = field(default_factory=dict)
     load_inputs: int = 0
     load_seconds: float = 0.0
@@ -312,6 +313,10 @@ class FuzzReport:
     @property
     def per_second(self) -> float:
         return self.inputs / self.seconds if self.seconds else 0.0
+
+    @property
+    def per_cpu_second(self) -> float:
+        return self.inputs / self.cpu_seconds if self.cpu_seconds else 0.0
 
     @property
     def load_per_second(self) -> float:
@@ -476,9 +481,10 @@ def run(
             for target in chosen:
                 if not target.wants(data):
                     continue
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.process_time()
                 crash = _call(target, data, origin, hang_seconds)
                 took = time.perf_counter() - start
+                report.cpu_seconds += time.process_time() - cpu
                 report.seconds += took
                 report.calls[target.name] = report.calls.get(target.name, 0) + 1
                 if took > report.slowest[0]:
