@@ -161,7 +161,8 @@ def _decode_der(der: bytes, origin: str | None, field: str | None) -> Certificat
 
 
 def certificate_from_base64(text: str, *, origin: str | None = None, field: str | None = None) -> Certificate:
-    """Decode base64 DER, tolerating PEM armour, CR/LF, spaces and Format-List wrapping."""
+    """Decode base64 DER, tolerating PEM armour, CR/LF, spaces and Format-List wrapping.
+    Raises only :class:`CertificateError` (see :func:`certificate_from_der`)."""
     cached = _BY_TEXT.get(text)
     if cached is not None:
         return cached
@@ -183,7 +184,7 @@ def certificate_from_base64(text: str, *, origin: str | None = None, field: str 
 
 
 def certificate_from_pem(data: bytes | str, *, origin: str | None = None) -> list[Certificate]:
-    """Every certificate in a PEM bundle."""
+    """Every certificate in a PEM bundle. Raises only :class:`CertificateError`."""
     text = data.decode("ascii", "replace") if isinstance(data, bytes) else data
     blocks = re.findall(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", text, re.S)
     if not blocks:

@@ -458,8 +458,9 @@ class _Collector:
 def parse_metadata(
     data: bytes, origin: str, *, max_bytes: int = MAX_DOCUMENT_BYTES, max_depth: int = MAX_DEPTH
 ) -> MetadataDocument:
-    """Parse a metadata document. Raises :class:`HostileXMLError` or :class:`ParseError`;
-    smaller problems (an unreadable certificate, a bad date) become ``issues``."""
+    """Parse a metadata document. Raises :class:`HostileXMLError` or :class:`ParseError` (only
+    :class:`~fedaudit.errors.FedauditError` escapes); smaller problems (an unreadable
+    certificate or certificate field, a bad date) become ``issues`` and the rest is read."""
     root = parse_tree(data, origin, max_bytes=max_bytes, max_depth=max_depth)
     return document_from_tree(root, bytes(data), origin)
 

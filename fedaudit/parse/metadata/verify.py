@@ -332,7 +332,8 @@ def verify_metadata(
 ) -> SignatureVerification:
     """Verify the signature of metadata ``data``. Raises :class:`InputError` (HostileXMLError,
     ParseError) only when the bytes are not a safe metadata document; every signature outcome,
-    however broken, is a :class:`SignatureVerification`."""
+    however broken, is a :class:`SignatureVerification`: nothing but a
+    :class:`~fedaudit.errors.FedauditError` escapes."""
     root = parse_tree(data, origin, max_bytes=max_bytes, max_depth=max_depth)
     return verify_tree(root, data, origin, trusted=trusted)
 
