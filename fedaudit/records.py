@@ -138,6 +138,9 @@ class PSObject:
     ``lines`` maps property name to the 1-based line it was printed on.
     ``command`` is the command line captured before the object (``PS C:\\> Get-... -DomainName x``),
     with en-dashes normalised to hyphens, when the capture shows one.
+    ``dropped`` lists console text the form parser could not place in any value, as
+    ``(line, property, text)``: the reader reports each as a load issue, so nothing is lost
+    silently.
     """
 
     origin: str
@@ -147,6 +150,7 @@ class PSObject:
     lines: Mapping[str, int] = field(default_factory=dict)
     type_names: tuple[str, ...] = ()
     command: str | None = None
+    dropped: tuple[tuple[int, str, str], ...] = ()
 
 
 @dataclass(frozen=True)

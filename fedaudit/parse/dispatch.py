@@ -288,6 +288,11 @@ def _read(data: bytes, origin: str, culture: str | None, domain: str | None) -> 
                 severity="info",
             )
         )
+    for obj, _ in found:
+        for no, key, dropped in obj.dropped:
+            issues.append(LoadIssue(
+                origin, f"text {dropped[:60]!r} under the empty {key} was not read: it is neither a property nor "
+                "an indented continuation (a cut or re-typed capture?)", line=no, field=key, severity="info"))
     used_culture = _infer_culture(text, culture, origin, issues)
     mapped = C.Mapped(issues=issues)
     for obj, cmdlet in found:

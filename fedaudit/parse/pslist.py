@@ -84,6 +84,7 @@ class _Builder:
         self.value: list[str] = []
         self.value_col = 0
         self.blanks: list[int] = []
+        self.dropped: list[tuple[int, str, str]] = []
         self._start_value("")
 
     # -- the value being read -------------------------------------------------------------
@@ -151,6 +152,7 @@ class _Builder:
                     line=self.start,
                     lines=self.lines,
                     command=self.command,
+                    dropped=tuple(self.dropped),
                 )
             )
         self._reset()
@@ -223,7 +225,8 @@ class _Builder:
                 return
         elif not indented and not self.value[0].strip() and len(self.value) == 1 and state is None:
             # A flush-left line under an empty value (``SigningCertificateUpdateStatus :``
-            # followed by a cut-off ``Su``) is debris, not the value.
+            # followed by a cut-off ``Su``) is debris, not the value: kept for a load issue.
+            self.dropped.append((line.no, self.key, text.strip()))
             return
         lead = len(text) - len(text.lstrip(" "))
         self._append(text[min(lead, self.value_col) :])

@@ -5,7 +5,7 @@
 * Structured formats are lossless: a URI from Export-Clixml (or JSON, CSV) is never cut at its
   first word (the console-annotation rule is for console text only).
 * Console text: an annotation after a URI is dropped with a load issue naming it; a URI the
-  console wrapped over several lines is joined.
+  console wrapped over several lines is joined; a line that fits no value is a load issue.
 """
 
 from __future__ import annotations
@@ -46,6 +46,10 @@ def test_unknown_name_colon_value_stays_a_continuation():
     result = read_export(noted.encode(), "settings.txt")
     assert all("Note" not in (o.hints or {}) for o in result.observations)
     assert _signing(result) == _signing(read_export(text.encode(), "settings.txt"))
+    # Not read, and not lost silently either: an info load issue names the line.
+    [issue] = [i for i in result.issues if "Note: pasted by hand" in i.message]
+    assert (issue.severity, issue.field) == ("info", "SupportsMfa")
+    assert noted.splitlines()[issue.line - 1] == "Note: pasted by hand"
 
 
 def _clixml_with_identifier(value: str) -> bytes:

@@ -191,6 +191,7 @@ def test_mixed_table_then_list_capture() -> None:
     assert settings_.properties["SigningCertificate"] == "<redacted>[...]"
     # The excerpt is cut at "Su": debris, not the value of the empty property above it.
     assert settings_.properties["SigningCertificateUpdateStatus"] == ""
+    assert settings_.dropped == ((23, "SigningCertificateUpdateStatus", "Su"),)  # for a load issue
     assert identify_cmdlet(table.properties) == "Get-MsolDomain"
     assert identify_cmdlet(settings_.properties) == "Get-MsolDomainFederationSettings"
     assert parse_format_list(text, "mixed.txt", known=ALL_KNOWN) == [settings_]

@@ -146,7 +146,8 @@ OTHER_SAMPLES = {
         r.kind == "Get-MsolDomain + Get-MsolDomainFederationSettings (Format-Table + Format-List, UTF-8)"
         and _domains(r)[0] == ("<redacted>.example", "Federated", "Verified")
         and _settings(r)[1] == (None, "http://<redacted>/947AF585", "https://<redacted>/947AF585", None, "WsFed", None, None)
-        and _issues(r) == [(21, "SigningCertificate", "warning")]
+        # the excerpt's cut-off "Su" under the empty SigningCertificateUpdateStatus: reported, not lost
+        and _issues(r) == [(23, "SigningCertificateUpdateStatus", "info"), (21, "SigningCertificate", "warning")]
         and r.observations == ()
     ),
     "msoldomainfederationsettings_accops_fl.txt": lambda r: (
