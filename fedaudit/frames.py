@@ -222,7 +222,7 @@ def utc_column(values: Iterable[Any]) -> pd.Series:
                                 utc=True, format="ISO8601")
         return series.astype(UTC)
     except (pd.errors.OutOfBoundsDatetime, OverflowError):
-        return pd.Series(pd.array([_one_utc(v) for v in items], dtype=UTC), index=index)
+        return pd.Series(pd.array([_one_utc(v) for v in items], dtype=pd.DatetimeTZDtype(unit="us", tz="UTC")), index=index)
 
 
 _PLAIN = frozenset({str, type(None)})

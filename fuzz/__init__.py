@@ -20,6 +20,6 @@ every file there through every target).
 Lives outside the installed package: it is a development tool, not part of the audit.
 """
 
-from .engine import Crash, FuzzReport, Target, corpus, mutate, run, run_targets, targets
+from fuzz.engine import Crash, FuzzReport, Target, corpus, mutate, run, run_targets, targets
 
 __all__ = ["Crash", "FuzzReport", "Target", "corpus", "mutate", "run", "run_targets", "targets"]

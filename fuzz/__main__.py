@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .engine import ROOT, FuzzReport, corpus, run
+from fuzz.engine import ROOT, FuzzReport, corpus, run
 
 
 def _line(report: FuzzReport) -> str:

@@ -12,9 +12,9 @@ import tempfile
 import time
 import traceback
 import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 import fedaudit
 from fedaudit.errors import FedauditError
@@ -209,7 +209,7 @@ def _read_export(data: bytes, origin: str) -> None:
             dispatch._read(data, origin, culture, None)
         except FedauditError:
             pass
-        except Exception as exc:  # noqa: BLE001 - the hidden exception, with its traceback
+        except Exception as exc:  # the hidden exception, with its traceback
             raise InternalError(result.issues[0].message) from exc
         raise InternalError(result.issues[0].message)
 
@@ -341,12 +341,13 @@ def _alarm_handler() -> Iterator[bool]:
         signal.signal(signal.SIGALRM, previous)
 
 
-_ARMED = False
+class _Alarm:
+    armed = False  # set while run() holds the SIGALRM handler
 
 
 @contextlib.contextmanager
 def _deadline(seconds: float) -> Iterator[None]:
-    if not _ARMED or seconds <= 0:
+    if not _Alarm.armed or seconds <= 0:
         yield
         return
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -376,7 +377,7 @@ def _call(target: Target, data: bytes, origin: str, hang_seconds: float) -> tupl
     except _Hang as exc:
         tb = traceback.extract_tb(exc.__traceback__)
         return "Hang", _where(tb), str(exc), "".join(traceback.format_exception(exc))
-    except BaseException as exc:  # noqa: BLE001 - the point: anything else is a finding
+    except BaseException as exc:  # the point: anything else is a finding
         if isinstance(exc, KeyboardInterrupt):
             raise
         cause = exc.__cause__ if isinstance(exc, InternalError) and exc.__cause__ else exc
@@ -406,7 +407,7 @@ def _via_load(data: bytes, name: str, folder: Path) -> tuple[str, str, str, str]
             evidence = fedaudit.load(folder)
     except FedauditError:
         return None
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:  # anything else is a finding
         if isinstance(exc, KeyboardInterrupt):
             raise
         tb = traceback.extract_tb(exc.__traceback__)
@@ -452,9 +453,8 @@ def run(
     report = FuzzReport()
     seen: set[tuple[str, str, str]] = set()
     chosen = targets()
-    global _ARMED
     with tempfile.TemporaryDirectory(prefix="fedaudit-fuzz-") as tmp, _alarm_handler() as armed:
-        _ARMED = armed
+        _Alarm.armed = armed
         folder = Path(tmp)
         for name, data in pool[:: max(1, len(pool) // 12)]:  # warm up: first calls import lazily
             for target in chosen:
@@ -496,5 +496,5 @@ def run(
                         save(c, out)
             if progress is not None and (i + 1) % 1000 == 0:
                 progress(report)
-        _ARMED = False
+        _Alarm.armed = False
     return report

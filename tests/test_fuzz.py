@@ -88,7 +88,7 @@ def test_an_internal_error_load_issue_counts_as_a_crash(monkeypatch):
         raise ZeroDivisionError("hidden by read_export")
 
     monkeypatch.setattr(dispatch, "_read", broken)
-    [(target, kind, where, message, trace)] = [c for c in fuzz.run_targets(b"Name : x\n") if c[0] == "read_export"]
+    [(_target, kind, _where, message, trace)] = [c for c in fuzz.run_targets(b"Name : x\n") if c[0] == "read_export"]
     assert kind == "internal:ZeroDivisionError" and "hidden by read_export" in message and "Traceback" in trace
 
 

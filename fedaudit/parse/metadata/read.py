@@ -25,14 +25,15 @@ import datetime as dt
 import hashlib
 import json
 import posixpath
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from fedaudit.errors import InputError, ParseError
 from fedaudit.frames import UTC
-from fedaudit.records import Certificate, CertificateObservation, LoadIssue, MetadataRecord, ParseResult, Role
-from fedaudit.parse.metadata.parse import MetadataDocument, MetadataEntity, document_from_tree, parse_tree, MetadataKey
+from fedaudit.parse.metadata.parse import MetadataDocument, MetadataEntity, MetadataKey, document_from_tree, parse_tree
 from fedaudit.parse.metadata.verify import SignatureVerification, verify_tree
+from fedaudit.records import Certificate, CertificateObservation, LoadIssue, MetadataRecord, ParseResult, Role
 
 __all__ = ["FetchSidecar", "parse_sidecar", "read_document", "read_metadata"]
 

@@ -43,16 +43,25 @@ SHA-1 signature and digest methods verify; they are reported in ``signature_algo
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
-from fedaudit.records import Certificate
-from fedaudit.parse.metadata.parse import MAX_DEPTH, MAX_DOCUMENT_BYTES, NS, MetadataDocument, _Collector, parse_tree, quiet_serial_warning
 from fedaudit.errors import UsageError
+from fedaudit.parse.metadata.parse import (
+    MAX_DEPTH,
+    MAX_DOCUMENT_BYTES,
+    NS,
+    MetadataDocument,
+    _Collector,
+    parse_tree,
+    quiet_serial_warning,
+)
+from fedaudit.records import Certificate
 
 __all__ = ["SIGNATURE_STATES", "SignatureVerification", "algorithm_name", "verify_metadata", "verify_tree"]
 
@@ -139,7 +148,7 @@ def _same_key(a: Certificate, b: Certificate) -> bool:
             kb = x509.load_der_x509_certificate(b.der or b"").public_key()
         fmt = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
         return ka.public_bytes(*fmt) == kb.public_bytes(*fmt)
-    except Exception:  # noqa: BLE001 - ValueError, TypeError, UnsupportedAlgorithm (unknown key type)
+    except Exception:  # ValueError, TypeError, UnsupportedAlgorithm (an unknown key type)
         return False
 
 
@@ -237,10 +246,11 @@ def _drop_comments(element: etree._Element) -> None:
         parent.remove(comment)
 
 
+@functools.lru_cache(maxsize=1)
 def _verifier_class() -> type:
     from signxml import XMLVerifier
 
-    class _Verifier(XMLVerifier):  # type: ignore[misc]
+    class _Verifier(XMLVerifier):
         """signxml's verifier with three interop corrections and a fixed Signature element.
 
         * Same-document references (``URI=""``, ``URI="#id"``) are dereferenced without comments
@@ -268,7 +278,7 @@ def _verifier_class() -> type:
                 raise InvalidInput("the ds:Signature element is not where the document has it")
             return found
 
-        def _c14n(self, nodes, algorithm, inclusive_ns_prefixes=None):  # type: ignore[no-untyped-def]
+        def _c14n(self, nodes: Any, algorithm: Any, inclusive_ns_prefixes: Any = None) -> bytes:
             out = super()._c14n(nodes, algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes)
             is_signed_info = (
                 isinstance(nodes, etree._Element) and nodes.tag == _DS + "SignedInfo"
@@ -281,32 +291,26 @@ def _verifier_class() -> type:
                     out = out.replace(b' xmlns=""', b"")
             return out
 
-        def _resolve_reference(self, doc_root, reference, uri_resolver=None):  # type: ignore[no-untyped-def]
+        def _resolve_reference(self, doc_root: etree._Element, reference: etree._Element, uri_resolver: Any = None) -> Any:
             uri = reference.get("URI")
             if uri is None:
                 payload = doc_root
             else:
                 payload = super()._resolve_reference(doc_root, reference, uri_resolver=uri_resolver)
-            if uri is None or uri == "" or (uri.startswith("#") and not uri.startswith("#xpointer(")):
-                if isinstance(payload, etree._Element):
-                    _drop_comments(payload)
+            same_document = uri is None or uri == "" or (uri.startswith("#") and not uri.startswith("#xpointer("))
+            if same_document and isinstance(payload, etree._Element):
+                _drop_comments(payload)
             return payload
 
     return _Verifier
 
 
-_VERIFIER: type | None = None
-
-
-def _verify_with(data: bytes, cert: x509.Certificate, path: tuple[tuple[str, int], ...]):  # type: ignore[no-untyped-def]
+def _verify_with(data: bytes, cert: x509.Certificate, path: tuple[tuple[str, int], ...]) -> Any:
     """signxml verification of the Signature at ``path`` with ``cert``; retried once with the
     SignedInfo ``xmlns=""`` excised when the plain SignedInfo does not verify and had one."""
     from signxml.exceptions import InvalidDigest, InvalidSignature
 
-    global _VERIFIER
-    if _VERIFIER is None:
-        _VERIFIER = _verifier_class()
-    verifier = _VERIFIER()
+    verifier = _verifier_class()()
     verifier.path = path
     config = _verifier_config(cert)
     try:
@@ -316,7 +320,7 @@ def _verify_with(data: bytes, cert: x509.Certificate, path: tuple[tuple[str, int
     except InvalidSignature:
         if not verifier.saw_empty_xmlns:
             raise
-    retry = _VERIFIER()
+    retry = _verifier_class()()
     retry.path = path
     retry.excise_empty_xmlns = True
     return retry.verify(data, x509_cert=cert, parser=_hardened_parser(), expect_config=config)
@@ -431,7 +435,7 @@ def verify_tree(
             return result("invalid", f"malformed signature: {message}")
         except ValueError as exc:  # an algorithm URI signxml does not know
             return result("error", f"cannot verify: {' '.join(str(exc).split())}")
-        except Exception as exc:  # noqa: BLE001 - third-party code on hostile input: judge, never crash
+        except Exception as exc:  # third-party code on hostile input: judge, never crash
             failures.append(f"{_describe(cert)}: {type(exc).__name__}: {' '.join(str(exc).split())}")
             continue
         signed = verified.signed_xml
