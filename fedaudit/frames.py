@@ -202,9 +202,12 @@ def _one_utc(value: Any) -> Any:
     if isinstance(value, float) and value != value:
         return pd.NaT
     if isinstance(value, str):
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        try:
+            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise UsageError(f"not an ISO 8601 date and time: {value[:60]!r}") from None
         if parsed.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}: fedaudit frames hold tz-aware UTC only")
+            raise UsageError(f"naive datetime {value!r}: fedaudit frames hold tz-aware UTC only")
         return parsed.astimezone(dt.timezone.utc)
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
@@ -214,14 +217,15 @@ def _one_utc(value: Any) -> Any:
 def utc_column(values: Iterable[Any]) -> pd.Series:
     """A ``datetime64[us, UTC]`` series from tz-aware datetimes, ISO 8601 strings with offset,
     None/NaT/NA. The fast path is pandas' own conversion; a value past 2262 (which pandas 2
-    converts to nanoseconds first and refuses) takes the exact per-value path instead."""
+    converts to nanoseconds first and refuses) takes the exact per-value path instead, which
+    raises :class:`~fedaudit.errors.UsageError` for a naive or unparsable value."""
     index = values.index if isinstance(values, pd.Series) else None
     items = list(values)
     try:
         series = pd.to_datetime(pd.Series([_to_utc(v) for v in items], dtype=object, index=index),
                                 utc=True, format="ISO8601")
         return series.astype(UTC)
-    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+    except (ValueError, OverflowError):  # OutOfBoundsDatetime (pandas 2 past 2262) or a bad value
         return pd.Series(pd.array([_one_utc(v) for v in items], dtype=pd.DatetimeTZDtype(unit="us", tz="UTC")), index=index)
 
 
