@@ -11,17 +11,18 @@
         writes Get-AdfsProperties.json and Get-AdfsCertificate.json (every certificate type,
         each certificate's DER bytes as base64 RawData);
 
-      * on a workstation with Microsoft Graph PowerShell, after
-            Connect-MgGraph -Scopes Domain.Read.All
-            .\Collect-FedauditEvidence.ps1 -Graph
+      * on a workstation with Microsoft Graph PowerShell (the default: -Graph is implied when no
+        switch is given; the script signs in with Connect-MgGraph -Scopes Domain.Read.All when
+        the session is not connected yet):
+            .\Collect-FedauditEvidence.ps1
         writes Get-MgDomain.json (GET /v1.0/domains) and, for every federated domain,
         Get-MgDomainFederationConfiguration.<domain>.json (GET /v1.0/domains/<domain>/federationConfiguration):
         the bodies Microsoft Graph returned, byte for byte.
 
-      * where the retired MSOnline module still works (Windows PowerShell 5.1, Connect-MsolService):
-            .\Collect-FedauditEvidence.ps1 -Msol
-        writes Get-MsolDomain.json and Get-MsolDomainFederationSettings.json; run together with
-        -Adfs on the AD FS server it also writes Get-MsolFederationProperty.json.
+      * LEGACY, for archived tenants only: -Msol reads through the MSOnline module, which
+        Microsoft retired between April and May 2025 (https://aka.ms/msonlineretirement); it fails
+        against Entra ID today. It is kept so that old evidence can be re-collected the same way
+        where a copy of MSOnline still answers; it never runs unless asked for.
 
     Every run creates <OutputPath>\fedaudit-evidence-<yyyyMMddTHHmmssZ>-<COMPUTERNAME> and writes
     nothing anywhere else. manifest.json lists each file with its size and SHA-256, the commands
@@ -35,17 +36,22 @@
 
 .PARAMETER Graph
     Export the tenant's domains and every federated domain's federation configuration through
-    Microsoft Graph (module Microsoft.Graph.Authentication; Connect-MgGraph -Scopes Domain.Read.All first).
+    Microsoft Graph (module Microsoft.Graph.Authentication; delegated permission Domain.Read.All,
+    roles such as Global Reader or Domain Name Administrator). The default when no switch is given.
 
 .PARAMETER Msol
-    Export Get-MsolDomain and, for every federated domain, Get-MsolDomainFederationSettings
-    (module MSOnline; Connect-MsolService first). With -Adfs, also Get-MsolFederationProperty.
+    LEGACY (MSOnline was retired in 2025). Export Get-MsolDomain and, for every federated domain,
+    Get-MsolDomainFederationSettings (module MSOnline; Connect-MsolService first). With -Adfs, also
+    Get-MsolFederationProperty.
 
 .EXAMPLE
     .\Collect-FedauditEvidence.ps1 -Adfs -OutputPath D:\fedaudit-evidence
 
 .EXAMPLE
-    Connect-MgGraph -Scopes Domain.Read.All; .\Collect-FedauditEvidence.ps1 -Graph
+    .\Collect-FedauditEvidence.ps1
+
+.EXAMPLE
+    Connect-MgGraph -Scopes Domain.Read.All -NoWelcome; .\Collect-FedauditEvidence.ps1 -Graph -OutputPath C:\fedaudit-evidence
 
 .NOTES
     Works in Windows PowerShell 5.1 and PowerShell 7. fedaudit reads exactly what this script
@@ -70,7 +76,11 @@ if ($PSVersionTable.PSVersion.Major -lt 6) {
     Remove-TypeData -TypeName System.Array -ErrorAction SilentlyContinue
 }
 if (-not ($Adfs -or $Graph -or $Msol)) {
-    throw 'Say what to collect: -Adfs (on the primary AD FS server), -Graph and/or -Msol.'
+    # Microsoft Graph is the default source of the Entra ID side.
+    $Graph = [switch]$true
+}
+if ($Msol) {
+    Write-Warning 'Legacy -Msol: the MSOnline module was retired in 2025 (https://aka.ms/msonlineretirement) and fails against Entra ID; use -Graph.'
 }
 
 $invariant = [System.Globalization.CultureInfo]::InvariantCulture
@@ -189,6 +199,11 @@ if ($Graph) {
     try {
         Import-Module Microsoft.Graph.Authentication -ErrorAction Stop
         $context = Get-MgContext
+        if ($null -eq $context) {
+            # Read-only sign-in: GET /domains and GET .../federationConfiguration need Domain.Read.All.
+            Connect-MgGraph -Scopes 'Domain.Read.All' -NoWelcome
+            $context = Get-MgContext
+        }
         if ($null -eq $context) { throw 'not connected: run Connect-MgGraph -Scopes Domain.Read.All first' }
         if ($context.Scopes -and -not ($context.Scopes | Where-Object { $_ -in @('Domain.Read.All', 'Domain.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All') })) {
             Add-Problem 'Graph' "the session's scopes ($($context.Scopes -join ', ')) may not include Domain.Read.All"
@@ -224,7 +239,7 @@ if ($Graph) {
     }
 }
 
-# -- MSOnline (retired; where it still works) ----------------------------------------------------
+# -- MSOnline: LEGACY, retired in 2025; runs only when -Msol is given ------------------------------
 if ($Msol) {
     try {
         Import-Module MSOnline -ErrorAction Stop

@@ -149,7 +149,10 @@ def audited(n_domains: int = 3, *, subject: str | None = None, origin_prefix: st
                     {"fact": "AD FS primary", "value": row.primary_thumbprint, "origin": f"{origin_prefix}adfs.json"},
                     {"fact": "subject", "value": subject or "CN=ADFS Signing", "origin": None},
                 ],
-                "remediation": f'Update-MsolFederatedDomain -DomainName "{row.domain}" -SupportMultipleDomain',
+                "remediation": "Connect-MgGraph -Scopes 'Domain-InternalFederation.ReadWrite.All'\n"
+                f"$fed = Get-MgDomainFederationConfiguration -DomainId \"{row.domain}\"\n"
+                f"Update-MgDomainFederationConfiguration -DomainId \"{row.domain}\" -InternalDomainFederationId $fed.Id "
+                "-NextSigningCertificate $b64Next",
                 "reference": "Step 2",
                 "key": f"SYNC|{row.farm}|{row.domain}|",
                 "controls": "NIST SP 800-53 SC-12",

@@ -23,6 +23,9 @@ def test_environment_yml_matches_pyproject():
     text = (ROOT / "environment.yml").read_text()
     section = text.split("\ndependencies:\n", 1)[1]
     deps = {_name(line.strip()[2:]) for line in section.splitlines() if line.startswith("  - ") and line.strip() not in ("- pip", "- pip:")}
+    # packages only PyPI has sit under "- pip:" (indented further); "-e ." is the project itself
+    pip = section.split("  - pip:\n", 1)[1] if "  - pip:\n" in section else ""
+    deps |= {_name(line.strip()[2:]) for line in pip.splitlines() if line.startswith("      - ") and line.strip() != "- -e ."}
     deps -= {"python"}
     assert deps == wanted
 

@@ -1,43 +1,30 @@
-"""Remediation text that depends on the joined view: which domains, which slot, which certificate."""
+"""Remediation text that depends on the joined view: which farm, which domains, which certificates.
+
+One block per farm: the certificates are chosen here by thumbprint (the AD FS primary, and the
+next secondary or the one AD FS is about to generate); which Entra slot each goes to is decided by
+the PowerShell itself, per domain, from what Entra ID holds when it runs, so the certificate AD FS
+signs with now is never overwritten (:func:`fedaudit.checks.remediation.graph_sync_farm`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from fedaudit._util import issuer_forms
 from fedaudit.checks import remediation as rm
-from fedaudit.evidence.view import (
-    CertFact,
-    DomainFact,
-    DomainState,
-    EstateView,
-    FarmFact,
-    domain_state,
-    next_secondaries,
-)
+from fedaudit.evidence.view import CertFact, DomainFact, EstateView, FarmFact, adfs_view, next_secondaries
 
-__all__ = ["farm_domain_names", "plan_push", "push_to_entra", "renew_manually"]
+__all__ = ["farm_domain_names", "push_to_entra", "renew_manually"]
 
 
 def farm_domain_names(view: EstateView, farm: FarmFact | None, domain: DomainFact | None) -> list[DomainFact]:
     """Every federated domain of the farm (or the lone domain when the farm is unknown)."""
     if farm is not None:
         ds = view.domains_of(farm)
-        if domain is not None and not _in_farm(view, farm, domain):
-            ds = sorted(ds + [domain], key=lambda d: d.name)
-        return ds
+        if domain is not None and all(d.name != domain.name for d in ds):
+            ds = [*ds, domain]
+        return sorted(ds, key=lambda d: d.name)
     return [domain] if domain is not None else []
-
-
-def _has_issuer_form(d: DomainFact) -> bool:
-    issuer = d.issuer_uri
-    return issuer is not None and issuer.strip().lower() in issuer_forms(d.name)
-
-
-def _in_farm(view: EstateView, farm: FarmFact, domain: DomainFact) -> bool:
-    fd = view.farm_domains(farm)
-    return domain.name in fd.root_of
 
 
 def _latest(certs: list[CertFact]) -> CertFact | None:
@@ -47,31 +34,22 @@ def _latest(certs: list[CertFact]) -> CertFact | None:
     return certs[0] if certs else None
 
 
-def plan_push(state: DomainState, *, new_secondary: bool = False) -> tuple[str | None, str | None] | None:
-    """(thumbprint for -SigningCertificate, thumbprint for -NextSigningCertificate) that bring
-    Entra ID in line with AD FS for one domain, or None when nothing needs pushing.
+def _certificates(
+    view: EstateView, farm: FarmFact | None, domain: DomainFact | None
+) -> tuple[list[CertFact], list[CertFact]]:
+    """AD FS primaries and secondaries behind the farm (or, without a farm, behind the domain)."""
+    if farm is not None:
+        return farm.ts_primaries, farm.ts_secondaries
+    if domain is not None:
+        return adfs_view(view, domain)
+    return [], []
 
-    The AD FS primary goes to SigningCertificate when Entra ID lacks it (with the secondary as
-    NextSigningCertificate); a missing secondary goes to NextSigningCertificate, or to
-    SigningCertificate when Entra ID keeps the AD FS primary in NextSigningCertificate, so the
-    certificate that signs today's tokens is never overwritten (remediation notes, R4).
-    """
-    primary = state.days_cert if state.days_cert in state.adfs_primaries else _latest(state.adfs_primaries)
-    if primary is None:
-        return None
-    d = state.domain
-    secondary = _latest(state.adfs_secondaries)
-    if new_secondary and secondary is None:
-        sec_tp: str | None = rm.NEW_SECONDARY
-    else:
-        sec_tp = secondary.thumbprint if secondary else None
-    if state.primary_in_entra is False:
-        return primary.thumbprint, sec_tp
-    if sec_tp is not None and (sec_tp == rm.NEW_SECONDARY or state.secondary_in_entra is False):
-        if primary.thumbprint in d.next_tps and primary.thumbprint not in d.current_tps:
-            return sec_tp, None
-        return None, sec_tp
-    return None
+
+def self_signed(farm: FarmFact | None, primaries: list[CertFact]) -> bool:
+    """True when every known token-signing certificate of the farm is self-signed (the only kind
+    Entra Connect's Reset Microsoft Entra ID trust acts on)."""
+    flags = [c.self_signed for c in primaries + (farm.ts_secondaries if farm else [])]
+    return bool(flags) and all(f is True for f in flags)
 
 
 def push_to_entra(
@@ -83,45 +61,45 @@ def push_to_entra(
     *,
     new_secondary: bool = False,
 ) -> str:
-    """Runbook manual Step 2 for every federated domain of the farm: MSOnline, Graph, Connect.
+    """Runbook manual Step 2 for every federated domain of the farm, with Microsoft Graph
+    PowerShell; plus the Entra Connect task for self-signed farms.
 
     The text depends on the farm, not on which of its domains a finding is about, so it is
-    written once per farm and audit (memoised on the view) and every finding of the farm
-    shares it."""
-    if farm is not None and (domain is None or _in_farm(view, farm, domain)):
+    written once per farm and audit (memoised on the view) and every finding of the farm shares it."""
+    if farm is not None and (domain is None or domain.name in view.farm_domains(farm).root_of):
         key = ("push_to_entra", farm.name, as_of, th, new_secondary)
         if key not in view.cache:
-            view.cache[key] = _push_to_entra(view, farm, view.domains_of(farm), as_of, th, new_secondary)
+            view.cache[key] = _push_to_entra(view, farm, None, as_of, th, new_secondary)
         return view.cache[key]
-    return _push_to_entra(view, farm, farm_domain_names(view, farm, domain), as_of, th, new_secondary)
+    return _push_to_entra(view, farm, domain, as_of, th, new_secondary)
 
 
 def _push_to_entra(
     view: EstateView,
     farm: FarmFact | None,
-    domains: list[DomainFact],
+    domain: DomainFact | None,
     as_of: dt.datetime,
     th: Any,
     new_secondary: bool,
 ) -> str:
-    # rm.needs_support_multiple_domain for each domain, with the roots of the list computed once
-    multiple = len(rm.multiple_domain_roots(d.name for d in domains)) > 1
-    msol = rm.msol_update(
-        farm.name if farm else None,
-        [(d.name, multiple or _has_issuer_form(d)) for d in domains],
+    domains = [d.name for d in farm_domain_names(view, farm, domain)]
+    prim, sec = _certificates(view, farm, domain)
+    primary = _latest(prim)
+    if primary is None or not domains:
+        return rm.adfs_show(farm.name if farm else None)
+    nxt = _latest(next_secondaries(prim, sec, as_of))
+    secondary = nxt.thumbprint if nxt else (rm.NEW_SECONDARY if new_secondary else None)
+    fname = farm.name if farm else None
+    graph = rm.graph_sync_farm(
+        fname,
+        domains,
+        primary.thumbprint,
+        secondary,
+        known=[c.thumbprint for c in prim + sec],
+        host=(farm.host_name or farm.name) if farm else None,
     )
-    pushes: list[tuple[str, str | None, str | None, str | None]] = []
-    unknown: list[str] = []
-    for d in domains:
-        state = domain_state(view, d, as_of, th)
-        if not d.has_entra_certs:
-            unknown.append(d.name)
-            continue
-        plan = plan_push(state, new_secondary=new_secondary)
-        if plan is not None:
-            pushes.append((d.name, plan[0], plan[1], d.federation_id))
-    graph = rm.graph_push(farm.name if farm else None, pushes, unknown=unknown)
-    return rm.join(msol, graph, rm.connect_repair(farm.name if farm else None))
+    connect = rm.connect_reset_trust(fname) if farm is not None and self_signed(farm, prim) else None
+    return rm.join(graph, connect)
 
 
 def renew_manually(

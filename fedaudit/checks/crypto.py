@@ -54,7 +54,7 @@ def _subjects(view: EstateView) -> Iterator[tuple[str | None, str | None, str, C
 
 def _fix(farm: str | None, label: str) -> str:
     if label.startswith("AD FS token-decrypting"):
-        return f"# On the primary AD FS server of {farm}:\nUpdate-AdfsCertificate -CertificateType Token-Decrypting"
+        return f"# On the primary AD FS server of {rm.comment(farm or 'the farm')}:\nUpdate-AdfsCertificate -CertificateType Token-Decrypting"
     if farm:
         return rm.join(
             "# Replace it with a certificate using a 2048-bit (or larger) RSA key and SHA-256. With "

@@ -147,10 +147,7 @@ def issuer_uri_mismatch(view: EstateView, as_of, th, new) -> Iterator[Finding]:
                 fact("Entra IssuerUri", d.issuer_uri, d.settings_origin),
                 fact("AD FS Identifier", farm.identifier, farm.where),
             ),
-            remediation=rm.join(
-                push_to_entra(view, farm, d, as_of, th).split("\n\n")[0],
-                rm.graph_issuer_fix(d.name, expected, d.federation_id),
-            ),
+            remediation=rm.graph_issuer_fix(d.name, expected, d.federation_id),
             subject=d.issuer_uri,
         )
 
@@ -203,8 +200,8 @@ def poll_failed(view: EstateView, as_of, th, new) -> Iterator[Finding]:
             first = None
         elif kind == "settings":
             step = "Complete the domain's federation settings (sign-in URL and protocol) in Entra ID."
-            first = (f"Get-MgDomainFederationConfiguration -DomainId {rm.quoted(d.name)} | Format-List PassiveSignInUri, "
-                     "PreferredAuthenticationProtocol, IssuerUri")
+            first = (rm.graph_read(d.name) + " | Format-List 'PassiveSignInUri', "
+                     "'PreferredAuthenticationProtocol', 'IssuerUri'")
         else:
             step = "Entra ID keeps the certificates it holds; push the next certificate by hand rather than wait."
             first = None
@@ -290,8 +287,7 @@ def poll_stale(view: EstateView, as_of, th, new) -> Iterator[Finding]:
             detail=f"The signing certificate expires in {days:.0f} days, inside the window where Entra ID polls daily, "
             f"but its last run was {d.update_last_run:%Y-%m-%d %H:%M} UTC.",
             evidence=_poll_facts(d),
-            remediation=f"Get-MgDomainFederationConfiguration -DomainId {d.name} | Select-Object -ExpandProperty "
-            "SigningCertificateUpdateStatus",
+            remediation=rm.graph_read(d.name) + " | Select-Object -ExpandProperty SigningCertificateUpdateStatus",
             subject=None,
         )
 

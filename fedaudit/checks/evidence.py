@@ -32,7 +32,8 @@ _COLLECT_ALL = (
     "# On an AD FS server of each farm:\n"
     "Get-AdfsProperties | Export-Clixml adfs-properties.xml\n"
     "Get-AdfsCertificate -CertificateType Token-Signing | Export-Clixml adfs-token-signing.xml\n"
-    "# With Microsoft Graph PowerShell (Connect-MgGraph -Scopes \"Domain.Read.All\"):\n"
+    "# With Microsoft Graph PowerShell (or collect/Collect-FedauditEvidence.ps1, which does the same):\n"
+    "Connect-MgGraph -Scopes 'Domain.Read.All'\n"
     "Get-MgDomain | ConvertTo-Json -Depth 5 | Out-File domains.json\n"
     "Get-MgDomain | Where-Object AuthenticationType -eq Federated | ForEach-Object { "
     "Get-MgDomainFederationConfiguration -DomainId $_.Id | ConvertTo-Json -Depth 5 | Out-File \"federation-$($_.Id).json\" }"
@@ -120,8 +121,10 @@ def domain_list_missing(view: EstateView, as_of, th, new) -> Iterator[Finding]:
         "domain without exported settings would go unnoticed. Domains judged: "
         + (", ".join(d.name for d in view.federated_domains) or "none") + ".",
         evidence=(fact("domains with settings", len(view.federated_domains)),),
-        remediation="Get-MgDomain | ConvertTo-Json -Depth 5 | Out-File domains.json\n"
-        "# or, with MSOnline: Get-MsolDomain -Authentication Federated",
+        remediation="Connect-MgGraph -Scopes 'Domain.Read.All'\n"
+        "Get-MgDomain | ConvertTo-Json -Depth 5 | Out-File domains.json\n"
+        "# or with the Microsoft Entra module: Get-EntraDomain | ConvertTo-Json -Depth 5 | Out-File domains.json\n"
+        "# or without PowerShell, with an app registration: fedaudit collect entra (docs/entra-collect.md)",
     )
 
 
@@ -147,9 +150,8 @@ def entra_settings_missing(view: EstateView, as_of, th, new) -> Iterator[Finding
             detail=f"{d.name} is federated ({'per ' + ', '.join(d.origins) if d.origins else 'per the evidence'}) but no "
             "export shows the certificates Entra ID holds for it, so the sync check cannot run.",
             evidence=(fact("authentication", d.authentication or "Federated", d.origins[0] if d.origins else None),),
-            remediation=f"Get-MgDomainFederationConfiguration -DomainId {d.name} | ConvertTo-Json -Depth 5 | "
-            f"Out-File federation-{d.name}.json\n"
-            f"# or, with MSOnline: Get-MsolDomainFederationSettings -DomainName {d.name} | Format-List *",
+            remediation=rm.graph_read(d.name, out_file=True)
+            + "\n# or without PowerShell, with an app registration: fedaudit collect entra (docs/entra-collect.md)",
         )
 
 
@@ -180,7 +182,7 @@ def farm_unknown(view: EstateView, as_of, th, new) -> Iterator[Finding]:
             + "Export the farm's properties and certificates; if the identity provider is not AD FS, check its "
             "signing-certificate rollover by hand (fedaudit then judges by Entra ID's certificates alone).",
             evidence=tuple(facts),
-            remediation=(f"# On an AD FS server of {host}:\n" if host else "# On an AD FS server of the farm:\n")
+            remediation=(f"# On an AD FS server of {rm.comment(host)}:\n" if host else "# On an AD FS server of the farm:\n")
             + "Get-AdfsProperties | Export-Clixml adfs-properties.xml\n"
             "Get-AdfsCertificate -CertificateType Token-Signing | Export-Clixml adfs-token-signing.xml",
         )
@@ -207,7 +209,7 @@ def adfs_properties_missing(view: EstateView, as_of, th, new) -> Iterator[Findin
             detail="The farm appears in the evidence (certificates or Entra sign-in URLs) but its properties were "
             "not exported, so fedaudit cannot tell whether AD FS renews its certificates automatically.",
             evidence=(fact("farm", farm.name, farm.where),),
-            remediation=f"# On an AD FS server of {farm.name}:\nGet-AdfsProperties | Export-Clixml adfs-properties.xml\n"
+            remediation=f"# On an AD FS server of {rm.comment(farm.name)}:\nGet-AdfsProperties | Export-Clixml adfs-properties.xml\n"
             "# (the runbook's console form: Get-AdfsProperties | Format-List AutoCert*, Certificate*)",
         )
 
@@ -235,7 +237,7 @@ def adfs_certificates_missing(view: EstateView, as_of, th, new) -> Iterator[Find
             title=f"No token-signing certificate of {farm.name} exported",
             detail="The primary (and any secondary) token-signing certificate of the farm is not in the evidence.",
             evidence=(fact("farm", farm.name, farm.where),),
-            remediation=f"# On an AD FS server of {farm.name}:\n"
+            remediation=f"# On an AD FS server of {rm.comment(farm.name)}:\n"
             "Get-AdfsCertificate -CertificateType Token-Signing | Export-Clixml adfs-token-signing.xml",
         )
 
@@ -286,7 +288,7 @@ def conflicting_exports(view: EstateView, as_of, th, new) -> Iterator[Finding]:
                 title=f"Exports name {len(farm.ts_primaries)} different AD FS primary certificates for {farm.name}",
                 detail="Re-export Get-AdfsCertificate from the farm now so that all evidence describes the same moment.",
                 evidence=tuple(fact("AD FS primary thumbprint", c.thumbprint, c.where) for c in farm.ts_primaries),
-                remediation=f"# On an AD FS server of {farm.name}:\n"
+                remediation=f"# On an AD FS server of {rm.comment(farm.name)}:\n"
                 "Get-AdfsCertificate -CertificateType Token-Signing | Export-Clixml adfs-token-signing.xml",
                 subject="adfs-primary",
             )
@@ -302,7 +304,8 @@ def conflicting_exports(view: EstateView, as_of, th, new) -> Iterator[Finding]:
                     fact("Entra SigningCertificate thumbprint", c.thumbprint, c.where) for c in d.entra_current
                 )
                 or tuple(fact("Entra SigningCertificate thumbprint", t, None) for t in sorted(d.current_tps)),
-                remediation=f"Get-MgDomainFederationConfiguration -DomainId {d.name} | ConvertTo-Json -Depth 5",
+                remediation=rm.graph_read(d.name, out_file=True)
+            + "\n# or without PowerShell, with an app registration: fedaudit collect entra (docs/entra-collect.md)",
                 subject="entra-current",
             )
 

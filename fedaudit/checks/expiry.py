@@ -350,6 +350,6 @@ def td_within_35(view: EstateView, as_of, th, new) -> Iterator[Finding]:
             detail=f"Token-decrypting primary {cert.label()}; no secondary listed."
             + (" AutoCertificateRollover is on: AD FS renews it by itself." if farm.rollover else ""),
             evidence=tuple(cert_facts("AD FS token-decrypting primary", cert)),
-            remediation=f"# On the primary AD FS server of {farm.name}:\nUpdate-AdfsCertificate -CertificateType Token-Decrypting",
+            remediation=f"# On the primary AD FS server of {rm.comment(farm.name)}:\nUpdate-AdfsCertificate -CertificateType Token-Decrypting",
             subject=cert.thumbprint,
         )

@@ -43,7 +43,7 @@ def _facts(m: MetaFact) -> list[dict]:
 
 def _fix(farm: FarmFact) -> str:
     return rm.join(
-        f"# Publish https://{farm.host_name or farm.name}/federationmetadata/2007-06/federationmetadata.xml to the "
+        f"# Publish https://{rm.comment(farm.host_name or farm.name)}/federationmetadata/2007-06/federationmetadata.xml to the "
         "internet (Web Application Proxy) with a publicly trusted TLS certificate, then re-check:",
         rm.fetch_metadata(farm.metadata_url),
     )

@@ -1,30 +1,89 @@
 """Exact remediation commands, with the real farm, domain and thumbprint values filled in.
 
-Sources (format notes ``remediation-commands.md``): R1 Update-MsolFederatedDomain syntax, R2
-emergency rotation, R3 the runbook, R4 the MS Japan support procedure for Microsoft Graph, R5 the
-Update-MgDomainFederationConfiguration reference, R6 the SupportMultipleDomain article.
+Microsoft Graph PowerShell first. The MSOnline and AzureAD modules are retired: MSOnline stopped
+working between April and late May 2025, AzureAD after it (Microsoft Entra blog, "Action required:
+MSOnline and AzureAD PowerShell retirement - 2025 info and resources",
+https://techcommunity.microsoft.com/blog/microsoft-entra-blog/action-required-msonline-and-azuread-powershell-retirement---2025-info-and-resou/4364991,
+short link https://aka.ms/msonlineretirement). ``Update-MsolFederatedDomain`` read AD FS and
+pushed everything; its Graph replacement writes only the values it is given, so every block
+exports the AD FS certificate by its thumbprint and pushes it in base64.
 
-Two errors of the current Microsoft documentation are deliberately NOT repeated here: the Graph
-cmdlet has no ``-DomainName``/``-SupportMultipleDomain`` parameters, ``-InternalDomainFederationId``
-is the federation configuration's GUID ``Id`` (not an AD FS server), and the cmdlet does not read
-AD FS - it writes only the values it is given, so the certificate is exported and pushed in base64.
+Sources, cited again next to each template:
 
-Every builder returns plain text: one command per line, ``#`` lines saying where to run it.
+* G1 ``Update-MgDomainFederationConfiguration`` (module Microsoft.Graph.Identity.DirectoryManagement):
+  ``-DomainId <String> -InternalDomainFederationId <String> [-IssuerUri <String>]
+  [-NextSigningCertificate <String>] [-SigningCertificate <String>] ...``
+  https://learn.microsoft.com/powershell/module/microsoft.graph.identity.directorymanagement/update-mgdomainfederationconfiguration
+  ``-InternalDomainFederationId`` is the federation configuration's GUID ``Id`` (not an AD FS
+  server, whatever the 2024 renewal article says); there is no ``-DomainName`` and no
+  ``-SupportMultipleDomain``.
+* G2 ``Get-MgDomainFederationConfiguration -DomainId <String>`` (List parameter set):
+  https://learn.microsoft.com/powershell/module/microsoft.graph.identity.directorymanagement/get-mgdomainfederationconfiguration
+* G3 Update internalDomainFederation (``PATCH /domains/{id}/federationConfiguration/{id}``):
+  least-privileged permission Domain-InternalFederation.ReadWrite.All (higher: Domain.ReadWrite.All);
+  least-privileged roles Domain Name Administrator, External Identity Provider Administrator,
+  Hybrid Identity Administrator, Security Administrator.
+  https://learn.microsoft.com/graph/api/internaldomainfederation-update
+* G4 Get internalDomainFederation: Domain-InternalFederation.Read.All, with
+  Domain-InternalFederation.ReadWrite.All among the higher ones, so one sign-in reads and writes.
+  https://learn.microsoft.com/graph/api/internaldomainfederation-get
+* G5 List domains (``Get-MgDomain -All``): Domain.Read.All.
+  https://learn.microsoft.com/graph/api/domain-list
+* G6 Microsoft Entra Connect, "Reset Microsoft Entra ID trust" (Configure > Manage federation;
+  the 2023 article called the task "Repair Microsoft Entra ID and ADFS Trust"): it resets the
+  token-signing certificate among other trust settings, and "can repair or act on only
+  certificates that are self-signed".
+  https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-fed-management
+  https://learn.microsoft.com/entra/identity/hybrid/connect/reference-connect-adfs-settings
+  (execution flow "Reset Microsoft Entra ID trust": token signing certificate, algorithm,
+  identifier, rules, endpoints)
+  https://learn.microsoft.com/entra/identity/hybrid/connect/tutorial-phs-backup ("Reset the AD FS
+  and Azure trust": Configure, Manage federation, Reset Microsoft Entra ID trust)
+* G7 Microsoft Entra Connect Sync minimum version 2.4.18.0 (October 2024) for the MSOnline
+  retirement: older versions lost the AD FS configuration tasks of the wizard in April 2025.
+  https://learn.microsoft.com/entra/identity/hybrid/connect/harden-update-ad-fs-pingfederate
+* G8 The AD FS cmdlets (runbook, format notes ``remediation-commands.md``): Get-/Update-/
+  Add-/Set-AdfsCertificate, Set-AdfsProperties -AutoCertificateRollover.
+
+Two doc errors are deliberately NOT repeated (format notes): the Graph cmdlet has no
+``-DomainName``/``-SupportMultipleDomain`` and does not read AD FS.
+
+Every builder returns plain PowerShell text: one statement per line, ``#`` lines saying where to
+run it. Every value that comes from evidence is validated (DNS names, GUIDs, thumbprints, URLs)
+before it is interpolated, and quoted for PowerShell; what fails validation is left out with a
+comment saying so. Comment text is flattened to one line, so no value can end a comment early.
+A farm-wide push loops over the farm's domains (``foreach ($d in ...)``) and decides in PowerShell
+which slot each certificate goes to, from what Entra ID holds at the time it runs: the text of a
+finding does not grow with the number of domains beyond :data:`LIST_LIMIT` (issue 13).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
 from fedaudit._util import issuer_forms
 from fedaudit.evidence.idp import IDP_NAMES
-
-from fedaudit.neutral import shell_command
+from fedaudit.parse.pscommand import (
+    EVIDENCE_DIR,
+    comment,
+    fetch_command,
+    graph_read,
+    ps_quote,
+    safe_domain,
+    safe_guid,
+    safe_thumbprint,
+    safe_url,
+)
 
 __all__ = [
+    "EVIDENCE_DIR",
+    "GRAPH_MODULE",
     "GRAPH_SCOPE",
+    "LIST_LIMIT",
     "NEW_SECONDARY",
+    "RETIRED",
+    "ROLES",
+    "WRITE_SCOPE",
     "adfs_add_ca_certificate",
     "adfs_emergency_ca",
     "adfs_emergency_urgent",
@@ -35,35 +94,55 @@ __all__ = [
     "adfs_promote_by_hand",
     "adfs_show",
     "adfs_token_decrypting",
-    "connect_repair",
+    "comment",
+    "connect_reset_trust",
+    "fetch_command",
     "fetch_metadata",
     "graph_issuer_align",
     "graph_issuer_fix",
     "graph_overwrite",
-    "graph_push",
     "graph_push_external",
+    "graph_read",
     "graph_set_signing",
+    "graph_sync_farm",
     "idp_renewal",
     "join",
-    "msol_update",
     "multiple_domain_roots",
     "needs_support_multiple_domain",
+    "ps_quote",
     "quoted",
+    "safe_domain",
+    "safe_guid",
+    "safe_thumbprint",
+    "safe_url",
 ]
 
-
-#: Stands for "the secondary certificate AD FS is about to generate" in :func:`graph_push`.
+#: Stands for "the secondary certificate AD FS is about to generate" in :func:`graph_sync_farm`.
 NEW_SECONDARY = "new-secondary"
 
+#: Least-privileged Graph permission for internalDomainFederation writes (G3).
+WRITE_SCOPE = "Domain-InternalFederation.ReadWrite.All"
+#: The Graph module that holds the *-MgDomainFederationConfiguration cmdlets (G1).
+GRAPH_MODULE = "Microsoft.Graph.Identity.DirectoryManagement"
+#: Least-privileged Entra roles that may update a domain's federation configuration (G3).
+ROLES = (
+    "Domain Name Administrator",
+    "External Identity Provider Administrator",
+    "Hybrid Identity Administrator",
+    "Security Administrator",
+)
+#: The one line that mentions MSOnline: a comment that it is gone.
+RETIRED = (
+    "# MSOnline (Update-MsolFederatedDomain) and AzureAD were retired in 2025 and no longer run: "
+    "https://aka.ms/msonlineretirement"
+)
+#: Up to this many domains a farm-wide block names its domains; beyond, it lists the farm's
+#: federated domains from Graph at run time, so the text stays the same size.
+LIST_LIMIT = 20
 
-def _ps(value: str) -> str:
-    """A PowerShell single-quoted string literal."""
-    return "'" + value.replace("'", "''") + "'"
 
-
-def _dq(value: str) -> str:
-    """A PowerShell double-quoted literal for names that cannot contain ``$`` or backticks."""
-    return '"' + value.replace("`", "``").replace('"', '`"').replace("$", "`$") + '"'
+def _c(value: object) -> str:
+    return comment(str(value))
 
 
 def join(*blocks: str | None) -> str:
@@ -71,11 +150,19 @@ def join(*blocks: str | None) -> str:
     return "\n\n".join(b.strip("\n") for b in blocks if b)
 
 
-def adfs_show(farm: str) -> str:
-    return f"# On an AD FS server of {farm}, to see the current state:\nGet-AdfsCertificate -CertificateType Token-Signing"
+def _where(farm: str | None, what: str = "the primary AD FS server") -> str:
+    return f"{what} of {_c(farm)}" if farm else what
 
 
-def adfs_generate(farm: str, *, urgent: bool = False) -> str:
+# -- AD FS (G8) -------------------------------------------------------------------------------
+def adfs_show(farm: str | None) -> str:
+    return (
+        f"# On an AD FS server of {_c(farm) if farm else 'the farm'}, to see the current state:\n"
+        "Get-AdfsCertificate -CertificateType Token-Signing"
+    )
+
+
+def adfs_generate(farm: str | None, *, urgent: bool = False) -> str:
     """Runbook manual Step 1.5: make AD FS generate a new token-signing certificate.
 
     Without ``-Urgent`` it adds a secondary (fails with PS0139 if one already exists); with it,
@@ -83,184 +170,291 @@ def adfs_generate(farm: str, *, urgent: bool = False) -> str:
     """
     if urgent:
         return (
-            f"# On the primary AD FS server of {farm} (replaces the primary NOW: sign-in fails until Entra ID\n"
+            f"# On {_where(farm)} (replaces the primary NOW: sign-in fails until Entra ID\n"
             "# holds the new certificate, so push it to Entra ID immediately afterwards):\n"
             "Update-AdfsCertificate -CertificateType Token-Signing -Urgent"
         )
     return (
-        f"# On the primary AD FS server of {farm} (adds a secondary certificate; needs AutoCertificateRollover $true):\n"
+        f"# On {_where(farm)} (adds a secondary certificate; needs AutoCertificateRollover $true):\n"
         "Update-AdfsCertificate -CertificateType Token-Signing\n"
         "Get-AdfsCertificate -CertificateType Token-Signing"
     )
 
 
-def adfs_add_ca_certificate(farm: str) -> str:
-    """The manual path for CA-issued token-signing certificates (AutoCertificateRollover off)."""
+def adfs_add_ca_certificate(farm: str | None) -> str:
+    """The manual path for CA-issued token-signing certificates (AutoCertificateRollover off).
+    The renewed certificate's thumbprint is not known to the audit: the block asks for it in
+    ``$renewed`` and refuses to run with anything but 40 hex digits."""
     return (
-        f"# Renew the token-signing certificate with your certificate authority, install it with its private key\n"
-        f"# on every AD FS server of {farm}, then on the primary AD FS server:\n"
-        "Add-AdfsCertificate -CertificateType Token-Signing -Thumbprint <thumbprint of the renewed certificate>\n"
+        "# Renew the token-signing certificate with your certificate authority, install it with its private key\n"
+        f"# on every AD FS server of {_c(farm) if farm else 'the farm'}, then on the primary AD FS server:\n"
+        "$renewed = 'THUMBPRINT-OF-THE-RENEWED-CERTIFICATE'\n"
+        "if ($renewed -notmatch '^[0-9A-Fa-f]{40}$') "
+        "{ throw 'Set $renewed to the thumbprint of the renewed certificate first.' }\n"
+        "Add-AdfsCertificate -CertificateType Token-Signing -Thumbprint $renewed\n"
         "# after Entra ID holds it (next block), make it the primary:\n"
-        "Set-AdfsCertificate -IsPrimary -CertificateType Token-Signing -Thumbprint <thumbprint of the renewed certificate>"
+        "Set-AdfsCertificate -IsPrimary -CertificateType Token-Signing -Thumbprint $renewed"
     )
 
 
-def adfs_enable_rollover(farm: str) -> str:
-    return f"# On the primary AD FS server of {farm}:\nSet-AdfsProperties -AutoCertificateRollover $true"
+def adfs_enable_rollover(farm: str | None) -> str:
+    return f"# On {_where(farm)}:\nSet-AdfsProperties -AutoCertificateRollover $true"
 
 
-def adfs_promote(farm: str, thumbprint: str) -> str:
+def adfs_promote(farm: str | None, thumbprint: str) -> str:
+    tp = safe_thumbprint(thumbprint)
+    if tp is None:
+        return f"# The certificate to promote has no valid thumbprint ({_c(thumbprint)[:60]}): see Get-AdfsCertificate."
     return (
-        f"# On the primary AD FS server of {farm}, once Entra ID holds certificate {thumbprint}:\n"
-        f"Set-AdfsCertificate -IsPrimary -CertificateType Token-Signing -Thumbprint {thumbprint}"
+        f"# On {_where(farm)}, once Entra ID holds certificate {tp}:\n"
+        f"Set-AdfsCertificate -IsPrimary -CertificateType Token-Signing -Thumbprint {ps_quote(tp)}"
     )
 
 
+# -- -SupportMultipleDomain (R6) --------------------------------------------------------------
 def multiple_domain_roots(domains: Iterable[str]) -> list[str]:
-    """The federated domains that are not subdomains of another one in the list, sorted: one set
-    lookup per parent suffix of each name, so linear in the names. The checks read the roots of
-    each farm from the view (:meth:`fedaudit.evidence.view.EstateView.farm_domains`), computed
-    once per audit."""
-    names = sorted({d.lower().strip(".") for d in domains})
-    present = set(names)
-    return [d for d in names if not any(".".join(d.split(".")[i:]) in present for i in range(1, d.count(".") + 1))]
+    """The federated domains that are not subdomains of another one in the list.
+
+    Sorted once and scanned once: a name's nearest federated ancestor, if any, is found by
+    walking its own labels (at most 127) against the set, so the cost is linear in the domains."""
+    names = sorted({d.lower().strip(".") for d in domains if d})
+    have = set(names)
+    roots = []
+    for d in names:
+        labels = d.split(".")
+        if not any(".".join(labels[i:]) in have for i in range(1, len(labels))):
+            roots.append(d)
+    return roots
 
 
 def needs_support_multiple_domain(domain: str, farm_domains: Iterable[str], issuer_uri: str | None) -> bool:
     """-SupportMultipleDomain must be used consistently when one AD FS federates several
     top-level domains (R6); a domain whose IssuerUri already has the per-domain form
     ``http://<domain>/adfs/services/trust/`` was set up with it. A lone domain using the AD FS
-    Identifier must NOT get it: the switch rewrites its IssuerUri to the per-domain form.
+    Identifier must NOT get it: the switch rewrites its IssuerUri to the per-domain form."""
 
-    Linear in ``farm_domains``; the checks ask
-    :meth:`fedaudit.evidence.view.FarmDomains.needs_support_multiple_domain` instead, which looks
-    the farm's roots up."""
     if issuer_uri and issuer_uri.strip().lower() in issuer_forms(domain):
         return True
-    return len(multiple_domain_roots(list(farm_domains) + [domain])) > 1
+    return len(multiple_domain_roots([*farm_domains, domain])) > 1
 
 
-def msol_update(farm: str | None, domains: Sequence[tuple[str, bool]]) -> str:
-    """Runbook manual Step 2 with MSOnline: ``Update-MsolFederatedDomain`` for EVERY federated
-    domain of the farm (the runbook note: all domains listed by
-    ``Get-MsolDomain -Authentication Federated``), ``-SupportMultipleDomain`` where it applies."""
-    where = f"the primary AD FS server of {farm}" if farm else "the primary AD FS server"
-    lines = [
-        f"# MSOnline (retired module, still in older runbooks), on {where}:",
-        "Connect-MsolService",
-        "# only if this is not the primary AD FS server: Set-MsolADFSContext -Computer <internal FQDN of the primary AD FS server>",
+# -- Microsoft Graph PowerShell (G1-G5) -------------------------------------------------------
+def _graph_header(*, read_domains: bool = False) -> list[str]:
+    """The sign-in every Graph write starts with: module, retirement note, roles, scopes (G1, G3, G5)."""
+    scopes = ps_quote(WRITE_SCOPE) if not read_domains else f"{ps_quote('Domain.Read.All')}, {ps_quote(WRITE_SCOPE)}"
+    return [
+        f"# Microsoft Graph PowerShell (Install-Module {GRAPH_MODULE}); sign in as a {', '.join(ROLES[:-1])} "
+        f"or {ROLES[-1]}.",
+        RETIRED,
+        f"Connect-MgGraph -Scopes {scopes}",
     ]
-    for name, multi in domains:
-        lines.append(f"Update-MsolFederatedDomain -DomainName {name}" + (" -SupportMultipleDomain" if multi else ""))
-    plain = [name for name, multi in domains if not multi]
-    if plain:
+
+
+def _export(var: str, tp: str, *, primary: bool = False) -> list[str]:
+    """Export one AD FS token-signing certificate by its thumbprint into ``$var`` (base64 DER);
+    with ``primary``, stop unless AD FS still signs with it (IsPrimary)."""
+    stale = "re-export Get-AdfsCertificate and re-run fedaudit check"
+    check = f"if ($c.Count -ne 1) {{ throw 'AD FS does not hold token-signing certificate {tp}: {stale}.' }}"
+    lines = [
+        "$c = @(Get-AdfsCertificate -CertificateType Token-Signing | Where-Object "
+        f"{{ $_.Thumbprint -eq {ps_quote(tp)} }})",
+        check,
+    ]
+    if primary:
         lines.append(
-            "# add -SupportMultipleDomain if this errors or the farm federates several top-level domains "
-            f"(IssuerUri then becomes http://{plain[0]}/adfs/services/trust/)"
+            f"if (-not $c[0].IsPrimary) {{ throw 'Certificate {tp} is no longer the AD FS primary: {stale}.' }}"
         )
-    return "\n".join(lines)
+    lines.append(f"${var} = [System.Convert]::ToBase64String($c[0].Certificate.RawData)")
+    return lines
 
 
-def graph_push(
+def _export_new(var: str, known: Sequence[str]) -> list[str]:
+    """The secondary AD FS has just generated: the one token-signing certificate whose thumbprint
+    is none of those the audit saw. Exactly one, or the block stops."""
+    listed = ", ".join(ps_quote(t) for t in known) or "''"
+    return [
+        f"$known = @({listed})",
+        "$c = @(Get-AdfsCertificate -CertificateType Token-Signing | Where-Object "
+        "{ $known -notcontains $_.Thumbprint })",
+        "if ($c.Count -ne 1) "
+        '{ throw "Expected one new token-signing certificate, found $($c.Count): check Get-AdfsCertificate." }',
+        'Write-Host "New token-signing certificate: $($c[0].Thumbprint)"',
+        f"${var} = [System.Convert]::ToBase64String($c[0].Certificate.RawData)",
+    ]
+
+
+def _domain_loop_source(domains: Sequence[str], host: str | None) -> tuple[list[str], str | None, bool]:
+    """(lines before the loop, host filter, whether Domain.Read.All is needed)."""
+    if len(domains) <= LIST_LIMIT or host is None:
+        listed = ", ".join(ps_quote(d) for d in domains)
+        return [f"$domains = @({listed})"], None, False
+    return (
+        [
+            f"# every domain of this tenant that is federated with {host} ({len(domains)} in the evidence):",
+            "$domains = @(Get-MgDomain -All | Where-Object { $_.AuthenticationType -eq 'Federated' } "
+            "| ForEach-Object { $_.Id })",
+        ],
+        host,
+        True,
+    )
+
+
+def graph_sync_farm(
     farm: str | None,
-    pushes: Sequence[tuple[str, str | None, str | None, str | None]],
+    domains: Sequence[str],
+    primary: str | None,
+    secondary: str | None,
     *,
-    unknown: Sequence[str] = (),
+    known: Sequence[str] = (),
+    host: str | None = None,
 ) -> str:
-    """Runbook manual Step 2 with Microsoft Graph PowerShell (R4/R5).
+    """Runbook manual Step 2 with Microsoft Graph PowerShell, for every federated domain of a farm.
 
-    ``pushes``: (domain, thumbprint for -SigningCertificate or None, thumbprint for
-    -NextSigningCertificate or None, federation configuration Id or None). Each certificate is
-    exported from AD FS by thumbprint and pushed in base64; the existing certificate Entra ID
-    already holds for the AD FS primary is never overwritten (the caller picks the parameter).
+    ``primary`` is the thumbprint of the certificate AD FS signs with now; ``secondary`` the one
+    it will promote (or :data:`NEW_SECONDARY`: the one ``Update-AdfsCertificate`` has just made,
+    told apart from ``known`` by thumbprint). Each certificate is exported from AD FS by its
+    thumbprint. For each domain the loop reads what Entra ID holds (G2) and writes (G1) so that
+    the slot holding the AD FS primary is never overwritten:
+
+    * primary in SigningCertificate -> secondary into NextSigningCertificate;
+    * primary in NextSigningCertificate -> secondary into SigningCertificate;
+    * primary in neither -> primary into SigningCertificate (and the secondary into
+      NextSigningCertificate).
+
+    ``host`` (the farm's federation service name) scopes the loop when the domains are listed
+    from Graph (more than :data:`LIST_LIMIT`): only configurations whose PassiveSignInUri is on
+    that host are touched. The text depends on the farm only, not on which of its domains a
+    finding is about, so every finding of a farm carries the same block.
     """
-    if not pushes and not unknown:
+    p = safe_thumbprint(primary)
+    names = [n for n in (safe_domain(d) for d in domains) if n]
+    dropped = [d for d in domains if not safe_domain(d)]
+    if p is None or not names:
         return ""
-    where = f"an AD FS server of {farm}" if farm else "the AD FS server"
-    lines = ["# Microsoft Graph PowerShell (the replacement; it does not read AD FS, so export the certificate):"]
-    thumbs: list[str] = []
-    for _, sig, nxt, _ in pushes:
-        for t in (sig, nxt):
-            if t and t not in thumbs:
-                thumbs.append(t)
-    if thumbs:
-        lines.append(f"# on {where}:")
-    var = {}
-    for t in thumbs:
-        if t == NEW_SECONDARY:
-            name = "$b64_new"
-            pick = "Where-Object { -not $_.IsPrimary }"
-        else:
-            name = f"$b64_{t[:8]}"
-            pick = f"Where-Object {{ $_.Thumbprint -eq {_ps(t)} }}"
-        var[t] = name
+    s = secondary if secondary == NEW_SECONDARY else safe_thumbprint(secondary)
+    lines = [f"# On {_where(farm, 'an AD FS server')} (AD FS and Graph cmdlets in one Windows PowerShell session):"]
+    lines += _export("b64Primary", p, primary=True)
+    if s == NEW_SECONDARY:
+        lines += _export_new("b64Next", sorted({t for t in (safe_thumbprint(k) for k in known) if t} | {p}))
+    elif s is not None:
+        lines += _export("b64Next", s)
+    h = safe_domain(host)
+    pre, filt, read_domains = _domain_loop_source(names, h)
+    lines += _graph_header(read_domains=read_domains)
+    lines += pre
+    for d in dropped:
+        lines.append(f"# left out, not a DNS name: {_c(d)[:80]}")
+    lines.append("foreach ($d in $domains) {")
+    lines.append("    $fed = @(Get-MgDomainFederationConfiguration -DomainId $d)")
+    lines.append(
+        '    if ($fed.Count -ne 1) { Write-Warning "$d has $($fed.Count) federation configurations in Entra ID: '
+        "not changed (a domain without one is not federated; New-MgDomainFederationConfiguration "
+        'creates one)."; continue }'
+    )
+    lines.append("    $fed = $fed[0]")
+    if filt:
+        lines.append(f"    if (([uri]$fed.PassiveSignInUri).Host -ne {ps_quote(filt)}) {{ continue }}")
+    upd = "Update-MgDomainFederationConfiguration -DomainId $d -InternalDomainFederationId $fed.Id"
+    lines.append("    # the slot that holds the certificate AD FS signs with now is never overwritten")
+    if s is not None:
+        lines.append(f"    if ($fed.SigningCertificate -eq $b64Primary) {{ {upd} -NextSigningCertificate $b64Next }}")
         lines.append(
-            f"{name} = [System.Convert]::ToBase64String((Get-AdfsCertificate -CertificateType Token-Signing | "
-            f"{pick}).Certificate.RawData)"
+            f"    elseif ($fed.NextSigningCertificate -eq $b64Primary) {{ {upd} -SigningCertificate $b64Next }}"
         )
-    lines.append('Connect-MgGraph -Scopes "Domain.ReadWrite.All"')
-    for domain, sig, nxt, fed_id in pushes:
-        if fed_id:
-            fed = _ps(fed_id)
-        else:
-            lines.append(f"$fed = Get-MgDomainFederationConfiguration -DomainId {_dq(domain)}")
-            fed = "$fed.Id"
-        args = f"-DomainId {_dq(domain)} -InternalDomainFederationId {fed}"
-        if sig:
-            args += f" -SigningCertificate {var[sig]}"
-        if nxt:
-            args += f" -NextSigningCertificate {var[nxt]}"
-        lines.append(f"Update-MgDomainFederationConfiguration {args}")
-    for domain in unknown:
+        lines.append(f"    else {{ {upd} -SigningCertificate $b64Primary -NextSigningCertificate $b64Next }}")
+    else:
         lines.append(
-            f"# {domain}: its Entra settings were not exported; compare before pushing: "
-            f"Get-MgDomainFederationConfiguration -DomainId {_dq(domain)} | Format-List"
+            "    if ($fed.SigningCertificate -ne $b64Primary -and $fed.NextSigningCertificate -ne $b64Primary) "
+            f"{{ {upd} -SigningCertificate $b64Primary }}"
         )
+    lines.append("}")
+    lines.append(
+        "foreach ($d in $domains) { Get-MgDomainFederationConfiguration -DomainId $d | "
+        "Select-Object -Property @{n='Domain';e={$d}}, 'Id', 'SigningCertificateUpdateStatus' }"
+        if not filt
+        else "# check one: Get-MgDomainFederationConfiguration -DomainId DOMAIN | Format-List"
+    )
     return "\n".join(lines)
 
 
 def graph_push_external(domain: str, fed_id: str | None) -> str:
     """For an IdP that is not AD FS (or whose AD FS export is missing): push a renewed
-    certificate exported from the IdP, as base64 DER, into NextSigningCertificate."""
-    fed = _ps(fed_id) if fed_id else "$fed.Id"
+    certificate exported from the IdP, as base64 DER, into NextSigningCertificate (G1), without
+    touching the SigningCertificate tokens are signed with today."""
+    d = safe_domain(domain)
+    if d is None:
+        return f"# {_c(domain)[:80]} is not a DNS name: not interpolated into a command."
+    gid = safe_guid(fed_id)
     lines = [
-        f"# Renew the signing certificate at the identity provider of {domain}, export it (base64 DER), then:",
-        "$b64 = '<base64 of the renewed signing certificate>'",
-        'Connect-MgGraph -Scopes "Domain.ReadWrite.All"',
+        f"# Renew the signing certificate at the identity provider of {d}, save it as renewed.cer (DER or PEM), then",
+        "# (X509Certificate2 reads either, as in Microsoft Japan's Graph procedure; its RawData is the DER):",
+        "$renewed = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2((Resolve-Path "
+        "'renewed.cer').Path)",
+        "$renewed.Thumbprint   # check it against the IdP before pushing",
+        "$b64 = [System.Convert]::ToBase64String($renewed.RawData)",
+        *_graph_header(),
     ]
-    if not fed_id:
-        lines.append(f"$fed = Get-MgDomainFederationConfiguration -DomainId {_dq(domain)}")
+    if gid:
+        fed = ps_quote(gid)
+    else:
+        lines.append(f"$fed = Get-MgDomainFederationConfiguration -DomainId {ps_quote(d)}")
+        fed = "$fed.Id"
     lines.append(
-        f"Update-MgDomainFederationConfiguration -DomainId {_dq(domain)} -InternalDomainFederationId {fed} -NextSigningCertificate $b64"
+        f"Update-MgDomainFederationConfiguration -DomainId {ps_quote(d)} -InternalDomainFederationId "
+        f"{fed} -NextSigningCertificate $b64"
     )
     return "\n".join(lines)
 
 
 def graph_issuer_fix(domain: str, expected: str, fed_id: str | None) -> str:
-    fed = _ps(fed_id) if fed_id else "$fed.Id"
-    lines = ['Connect-MgGraph -Scopes "Domain.ReadWrite.All"']
-    if not fed_id:
-        lines.append(f"$fed = Get-MgDomainFederationConfiguration -DomainId {_dq(domain)}")
-    lines.append(f"Update-MgDomainFederationConfiguration -DomainId {_dq(domain)} -InternalDomainFederationId {fed} -IssuerUri {_dq(expected)}")
-    return "# Microsoft Graph PowerShell:\n" + "\n".join(lines)
+    """Set a domain's IssuerUri (G1 ``-IssuerUri``). Graph has no -SupportMultipleDomain: the
+    per-domain form is written as a value."""
+    d = safe_domain(domain)
+    url = safe_url(expected)
+    if d is None or url is None:
+        return f"# IssuerUri fix for {_c(domain)[:80]}: the values are not safe to interpolate ({_c(expected)[:80]})."
+    gid = safe_guid(fed_id)
+    lines = _graph_header()
+    if gid:
+        fed = ps_quote(gid)
+    else:
+        lines.append(f"$fed = Get-MgDomainFederationConfiguration -DomainId {ps_quote(d)}")
+        fed = "$fed.Id"
+    lines.append(
+        f"Update-MgDomainFederationConfiguration -DomainId {ps_quote(d)} -InternalDomainFederationId "
+        f"{fed} -IssuerUri {ps_quote(url)}"
+    )
+    return "\n".join(lines)
 
 
-def connect_repair(farm: str | None) -> str:
-    what = f"the trust of {farm}" if farm else "this trust"
+# -- Microsoft Entra Connect (G6, G7) ---------------------------------------------------------
+def connect_reset_trust(farm: str | None) -> str:
+    """The Entra Connect wizard task, for self-signed farms whose trust Entra Connect manages.
+    The caller offers it only when the farm's token-signing certificates are self-signed."""
+    what = _c(farm) if farm else "this farm"
     return (
-        f"# Or, if Microsoft Entra Connect configured {what}: repair it in the Microsoft Entra Connect wizard\n"
-        "# (runbook: \"Repair Microsoft Entra ID trust by using Microsoft Entra Connect\")."
+        f"# Or, if Microsoft Entra Connect configured and manages the trust of {what}: in the "
+        "Microsoft Entra Connect wizard\n"
+        "# choose Configure > Manage federation > Reset Microsoft Entra ID trust (older versions: "
+        '"Repair Microsoft Entra ID\n'
+        "# and ADFS Trust\"). Caveats: it rolls the farm's token-signing certificates over once, "
+        "immediately, so every other\n"
+        f"# relying party of {what} must pick up the new certificate too; it acts on self-signed "
+        "certificates only; it needs\n"
+        "# Microsoft Entra Connect 2.4.18.0 or later (older versions lost their AD FS tasks with the "
+        "MSOnline retirement)."
     )
 
 
-def fetch_metadata(url: str) -> str:
+# -- fedaudit fetch ---------------------------------------------------------------------------
+def fetch_metadata(url: str | None) -> str:
     return (
-        "# From a computer on the public internet (off the corporate network), check and record the metadata:\n"
-        + shell_command("fedaudit fetch", url)  # a hostile HostName ($(...)) stays quoted text
+        "# From a computer on the public internet (off the corporate network), check and record the metadata\n"
+        "# (then audit the evidence folder again: fedaudit check evidence):\n" + fetch_command(url)
     )
 
 
-# -- emergency rotation, promotion, other IdPs (Graph first) ------------------------------------
+# -- emergency rotation, promotion, other IdPs (i10-assurance's templates, in this module's rules) --
 #
 # Sources:
 # * Emergency rotation of the AD FS certificates
@@ -274,78 +468,81 @@ def fetch_metadata(url: str) -> str:
 # * Obtain and configure TS and TD certificates for AD FS
 #   https://learn.microsoft.com/windows-server/identity/ad-fs/operations/configure-ts-td-certs-ad-fs
 #   (certificates are chosen by hand only with AutoCertificateRollover off).
-# * Update internalDomainFederation https://learn.microsoft.com/graph/api/internaldomainfederation-update
-#   (least privileged permission Domain-InternalFederation.ReadWrite.All; signingCertificate and
-#   nextSigningCertificate are base64 certificates) and its PowerShell form
-#   https://learn.microsoft.com/powershell/module/microsoft.graph.identity.directorymanagement/update-mgdomainfederationconfiguration
+# * G1, G3 above for the Graph writes.
 
-GRAPH_SCOPE = "Domain-InternalFederation.ReadWrite.All"
-
-_HEX_THUMBPRINT = re.compile(r"[0-9A-F]{40}|[0-9A-F]{64}")
-
-
-def _tp(value: str) -> str:
-    """A thumbprint as a command argument: bare when it is hex, else a quoted literal."""
-    return value if _HEX_THUMBPRINT.fullmatch(value) else _ps(value)
+#: The scope every Graph write signs in with (G3); the name the i10 templates used.
+GRAPH_SCOPE = WRITE_SCOPE
 
 
 def quoted(value: str) -> str:
-    """A name (domain, farm) as a PowerShell double-quoted argument, escaped."""
-    return _dq(value)
+    """A name (domain, farm) as a PowerShell single-quoted argument."""
+    return ps_quote(value)
 
 
-def _one_line(value: object) -> str:
-    """A value for a ``#`` comment line: whitespace (newlines included) collapsed, so nothing
-    from an export can start a line of its own."""
-    return " ".join(str(value).split())
-
-
-def _graph_connect() -> str:
-    return f'Connect-MgGraph -Scopes "{GRAPH_SCOPE}"'
+def _thumbprint_variable(var: str, thumbprint: str | None, what: str) -> list[str]:
+    """``$var`` set to a known thumbprint, or to a placeholder the block refuses to run with."""
+    tp = safe_thumbprint(thumbprint)
+    if tp is not None:
+        return [f"${var} = {ps_quote(tp)}"]
+    return [
+        f"${var} = 'THUMBPRINT-OF-THE-{what}'",
+        f"if (${var} -notmatch '^[0-9A-Fa-f]{{40}}$') {{ throw 'Set ${var} to the thumbprint of the {what.lower().replace('-', ' ')} first.' }}",
+    ]
 
 
 def _fed_ref(domain: str, fed_id: str | None, lines: list[str]) -> str:
-    if fed_id:
-        return _ps(fed_id)
-    lines.append(f"$fed = Get-MgDomainFederationConfiguration -DomainId {_dq(domain)}")
+    gid = safe_guid(fed_id)
+    if gid:
+        return ps_quote(gid)
+    lines.append(f"$fed = Get-MgDomainFederationConfiguration -DomainId {ps_quote(domain)}")
     return "$fed.Id"
 
 
-def graph_set_signing(farm: str | None, domains: Sequence[tuple[str, str | None]], *, thumbprint: str | None = None) -> str:
-    """Put the AD FS primary into Entra's SigningCertificate (not Next) for every domain:
-    ``domains`` are (domain, federation configuration Id or None). ``thumbprint`` selects the
-    certificate; None takes the AD FS primary (just created by an emergency rotation)."""
-    where = f"an AD FS server of {_one_line(farm)}" if farm else "the AD FS server"
-    if thumbprint:
-        pick = f"Where-Object {{ $_.Thumbprint -eq {_ps(thumbprint)} }}"
-    else:
-        pick = "Where-Object { $_.IsPrimary }"
+def graph_set_signing(
+    farm: str | None, domains: Sequence[tuple[str, str | None]], *, thumbprint: str | None = None
+) -> str:
+    """Put the AD FS primary into Entra's SigningCertificate (not Next) for every domain of the
+    farm, in one loop: ``domains`` are (domain, federation configuration Id or None; the Id is read
+    at run time). ``thumbprint`` selects the certificate; None takes the one AD FS has just made
+    primary (an emergency rotation), checked to be exactly one."""
+    where = f"an AD FS server of {_c(farm)}" if farm else "the AD FS server"
+    names = [n for n in (safe_domain(d) for d, _ in domains) if n]
+    tp = safe_thumbprint(thumbprint)
+    pick = f"$_.Thumbprint -eq {ps_quote(tp)}" if tp else "$_.IsPrimary"
     lines = [
         f"# Then put the new primary into Entra ID's SigningCertificate (not NextSigningCertificate); on {where}:",
-        f"$primary = (Get-AdfsCertificate -CertificateType Token-Signing | {pick}).Certificate",
-        "$primary.Thumbprint   # the certificate that signs tokens now",
-        "$b64_primary = [System.Convert]::ToBase64String($primary.RawData)",
-        _graph_connect(),
+        f"$c = @(Get-AdfsCertificate -CertificateType Token-Signing | Where-Object {{ {pick} }})",
+        'if ($c.Count -ne 1) { throw "Expected one token-signing certificate, found $($c.Count): check Get-AdfsCertificate." }',
+        "$c[0].Thumbprint   # the certificate that signs tokens now",
+        "$b64Primary = [System.Convert]::ToBase64String($c[0].Certificate.RawData)",
+        *_graph_header(read_domains=len(names) > LIST_LIMIT or not names),
     ]
-    for domain, fed_id in domains:
-        fed = _fed_ref(domain, fed_id, lines)
+    if names and len(names) <= LIST_LIMIT:
+        lines.append("$domains = @(" + ", ".join(ps_quote(n) for n in names) + ")")
+    else:
+        lines.append("# every federated domain of the tenant that this farm serves:")
         lines.append(
-            f"Update-MgDomainFederationConfiguration -DomainId {_dq(domain)} -InternalDomainFederationId {fed} "
-            "-SigningCertificate $b64_primary"
+            "$domains = @(Get-MgDomain -All | Where-Object { $_.AuthenticationType -eq 'Federated' } | ForEach-Object { $_.Id })"
         )
-    if not domains:
-        lines.append("# no federated domain of this farm is in the evidence: run the line above for each one "
-                     "(Get-MgDomain | Where-Object AuthenticationType -eq Federated)")
-    if domains:
-        lines.append("# MSOnline equivalent (retired module), on the primary AD FS server: Update-MsolFederatedDomain -DomainName "
-                     + _one_line(domains[0][0]) + " (and each other domain)")
+    lines.append("foreach ($d in $domains) {")
+    lines.append("    $fed = @(Get-MgDomainFederationConfiguration -DomainId $d)")
+    lines.append(
+        '    if ($fed.Count -ne 1) { Write-Warning "$d has $($fed.Count) federation configurations: not changed."; continue }'
+    )
+    if farm and (host := safe_domain(farm)) and (len(names) > LIST_LIMIT or not names):
+        lines.append(f"    if (([uri]$fed[0].PassiveSignInUri).Host -ne {ps_quote(host)}) {{ continue }}")
+    lines.append(
+        "    Update-MgDomainFederationConfiguration -DomainId $d -InternalDomainFederationId $fed[0].Id "
+        "-SigningCertificate $b64Primary"
+    )
+    lines.append("}")
     return "\n".join(lines)
 
 
 def adfs_emergency_urgent(farm: str) -> str:
     """Emergency rotation on a farm whose AD FS generates its own certificates."""
     return (
-        f"# Emergency rotation on the primary AD FS server of {_one_line(farm)}: a new primary at once (sign-in keeps\n"
+        f"# Emergency rotation on the primary AD FS server of {_c(farm)}: a new primary at once (sign-in keeps\n"
         "# failing until Entra ID holds it, so run the next block straight after):\n"
         "Update-AdfsCertificate -CertificateType Token-Signing -Urgent\n"
         "Get-AdfsCertificate -CertificateType Token-Signing"
@@ -354,28 +551,33 @@ def adfs_emergency_urgent(farm: str) -> str:
 
 def adfs_emergency_ca(farm: str, thumbprint: str | None) -> str:
     """Emergency rotation with a CA-issued certificate: make a valid one primary now."""
-    tp = _tp(thumbprint) if thumbprint else "<thumbprint of the renewed certificate>"
-    lines = [f"# Emergency rotation on the primary AD FS server of {_one_line(farm)} (CA-issued certificates):"]
-    if thumbprint is None:
+    lines = [f"# Emergency rotation on the primary AD FS server of {_c(farm)} (CA-issued certificates):"]
+    if safe_thumbprint(thumbprint) is None:
         lines += [
             "# have the CA issue a new token-signing certificate, install it with its private key on every",
-            f"# AD FS server of {_one_line(farm)}, then:",
-            f"Add-AdfsCertificate -CertificateType Token-Signing -Thumbprint {tp}",
+            f"# AD FS server of {_c(farm)}, then:",
+            *_thumbprint_variable("renewed", None, "RENEWED-CERTIFICATE"),
+            "Add-AdfsCertificate -CertificateType Token-Signing -Thumbprint $renewed",
         ]
-    lines.append(f"Set-AdfsCertificate -CertificateType Token-Signing -Thumbprint {tp} -IsPrimary")
+    else:
+        lines += _thumbprint_variable("renewed", thumbprint, "RENEWED-CERTIFICATE")
+    lines.append("Set-AdfsCertificate -CertificateType Token-Signing -Thumbprint $renewed -IsPrimary")
     return "\n".join(lines)
 
 
 def adfs_promote_by_hand(farm: str, thumbprint: str, *, rollover_on: bool) -> str:
     """Promote an existing secondary now. AD FS lets an administrator choose the primary only
     with AutoCertificateRollover off, so the switch is turned off around the promotion."""
-    lines = [f"# On the primary AD FS server of {_one_line(farm)}, once Entra ID holds {_one_line(thumbprint)}:"]
+    tp = safe_thumbprint(thumbprint)
+    if tp is None:
+        return f"# The certificate to promote has no valid thumbprint ({_c(thumbprint)[:60]}): see Get-AdfsCertificate."
+    lines = [f"# On the primary AD FS server of {_c(farm)}, once Entra ID holds {tp}:"]
     if rollover_on:
         lines += [
             "Get-Service adfssrv   # the rollover job runs in the AD FS service of the primary server",
             "Set-AdfsProperties -AutoCertificateRollover $false",
         ]
-    lines.append(f"Set-AdfsCertificate -CertificateType Token-Signing -Thumbprint {_tp(thumbprint)} -IsPrimary")
+    lines.append(f"Set-AdfsCertificate -CertificateType Token-Signing -Thumbprint {ps_quote(tp)} -IsPrimary")
     if rollover_on:
         lines.append("Set-AdfsProperties -AutoCertificateRollover $true")
     return "\n".join(lines)
@@ -384,7 +586,7 @@ def adfs_promote_by_hand(farm: str, thumbprint: str, *, rollover_on: bool) -> st
 def adfs_generation_threshold(farm: str, days: int) -> str:
     return (
         f"# Or bring the promotion inside Entra ID's polling window (35 days before expiry), on the primary\n"
-        f"# AD FS server of {_one_line(farm)}:\n"
+        f"# AD FS server of {_c(farm)}:\n"
         f"Set-AdfsProperties -CertificateGenerationThreshold {int(days)}"
     )
 
@@ -393,39 +595,45 @@ def adfs_token_decrypting(farm: str, rollover: bool | None) -> str:
     """Renew the token-decrypting certificate: Update-AdfsCertificate acts only with rollover on."""
     if rollover is True:
         return (
-            f"# On the primary AD FS server of {_one_line(farm)} (AutoCertificateRollover is on):\n"
+            f"# On the primary AD FS server of {_c(farm)} (AutoCertificateRollover is on):\n"
             "Update-AdfsCertificate -CertificateType Token-Decrypting -Urgent\n"
             "Get-AdfsCertificate -CertificateType Token-Decrypting"
         )
-    return (
-        f"# On the primary AD FS server of {_one_line(farm)} (AutoCertificateRollover is "
-        + ("off" if rollover is False else "not known")
-        + "; Update-AdfsCertificate\n# acts only with it on): install a new decrypting certificate with its "
-        "private key on every server, then:\n"
-        "Add-AdfsCertificate -CertificateType Token-Decrypting -Thumbprint <thumbprint of the new certificate>\n"
-        "Set-AdfsCertificate -CertificateType Token-Decrypting -Thumbprint <thumbprint of the new certificate> -IsPrimary\n"
-        "# tell relying parties and claims providers that encrypt to AD FS (they read it from the metadata)"
+    return "\n".join(
+        [
+            f"# On the primary AD FS server of {_c(farm)} (AutoCertificateRollover is "
+            + ("off" if rollover is False else "not known")
+            + "; Update-AdfsCertificate",
+            "# acts only with it on): install a new decrypting certificate with its private key on every server, then:",
+            *_thumbprint_variable("decrypting", None, "NEW-DECRYPTING-CERTIFICATE"),
+            "Add-AdfsCertificate -CertificateType Token-Decrypting -Thumbprint $decrypting",
+            "Set-AdfsCertificate -CertificateType Token-Decrypting -Thumbprint $decrypting -IsPrimary",
+            "# tell relying parties and claims providers that encrypt to AD FS (they read it from the metadata)",
+        ]
     )
 
 
-def graph_overwrite(domain: str, fed_id: str | None, *, signing: str | None, next_: str | None,
-                    farm: str | None) -> str:
+def graph_overwrite(
+    domain: str, fed_id: str | None, *, signing: str | None, next_: str | None, farm: str | None
+) -> str:
     """Overwrite a stale slot in Entra with the certificate(s) AD FS holds (by thumbprint)."""
-    where = f"an AD FS server of {_one_line(farm)}" if farm else "the AD FS server"
+    d = safe_domain(domain)
+    if d is None:
+        return f"# {_c(domain)[:80]} is not a DNS name: not interpolated into a command."
+    where = f"an AD FS server of {_c(farm)}" if farm else "the AD FS server"
     lines = [f"# Overwrite the old certificate Entra ID still accepts; on {where}:"]
     args = ""
-    for slot, tp in (("SigningCertificate", signing), ("NextSigningCertificate", next_)):
-        if not tp:
+    for slot, var, tp in (("SigningCertificate", "b64Signing", signing), ("NextSigningCertificate", "b64Next", next_)):
+        t = safe_thumbprint(tp)
+        if t is None:
             continue
-        var = "$b64_" + (re.sub(r"[^0-9A-Za-z]", "", tp[:8]) or "cert")
-        lines.append(
-            f"{var} = [System.Convert]::ToBase64String((Get-AdfsCertificate -CertificateType Token-Signing | "
-            f"Where-Object {{ $_.Thumbprint -eq {_ps(tp)} }}).Certificate.RawData)"
-        )
-        args += f" -{slot} {var}"
-    lines.append(_graph_connect())
-    fed = _fed_ref(domain, fed_id, lines)
-    lines.append(f"Update-MgDomainFederationConfiguration -DomainId {_dq(domain)} -InternalDomainFederationId {fed}{args}")
+        lines += _export(var, t)
+        args += f" -{slot} ${var}"
+    lines += _graph_header()
+    fed = _fed_ref(d, fed_id, lines)
+    lines.append(
+        f"Update-MgDomainFederationConfiguration -DomainId {ps_quote(d)} -InternalDomainFederationId {fed}{args}"
+    )
     return "\n".join(lines)
 
 
@@ -449,32 +657,59 @@ _IDP_HOW = {
 }
 
 
-def idp_renewal(domain: str, idp: str | None, fed_id: str | None, *, slot: str = "NextSigningCertificate",
-                thumbprint: str | None = None) -> str:
-    """Who updates Entra ID for a non-AD FS identity provider, and how (Graph PowerShell)."""
+def idp_renewal(
+    domain: str,
+    idp: str | None,
+    fed_id: str | None,
+    *,
+    slot: str = "NextSigningCertificate",
+    thumbprint: str | None = None,
+) -> str:
+    """Who updates Entra ID for a non-AD FS identity provider, and how (Graph PowerShell): the
+    certificate is read from a file (DER or PEM) and its thumbprint checked when one is known."""
+    d = safe_domain(domain)
+    if d is None or slot not in ("SigningCertificate", "NextSigningCertificate"):
+        return f"# {_c(domain)[:80]} is not a DNS name: not interpolated into a command."
     name = IDP_NAMES.get(idp or "other", "the identity provider")
     how = _IDP_HOW.get(idp or "other", _IDP_HOW["other"])
-    lines = [f"# {_one_line(domain)} signs in with {name}. {how}"]
-    source = (f"the certificate {_one_line(thumbprint)} from the {name} metadata" if thumbprint
-              else f"the new signing certificate exported from {name}")
-    lines.append(f"# Export {source} (base64 DER, no header lines), then:")
-    lines.append("$b64 = '<base64 of that certificate>'")
-    lines.append(_graph_connect())
-    fed = _fed_ref(domain, fed_id, lines)
-    lines.append(f"Update-MgDomainFederationConfiguration -DomainId {_dq(domain)} -InternalDomainFederationId {fed} -{slot} $b64")
-    lines.append(f"Get-MgDomainFederationConfiguration -DomainId {_dq(domain)} | Format-List SigningCertificate, NextSigningCertificate")
+    tp = safe_thumbprint(thumbprint)
+    source = (
+        f"the certificate {tp} from the {name} metadata" if tp else f"the new signing certificate exported from {name}"
+    )
+    lines = [
+        f"# {d} signs in with {name}. {how}",
+        f"# Save {source} as renewed.cer (DER or PEM), then:",
+        "$renewed = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2((Resolve-Path "
+        "'renewed.cer').Path)",
+    ]
+    if tp:
+        lines.append(
+            f'if ($renewed.Thumbprint -ne {ps_quote(tp)}) {{ throw "renewed.cer is $($renewed.Thumbprint), not {tp}" }}'
+        )
+    else:
+        lines.append("$renewed.Thumbprint   # check it against the identity provider before pushing")
+    lines.append("$b64 = [System.Convert]::ToBase64String($renewed.RawData)")
+    lines += _graph_header()
+    fed = _fed_ref(d, fed_id, lines)
+    lines.append(
+        f"Update-MgDomainFederationConfiguration -DomainId {ps_quote(d)} -InternalDomainFederationId {fed} -{slot} $b64"
+    )
+    lines.append(
+        f"Get-MgDomainFederationConfiguration -DomainId {ps_quote(d)} | Format-List 'SigningCertificate', 'NextSigningCertificate'"
+    )
     return "\n".join(lines)
 
 
 def graph_issuer_align(domains: Sequence[tuple[str, str, str | None]]) -> str:
-    """Set each (domain, expected IssuerUri, federation Id) with Graph PowerShell."""
-    lines = ["# Align the IssuerUri of the domains (Microsoft Graph PowerShell):", _graph_connect()]
+    """Set each (domain, expected IssuerUri, federation Id) with Graph PowerShell (G1 -IssuerUri)."""
+    lines = ["# Align the IssuerUri of the domains (Microsoft Graph PowerShell):", *_graph_header()]
     for domain, expected, fed_id in domains:
-        fed = _fed_ref(domain, fed_id, lines)
+        d, url = safe_domain(domain), safe_url(expected)
+        if d is None or url is None:
+            lines.append(f"# left out, not safe to interpolate: {_c(domain)[:80]} {_c(expected)[:80]}")
+            continue
+        fed = _fed_ref(d, fed_id, lines)
         lines.append(
-            f"Update-MgDomainFederationConfiguration -DomainId {_dq(domain)} -InternalDomainFederationId {fed} -IssuerUri {_dq(expected)}"
+            f"Update-MgDomainFederationConfiguration -DomainId {ps_quote(d)} -InternalDomainFederationId {fed} -IssuerUri {ps_quote(url)}"
         )
-    if domains:
-        lines.append("# MSOnline equivalent (retired module): Update-MsolFederatedDomain -DomainName "
-                     f"{_one_line(domains[0][0])} -SupportMultipleDomain (and each other domain)")
     return "\n".join(lines)

@@ -401,7 +401,7 @@ def secondary_short_lived(view: EstateView, as_of, th, new) -> Iterator[Finding]
             f"{best.not_after:%Y-%m-%d}, not about a year out.",
             evidence=tuple(cert_facts("AD FS primary", primary) + cert_facts("AD FS secondary", best)),
             remediation=rm.join(
-                f"# Check CertificateDuration (days) on {farm.name}: Get-AdfsProperties | Format-List CertificateDuration",
+                f"# Check CertificateDuration (days) on {rm.comment(farm.name)}:\nGet-AdfsProperties | Format-List CertificateDuration",
                 rm.adfs_show(farm.name),
             ),
             subject=best.thumbprint,

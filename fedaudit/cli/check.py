@@ -22,9 +22,8 @@ from fedaudit.cli._common import (
     render_frames,
     write_out,
 )
-from fedaudit.engine.core import audit, exit_code
+from fedaudit.engine.core import AuditResult, audit, exit_code
 from fedaudit.evidence.load import load
-from fedaudit.engine.core import AuditResult
 from fedaudit.neutral import json_dumps, term
 
 __all__ = ["register", "render_table", "run"]
@@ -173,7 +172,9 @@ def render_table(result: AuditResult, fail_on: str, code: int) -> str:
         # one paragraph each: a line break inside a hostile value shows as \n, it starts no line
         lines.extend(_wrap(f"{who}: {term(row.reason)}", 2))
         if _v(row.missing):
-            lines.extend(_wrap("missing: " + term(str(row.missing)).replace("; ", " | "), 6))
+            # one item per line: the items are commands, and " | " would read as a PowerShell pipe
+            for item in str(row.missing).split("; "):
+                lines.extend(_wrap("missing: " + term(item), 6))
     counts = v["action"].astype(str).value_counts()
     used = [a for a in _ACTION_HELP if a in counts]
     urgent_first = sorted(used, key=lambda a: -ACTION_RANK[a])

@@ -16,11 +16,12 @@ Examples:
   fedaudit inventory settings.txt --domain-map settings.txt=contoso.com --strict
 
 PATH is a file or a folder (read recursively). Each file is recognised by its content, not its
-name: Get-AdfsProperties, Get-AdfsCertificate, Get-MsolFederationProperty,
-Get-MsolDomainFederationSettings, Get-MsolDomain, Get-MgDomain,
-Get-MgDomainFederationConfiguration and Graph REST JSON, as console text (Format-List,
-Format-Table), ConvertTo-Json (5.1 and 7), Export-Clixml or Export-Csv, in UTF-16 or UTF-8;
-also federation metadata files and fetch evidence.
+name: Get-AdfsProperties, Get-AdfsCertificate, Get-MgDomain, Get-MgDomainFederationConfiguration,
+the Microsoft Entra module's Get-EntraDomain, Get-EntraFederationProperty and
+Get-EntraDomainFederationSettings, the legacy MSOnline Get-MsolFederationProperty,
+Get-MsolDomainFederationSettings and Get-MsolDomain, and Graph REST JSON, as console text
+(Format-List, Format-Table), ConvertTo-Json (5.1 and 7), Export-Clixml or Export-Csv, in UTF-16
+or UTF-8; also federation metadata files and fetch evidence.
 
 --format json prints one object with the keys certificates, farms, domains, issues, metadata
 and inputs, each a list of row objects (datetimes ISO 8601 with offset, missing values null).

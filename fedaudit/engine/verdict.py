@@ -36,12 +36,12 @@ from typing import Any, Iterable
 
 import pandas as pd
 
+from fedaudit.checks import remediation as rm
 from fedaudit.checks._base import ACTION_RANK, SEVERITY_RANK, Finding, Thresholds
-from fedaudit.evidence.view import DomainState, EstateView, FarmFact, domain_state, metadata_public
 from fedaudit.checks.rollover import live_secondaries, primary_of, projection, threshold_days
-from fedaudit.frames import make_frame
 from fedaudit.evidence.idp import IDP_NAMES
-from fedaudit.neutral import shell_command
+from fedaudit.evidence.view import DomainState, EstateView, FarmFact, domain_state, metadata_public
+from fedaudit.frames import make_frame
 
 __all__ = ["TIMELINE_EVENTS", "build_timeline", "build_verdicts", "decide", "table"]
 
@@ -369,8 +369,11 @@ def build_verdicts(view: EstateView, findings: Iterable[Finding], as_of: dt.date
         missing = [
             "AD FS properties: Get-AdfsProperties (on an AD FS server)",
             "AD FS token-signing certificates: Get-AdfsCertificate -CertificateType Token-Signing",
-            "Entra domains: Get-MgDomain (or Get-MsolDomain -Authentication Federated)",
-            "Entra settings for each federated domain: Get-MgDomainFederationConfiguration -DomainId <domain>",
+            "Entra domains: Get-MgDomain | ConvertTo-Json -Depth 5 | Out-File domains.json "
+            "(after Connect-MgGraph -Scopes 'Domain.Read.All', or run collect/Collect-FedauditEvidence.ps1)",
+            "Entra settings for each federated domain: Get-MgDomain | Where-Object AuthenticationType -eq Federated "
+            "| ForEach-Object { Get-MgDomainFederationConfiguration -DomainId $_.Id | ConvertTo-Json -Depth 5 "
+            "| Out-File \"federation-$($_.Id).json\" } (after Connect-MgGraph -Scopes 'Domain.Read.All')",
         ]
         rows.append(
             _verdict(domain=None, farm=None, st=None, rollover=None, in_sync=None, mpub=None, days=None,
@@ -397,15 +400,17 @@ def _farm_row(view: EstateView, farm: FarmFact, findings: _FindingIndex, as_of: 
     days = primary.days_left(as_of) if primary is not None else None
     mpub, _ = metadata_public(farm.metadata)
     missing = [
-        f"Entra domains federated with {farm.name}: Get-MgDomain (or Get-MsolDomain -Authentication Federated), "
-        "then Get-MgDomainFederationConfiguration -DomainId <domain> for each"
+        f"Entra domains federated with {farm.name}: Get-MgDomain "
+        "| Where-Object AuthenticationType -eq Federated | ForEach-Object { Get-MgDomainFederationConfiguration "
+        "-DomainId $_.Id | ConvertTo-Json -Depth 5 | Out-File \"federation-$($_.Id).json\" } "
+        "(after Connect-MgGraph -Scopes 'Domain.Read.All')"
     ]
     if farm.rollover is None:
         missing.append(f"AD FS properties of {farm.name}: Get-AdfsProperties (on an AD FS server of {farm.name})")
     if primary is None:
         missing.append(f"AD FS token-signing certificates of {farm.name}: Get-AdfsCertificate -CertificateType Token-Signing")
     if mpub is None:
-        missing.append(f"federation metadata of {farm.name}: {shell_command('fedaudit fetch', farm.metadata_url)}")
+        missing.append(f"federation metadata of {farm.name}: {rm.fetch_command(farm.metadata_url)}")
     ca = None
     flags = [c.self_signed for c in farm.ts_primaries if c.self_signed is not None]
     if flags:

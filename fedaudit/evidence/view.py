@@ -27,7 +27,7 @@ import pandas as pd
 from fedaudit._util import host_of, issuer_forms, norm_uri, uri_key
 from fedaudit.evidence.idp import IDP_NAMES
 from fedaudit.evidence.join import Evidence
-from fedaudit.neutral import shell_command
+from fedaudit.parse import pscommand as rm
 
 __all__ = [
     "CertFact",
@@ -960,7 +960,8 @@ def _missing(
         if not any(norm_uri(m.entity_id) == issuer for m in view.metadata_for_issuer(d.issuer_uri)):
             missing.append(
                 f"signing certificates {IDP_NAMES.get(idp or '', idp)} publishes for {d.name} (compared with "
-                "Entra's when loaded): fedaudit fetch <the SAML/WS-Fed metadata URL of its Microsoft 365 app>"
+                "Entra's when loaded): "
+                + rm.fetch_command(None, placeholder="https://METADATA-URL-OF-ITS-MICROSOFT-365-APP")
             )
     elif farm is None:
         if d.issuer_uri:
@@ -987,14 +988,20 @@ def _missing(
             )
     if not d.entra_thumbprints:
         missing.append(
-            f"Entra settings for {d.name}: Get-MgDomainFederationConfiguration -DomainId {d.name} "
-            f"(or Get-MsolDomainFederationSettings -DomainName {d.name})"
+            f"Entra settings for {d.name}: "
+            + rm.graph_read(d.name, out_file=True).split("\n")[-1]
+            + " (after Connect-MgGraph -Scopes 'Domain.Read.All')"
+            + (
+                f" (or with the Microsoft Entra module: Get-EntraFederationProperty -DomainName {sd})"
+                if (sd := rm.safe_domain(d.name))
+                else ""
+            )
         )
     if mpub is None and not non_adfs:
         if farm is not None:
-            missing.append(f"federation metadata of {fname}: {shell_command('fedaudit fetch', farm.metadata_url)}")
+            missing.append(f"federation metadata of {fname}: {rm.fetch_command(farm.metadata_url)}")
         else:
-            missing.append(f"federation metadata of the IdP of {d.name}: fedaudit fetch <its metadata URL>")
+            missing.append(f"federation metadata of the IdP of {d.name}: " + rm.fetch_command(None))
     return missing
 
 

@@ -111,6 +111,7 @@ _INT = re.compile(r"^\s*([+-]?\d{1,12})(?![0-9.,])")
 _BLOCK_THUMBPRINT = re.compile(r"\[Thumbprint\]\s*([0-9A-Fa-f]{40})\b")
 _DOMAIN_TOKEN = re.compile(r"^(?=.{3,253}$)(?:[\w](?:[\w-]{0,61}[\w])?\.)+[\w-]{2,63}\.?$", re.UNICODE)
 _CONTEXT_DOMAIN = re.compile(r"domains\('([^']+)'\)")
+_HASH_PAIR = re.compile(r"([A-Za-z][A-Za-z0-9]*)=([^;]*)")
 _MULTI_DOMAIN_ISSUER = re.compile(r"^http://([^/\s]+)/adfs/services/trust/$", re.I)
 
 
@@ -737,6 +738,21 @@ def _update_status(ctx: _Ctx) -> tuple[str | None, Any]:
         inner = _Ctx(sub, ctx.culture, ctx.issues)
         return inner.text("certificateUpdateResult"), inner.datetime("lastRunDateTime")
     text = _text(value)
+    if text is not None and text.lstrip().startswith("@{"):
+        # A PSCustomObject printed by Format-List: Get-EntraDomainFederationSettings copies the
+        # status through ConvertTo-Json | ConvertFrom-Json, so the console shows
+        # @{CertificateUpdateResult=success; LastRunDateTime=...}.
+        pairs = dict(_HASH_PAIR.findall(text.strip()[2:].rstrip("}")))
+        folded = {k.lower(): v.strip() for k, v in pairs.items()}
+        result = folded.get("certificateupdateresult") or None
+        last = folded.get("lastrundatetime") or None
+        when = None
+        if last:
+            try:
+                when = parse_console_datetime(last, ctx.culture)
+            except (DateError, FedauditError) as exc:
+                ctx.issue(f"SigningCertificateUpdateStatus LastRunDateTime {last!r}: {exc}", field=key)
+        return result, when
     if text is None:
         ctx.issue(
             "SigningCertificateUpdateStatus shows only its type name: to see certificateUpdateResult and "

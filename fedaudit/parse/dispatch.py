@@ -198,6 +198,23 @@ def _infer_culture(text: str, culture: str | None, origin: str, issues: list[Loa
 
 _FORM_NAMES = {"list": "Format-List", "table": "Format-Table"}
 
+# The Microsoft Entra PowerShell module (Microsoft.Entra) returns the Graph objects, or for
+# Get-EntraDomainFederationSettings an object with the MSOnline property names; the captured
+# command line says which module printed them (learn.microsoft.com/powershell/module/microsoft.entra:
+# Get-EntraFederationProperty, Get-EntraDomainFederationSettings, Get-EntraDomain).
+_ENTRA_CMDLETS = {
+    "get-entrafederationproperty": "Get-EntraFederationProperty",
+    "get-entradomainfederationsettings": "Get-EntraDomainFederationSettings",
+    "get-entradomain": "Get-EntraDomain",
+}
+_ENTRA_COMMAND = re.compile(r"\b(Get-Entra(?:FederationProperty|DomainFederationSettings|Domain))(?![A-Za-z])", re.I)
+
+
+def _entra_name(obj: PSObject, cmdlet: str) -> str:
+    """The Entra module cmdlet named on the object's captured command line, else ``cmdlet``."""
+    m = _ENTRA_COMMAND.search(obj.command or "")
+    return _ENTRA_CMDLETS[m.group(1).lower()] if m else cmdlet
+
 
 def _kind(cmdlet_names: Iterable[str], forms: Iterable[str], encoding: str) -> str:
     names = " + ".join(dict.fromkeys(cmdlet_names))
@@ -299,7 +316,7 @@ def _read(data: bytes, origin: str, culture: str | None, domain: str | None) -> 
         C.map_objects(cmdlet, [obj], culture=used_culture, domain=domain, into=mapped)
     return ParseResult(
         origin=origin,
-        kind=_kind((c for _, c in found), (o.form for o, _ in found), encoding),
+        kind=_kind((_entra_name(o, c) for o, c in found), (o.form for o, _ in found), encoding),
         farms=tuple(mapped.farms),
         domains=tuple(mapped.domains),
         observations=tuple(mapped.observations),

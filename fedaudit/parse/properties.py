@@ -170,7 +170,14 @@ _EXPLAINED_TOO: Mapping[str, frozenset[str]] = {
     "Get-AdfsCertificate": frozenset({"notafter", "notbefore", "not after", "not before", "subject"}),
     "Get-MsolFederationProperty": frozenset({"domainname"}),
     "Get-MsolDomainFederationSettings": frozenset({"domainname"}),
-    "Get-MgDomainFederationConfiguration": frozenset({"domainname", "domainid"}),
+    # Get-EntraFederationProperty returns this object with six MSOnline-style alias properties
+    # added (microsoftgraph/entra-powershell, Get-EntraFederationProperty.ps1: Add-Member
+    # -MemberType AliasProperty); they name the same values, so they explain, never recognise.
+    "Get-MgDomainFederationConfiguration": frozenset({
+        "domainname", "domainid", "activeclientsigninurl", "federationservicedisplayname",
+        "federationserviceidentifier", "federationmetadataurl", "passiveclientsigninurl",
+        "passiveclientsignouturl",
+    }),
 }
 
 

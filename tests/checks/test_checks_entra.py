@@ -85,9 +85,10 @@ def test_subdomain_may_carry_its_roots_multiple_domain_form():
 def test_issuer_fix_for_multi_domain_farm_is_the_per_domain_form():
     ev = _estate(issuer="http://fs.contoso.com/adfs/services/trust/", others=("fabrikam.com",))
     (f,) = findings_of("entra.issuer-uri-mismatch", ev)
-    assert '-IssuerUri "http://contoso.com/adfs/services/trust/"' in f.remediation
-    assert "Update-MsolFederatedDomain -DomainName contoso.com -SupportMultipleDomain" in f.remediation
-    assert "Update-MsolFederatedDomain -DomainName fabrikam.com -SupportMultipleDomain" in f.remediation
+    # Graph has no -SupportMultipleDomain: the per-domain form is written as the IssuerUri value
+    assert "-DomainId 'contoso.com' -InternalDomainFederationId $fed.Id -IssuerUri 'http://contoso.com/adfs/services/trust/'" in f.remediation
+    assert "Connect-MgGraph -Scopes 'Domain-InternalFederation.ReadWrite.All'" in f.remediation
+    assert "Msol" not in "".join(ln for ln in f.remediation.splitlines() if not ln.startswith("#"))
 
 
 @pytest.mark.parametrize("value", ["couldNotAccessRemoteHost", "XMLPARSINGERROR", "connectionError", "unknownFutureValue"])

@@ -105,10 +105,10 @@ def test_load_issue_keeps_its_severity(severity):
 def test_missing_settings_name_the_command():
     (f,) = findings_of("evidence.entra-settings-missing", _no_settings())
     assert f.domain == "contosolabs.com"
-    assert "Get-MgDomainFederationConfiguration -DomainId contosolabs.com" in f.remediation
+    assert "Get-MgDomainFederationConfiguration -DomainId 'contosolabs.com' | ConvertTo-Json -Depth 5" in f.remediation
     row = audit(_no_settings(), AS_OF).verdicts.set_index("domain").loc["contosolabs.com"]
     assert row["action"] == "insufficient-evidence"
-    assert "Entra settings for contosolabs.com: Get-MgDomainFederationConfiguration -DomainId contosolabs.com" in row["missing"]
+    assert "Entra settings for contosolabs.com: Get-MgDomainFederationConfiguration -DomainId 'contosolabs.com' | ConvertTo-Json -Depth 5" in row["missing"]
 
 
 def test_empty_evidence_gives_one_insufficient_verdict_and_fails():
@@ -133,4 +133,4 @@ def test_certificates_of_an_unnamed_farm_are_still_judged():
     assert "(unnamed AD FS farm)" in set(f[f["id"] == "expiry.expired"]["farm"])
     row = result.verdicts.set_index("farm").loc["(unnamed AD FS farm)"]
     assert row["action"] == "renew-now"
-    assert "https://<federation service name>/federationmetadata" in row["missing"]
+    assert "fedaudit fetch 'https://FEDERATION-SERVICE-NAME/federationmetadata/2007-06/federationmetadata.xml' --out evidence" in row["missing"]

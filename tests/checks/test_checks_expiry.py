@@ -99,7 +99,7 @@ def test_rollover_off_is_the_manual_check_not_the_windows():
     assert findings_of("expiry.within-15-days", ev) == []
     (f,) = findings_of("expiry.manual-renewal-due", ev)
     assert f.severity == "high"
-    assert "Update-MsolFederatedDomain -DomainName contoso.com" in f.remediation
+    assert "$domains = @('contoso.com')" in f.remediation and "Update-MgDomainFederationConfiguration" in f.remediation
 
 
 def test_manual_renewal_with_successor_in_entra_says_promote():
@@ -123,7 +123,7 @@ def test_domain_of_another_idp_is_judged_by_entras_certificate():
     (f,) = findings_of("expiry.within-15-days", ev)
     assert f.domain == "tailspin.example" and f.farm is None
     assert "Entra SigningCertificate" in f.title
-    assert '-DomainId "tailspin.example"' in f.remediation
+    assert "-DomainId 'tailspin.example'" in f.remediation and "-NextSigningCertificate $b64" in f.remediation
     assert_well_formed([f], ev)
     # Entra already holds the IdP's next certificate: nothing to do
     assert findings_of("expiry.within-15-days", _other_idp(10, next_days=400)) == []

@@ -66,7 +66,7 @@ def test_positive(check_id):
     assert [f.id for f in found] == [check_id]
     assert found[0].farm == FARM
     assert_well_formed(found, ev)
-    assert "fedaudit fetch https://fs.contoso.com/federationmetadata/2007-06/federationmetadata.xml" in found[0].remediation
+    assert "fedaudit fetch https://fs.contoso.com/federationmetadata/2007-06/federationmetadata.xml --out evidence" in found[0].remediation
 
 
 @pytest.mark.parametrize("check_id", sorted(CASES))
@@ -110,7 +110,7 @@ def test_saved_document_without_fetch_is_content_only():
     row = audit(ev, AS_OF).verdicts.iloc[0]
     assert row["metadata_public"] is __import__("pandas").NA
     assert row["action"] == "insufficient-evidence"
-    assert "fedaudit fetch https://fs.contoso.com/" in row["missing"]
+    assert "fedaudit fetch https://fs.contoso.com/federationmetadata/2007-06/federationmetadata.xml --out evidence" in row["missing"]
 
 
 def test_empty_metadata_frame_is_unknown_not_pass():

@@ -90,10 +90,14 @@ def test_single_certificate_remediation_generates_then_pushes():
     assert f.severity == "critical"
     assert "Update-AdfsCertificate -CertificateType Token-Signing\n" in f.remediation + "\n"
     assert "-Urgent" not in f.remediation  # -Urgent breaks sign-in; the runbook's step is without it
-    assert "Update-MsolFederatedDomain -DomainName contoso.com" in f.remediation
-    # the certificate AD FS is about to generate is pushed as NextSigningCertificate, picked as the non-primary
-    assert "Where-Object { -not $_.IsPrimary }" in f.remediation
-    assert '-DomainId "contoso.com" -InternalDomainFederationId $fed.Id -NextSigningCertificate $b64_new' in f.remediation
+    assert not any("Msol" in ln for ln in f.remediation.splitlines() if not ln.startswith("#"))
+    # the certificate AD FS is about to generate is told apart by thumbprint from every certificate the
+    # audit saw, exactly one or the block stops; never "the one that is not primary"
+    assert "Where-Object { -not $_.IsPrimary }" not in f.remediation
+    assert "Where-Object { $known -notcontains $_.Thumbprint }" in f.remediation
+    assert "if ($c.Count -ne 1) { throw" in f.remediation
+    assert "$domains = @('contoso.com')" in f.remediation
+    assert "{ Update-MgDomainFederationConfiguration -DomainId $d -InternalDomainFederationId $fed.Id -NextSigningCertificate $b64Next }" in f.remediation
 
 
 def test_single_certificate_expired_is_left_to_expiry_check():

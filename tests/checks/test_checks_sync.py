@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from _evidence_builder import AS_OF, Estate, assert_well_formed, findings_of
 
@@ -83,47 +85,80 @@ def test_primary_missing_evidence_names_both_sides():
     assert f.severity == "critical"
 
 
+UPD = "Update-MgDomainFederationConfiguration -DomainId $d -InternalDomainFederationId $fed.Id"
+
+
 def test_remediation_covers_every_federated_domain_of_the_farm():
     domains = ("contoso.com", "fabrikam.com", "sub.contoso.com")
     est, certs = _estate(entra={"contoso.com": ("p",), "fabrikam.com": ("old",), "sub.contoso.com": ("p",)},
                          domains=domains)
     (f,) = findings_of("sync.primary-not-in-entra", est.evidence())
     assert f.domain == "fabrikam.com"
-    # MSOnline: every federated domain of the farm, -SupportMultipleDomain (two top-level domains)
-    for d in domains:
-        assert f"Update-MsolFederatedDomain -DomainName {d} -SupportMultipleDomain" in f.remediation
-    # Graph: only the domain that lacks the primary; the primary goes to SigningCertificate
-    assert '-DomainId "fabrikam.com" -InternalDomainFederationId $fed.Id -SigningCertificate $b64_' in f.remediation
-    assert 'Update-MgDomainFederationConfiguration -DomainId "contoso.com"' not in f.remediation
-    assert certs["p"].thumbprint in f.remediation
-    # the documented errors are not repeated
-    assert "-DomainName" not in "\n".join(l for l in f.remediation.splitlines() if "Update-MgDomain" in l)
-    assert "Repair Microsoft Entra ID trust" in f.remediation
+    # Graph, once for the farm: every federated domain in one loop, the primary exported by thumbprint
+    assert "$domains = @('contoso.com', 'fabrikam.com', 'sub.contoso.com')" in f.remediation
+    assert "foreach ($d in $domains) {" in f.remediation
+    assert f"Where-Object {{ $_.Thumbprint -eq '{certs['p'].thumbprint}' }}" in f.remediation
+    assert "if (-not $c[0].IsPrimary)" in f.remediation
+    assert "Connect-MgGraph -Scopes 'Domain-InternalFederation.ReadWrite.All'" in f.remediation
+    # no secondary: the primary goes to SigningCertificate only where neither slot holds it
+    assert ("if ($fed.SigningCertificate -ne $b64Primary -and $fed.NextSigningCertificate -ne $b64Primary) "
+            f"{{ {UPD} -SigningCertificate $b64Primary }}") in f.remediation
+    # MSOnline is retired: at most a comment says so; the documented errors are not repeated
+    code = [ln for ln in f.remediation.splitlines() if not ln.lstrip().startswith("#")]
+    assert not any("Msol" in ln for ln in code)
+    assert "-DomainName" not in "\n".join(ln for ln in code if "Update-MgDomain" in ln)
+    assert "-SupportMultipleDomain" not in "\n".join(code)
+    assert "Where-Object { -not $_.IsPrimary }" not in f.remediation
+    # self-signed farm: the Entra Connect task, with its name and caveats
+    assert "Configure > Manage federation > Reset Microsoft Entra ID trust" in f.remediation
+    assert "self-signed certificates only" in f.remediation and "2.4.18.0" in f.remediation
 
 
-def test_single_domain_gets_no_support_multiple_domain_switch():
-    est, _ = _estate(entra=("old",))
+def test_ca_issued_farm_gets_no_entra_connect_reset():
+    est = Estate()
+    ca = est.cert("ca", days=200, issuer="CN=Contoso Issuing CA")
+    est.farm(FARM)
+    est.adfs(FARM, ca)
+    est.domain("contoso.com", farm=FARM, signing=est.cert("old", days=-160))
     (f,) = findings_of("sync.primary-not-in-entra", est.evidence())
-    assert "Update-MsolFederatedDomain -DomainName contoso.com\n" in f.remediation
-    assert "Update-MsolFederatedDomain -DomainName contoso.com -SupportMultipleDomain" not in f.remediation
+    assert "Reset Microsoft Entra ID trust" not in f.remediation
 
 
-def test_secondary_goes_to_next_unless_entra_keeps_the_primary_there():
+def test_secondary_goes_to_the_slot_that_does_not_hold_the_primary():
     est, certs = _estate(entra=("p",), secondary=True)
     (f,) = findings_of("sync.secondary-not-in-entra", est.evidence())
-    assert f"-NextSigningCertificate $b64_{certs['s'].thumbprint[:8]}" in f.remediation
-    # Entra holds the AD FS primary as NextSigningCertificate: the secondary must not overwrite it
-    est, certs = _estate(entra=("old", "p"), secondary=True)
-    (f,) = findings_of("sync.secondary-not-in-entra", est.evidence())
-    assert f"-SigningCertificate $b64_{certs['s'].thumbprint[:8]}" in f.remediation
-    assert "-NextSigningCertificate" not in f.remediation
+    rem = f.remediation
+    assert f"Where-Object {{ $_.Thumbprint -eq '{certs['s'].thumbprint}' }}" in rem
+    # decided per domain from what Entra ID holds when the block runs: the primary's slot is kept
+    assert f"if ($fed.SigningCertificate -eq $b64Primary) {{ {UPD} -NextSigningCertificate $b64Next }}" in rem
+    assert f"elseif ($fed.NextSigningCertificate -eq $b64Primary) {{ {UPD} -SigningCertificate $b64Next }}" in rem
+    assert f"else {{ {UPD} -SigningCertificate $b64Primary -NextSigningCertificate $b64Next }}" in rem
 
 
-def test_known_federation_id_is_used_literally():
+def test_federation_id_is_read_from_graph_at_run_time():
     est, certs = _estate(entra=("old",))
     est.domains[-1]["federation_id"] = "6601d14b-d113-8f64-fda2-9b5ddda18ecc"
     (f,) = findings_of("sync.primary-not-in-entra", est.evidence())
-    assert "-InternalDomainFederationId '6601d14b-d113-8f64-fda2-9b5ddda18ecc'" in f.remediation
+    assert "$fed = @(Get-MgDomainFederationConfiguration -DomainId $d)" in f.remediation
+    assert "-InternalDomainFederationId $fed.Id" in f.remediation
+
+
+def test_a_thousand_domains_loop_from_graph_in_constant_text():
+    """Issue 13: beyond LIST_LIMIT domains the block lists the farm's domains from Graph, scoped
+    to the farm's sign-in host, so a finding's text does not grow with the domains."""
+    from fedaudit.checks.remediation import LIST_LIMIT
+
+    sizes = {}
+    for n in (LIST_LIMIT + 1, 200):
+        domains = tuple(f"d{i}.example" for i in range(n))
+        est, _ = _estate(entra={d: ("old",) if d == "d0.example" else ("p",) for d in domains}, domains=domains)
+        (f,) = [x for x in findings_of("sync.primary-not-in-entra", est.evidence()) if x.domain == "d0.example"]
+        assert "d1.example" not in f.remediation
+        assert "Get-MgDomain -All" in f.remediation
+        assert "if (([uri]$fed.PassiveSignInUri).Host -ne 'fs.contoso.com') { continue }" in f.remediation
+        assert "Connect-MgGraph -Scopes 'Domain.Read.All', 'Domain-InternalFederation.ReadWrite.All'" in f.remediation
+        sizes[n] = len(re.sub(r"\(\d+ in the evidence", "", f.remediation))
+    assert sizes[LIST_LIMIT + 1] == sizes[200]
 
 
 def test_msonline_federation_property_records_alone():

@@ -95,7 +95,8 @@ def test_samples_table_is_readable(capsys):
         assert domain in out
     assert "In short: 2 renew-now" in out and "What the actions mean:" in out
     assert "CRITICAL (" in out and "HIGH (" in out and "    Fix:" in out
-    assert "Update-MsolFederatedDomain -DomainName litware.co.uk -SupportMultipleDomain" in out
+    assert "Connect-MgGraph -Scopes 'Domain-InternalFederation.ReadWrite.All'" in out
+    assert "Update-MsolFederatedDomain -DomainName" not in out
     assert out.rstrip().endswith("exit 1: findings at or above --fail-on high")
     assert "Traceback" not in out + err
 

@@ -118,13 +118,59 @@ def test_no_none_verdict_has_a_serious_finding(result):
         assert not set(mine["severity"].astype(str)) & {"critical", "high"}
 
 
+# (finding id, domain or farm): the commands its remediation runs, in order (issue 11: Microsoft
+# Graph PowerShell, no MSOnline; the Entra Connect task only for self-signed farms). One line per
+# remediation: a change here is a change of what administrators are told to run.
+_PLUMBING = {"Where-Object", "ForEach-Object", "Select-Object", "ConvertTo-Json", "Out-File", "Write-Warning",
+             "Write-Host", "Format-List", "Export-Clixml"}
+REMEDIATIONS = {
+    ('adfs.auto-rollover-disabled', 'fs.wingtiptoys.com'): ('Set-AdfsProperties',),
+    ('adfs.ca-issued-manual-path', 'adfs.woodgrovebank.com'): ('Add-AdfsCertificate', 'Set-AdfsCertificate', 'Get-AdfsCertificate', 'Connect-MgGraph', 'Get-MgDomainFederationConfiguration', 'Update-MgDomainFederationConfiguration'),
+    ('crypto.sha1-signature', 'adfs.adventure-works.com'): ('Update-AdfsCertificate',),
+    ('crypto.weak-key', 'adfs.adventure-works.com'): ('Update-AdfsCertificate',),
+    ('entra.poll-failed', 'proseware.com'): ('fedaudit', 'Get-AdfsCertificate', 'Connect-MgGraph', 'Get-MgDomainFederationConfiguration', 'Update-MgDomainFederationConfiguration', '[Entra Connect: Reset Microsoft Entra ID trust]'),
+    ('entra.poll-failed', 'tailspintoys.com'): ('fedaudit', 'Get-AdfsCertificate', 'Connect-MgGraph', 'Get-MgDomainFederationConfiguration', 'Update-MgDomainFederationConfiguration', '[Entra Connect: Reset Microsoft Entra ID trust]'),
+    ('evidence.entra-settings-missing', 'contosolabs.com'): ('Connect-MgGraph', 'Get-MgDomainFederationConfiguration'),
+    ('evidence.farm-unknown', 'contosolabs.com'): ('Get-AdfsProperties', 'Get-AdfsCertificate'),
+    ('evidence.load-issue', ''): (),
+    ('evidence.metadata-missing', 'adfs.woodgrovebank.com'): ('fedaudit',),
+    ('expiry.manual-renewal-due', 'adfs.woodgrovebank.com'): ('Add-AdfsCertificate', 'Set-AdfsCertificate', 'Get-AdfsCertificate', 'Connect-MgGraph', 'Get-MgDomainFederationConfiguration', 'Update-MgDomainFederationConfiguration'),
+    ('expiry.token-decrypting-within-35-days', 'fs.proseware.com'): ('Update-AdfsCertificate',),
+    ('expiry.within-15-days', 'sts.tailspintoys.com'): ('Get-AdfsCertificate', 'Connect-MgGraph', 'Get-MgDomainFederationConfiguration', 'Update-MgDomainFederationConfiguration', '[Entra Connect: Reset Microsoft Entra ID trust]'),
+    ('expiry.within-35-days', 'adfs.adventure-works.com'): ('Update-AdfsCertificate', 'Get-AdfsCertificate', 'Connect-MgGraph', 'Get-MgDomainFederationConfiguration', 'Update-MgDomainFederationConfiguration', '[Entra Connect: Reset Microsoft Entra ID trust]'),
+    ('expiry.within-35-days', 'fs.proseware.com'): ('Update-AdfsCertificate', 'Get-AdfsCertificate', 'Connect-MgGraph', 'Get-MgDomainFederationConfiguration', 'Update-MgDomainFederationConfiguration', '[Entra Connect: Reset Microsoft Entra ID trust]'),
+    ('metadata.unreachable', 'fs.proseware.com'): ('fedaudit',),
+    ('metadata.unreachable', 'sts.tailspintoys.com'): ('fedaudit',),
+    ('sync.primary-not-in-entra', 'litware.co.uk'): ('Get-AdfsCertificate', 'Connect-MgGraph', 'Get-MgDomainFederationConfiguration', 'Update-MgDomainFederationConfiguration', '[Entra Connect: Reset Microsoft Entra ID trust]'),
+    ('sync.secondary-not-in-entra', 'tailspintoys.com'): ('Get-AdfsCertificate', 'Connect-MgGraph', 'Get-MgDomainFederationConfiguration', 'Update-MgDomainFederationConfiguration', '[Entra Connect: Reset Microsoft Entra ID trust]'),
+}
+
+
+def test_remediation_commands_per_finding(result):
+    from support.pscheck import commands, parse
+
+    got = {}
+    for _, f in result.findings.iterrows():
+        rem = f["remediation"]
+        if not isinstance(rem, str) or not rem:
+            continue
+        names: list[str] = []
+        for _, n, _ in commands(parse(rem)):
+            if not n.startswith("$") and n not in _PLUMBING and n not in names:
+                names.append(n)
+        if "Reset Microsoft Entra ID trust" in rem:
+            names.append("[Entra Connect: Reset Microsoft Entra ID trust]")
+        key = (f["id"], f["domain"] if isinstance(f["domain"], str) else (f["farm"] if isinstance(f["farm"], str) else ""))
+        got[key] = tuple(names)
+    assert got == REMEDIATIONS
+
+
 def test_remediation_names_every_litware_domain(result):
     f = result.findings
     (rem,) = f[f["id"] == "sync.primary-not-in-entra"]["remediation"]
-    for d in ("litware.com", "litware.de", "litware.co.uk"):
-        assert f"Update-MsolFederatedDomain -DomainName {d} -SupportMultipleDomain" in rem
-    assert 'Update-MgDomainFederationConfiguration -DomainId "litware.co.uk"' in rem
-    assert "-SigningCertificate $b64_0FB438AB" in rem  # the AD FS primary Entra lacks
+    assert "$domains = @('litware.co.uk', 'litware.com', 'litware.de')" in rem
+    assert "Where-Object { $_.Thumbprint -eq '0FB438AB33132CEEF82806EC351811BEF91518BC' }" in rem  # the AD FS primary
+    assert "-SigningCertificate $b64Primary" in rem
 
 
 def test_exit_code(result):

@@ -151,7 +151,7 @@ def test_promotion_overdue_is_not_pair_ready(tmp_path, form, culture):
     s, _ = cert("CN=ADFS Signing - fs.contoso.com", day(-17), day(-17 + 365))
     result = judge(tmp_path, adfs_estate(p, s, entra=(p, s)), form, culture)
     f = assert_not_all_clear(result, "contoso.com", "rollover.promotion-overdue", "high",
-                             f"Set-AdfsCertificate -CertificateType Token-Signing -Thumbprint {tp(s)} -IsPrimary")
+                             f"Set-AdfsCertificate -CertificateType Token-Signing -Thumbprint '{tp(s)}' -IsPrimary")
     assert "2026-11-15" in f["title"]  # generated 2026-11-10 + 5 days
     assert not findings(result, "rollover.pair-ready")
     v = verdict(result, "contoso.com")
@@ -200,7 +200,7 @@ def test_expired_primary_gets_the_emergency_rotation(tmp_path, form, culture):
     p, _ = cert("CN=ADFS Signing - fs.contoso.com", day(-367), day(-2))
     result = judge(tmp_path, adfs_estate(p, None, entra=(p, None)), form, culture)
     f = assert_not_all_clear(result, "contoso.com", "expiry.expired", "critical",
-                             "Update-AdfsCertificate -CertificateType Token-Signing -Urgent", "-SigningCertificate $b64_primary")
+                             "Update-AdfsCertificate -CertificateType Token-Signing -Urgent", "-SigningCertificate $b64Primary")
     assert "-NextSigningCertificate" not in f["remediation"]
     assert verdict(result, "contoso.com")["action"] == "renew-now"
 
@@ -212,8 +212,9 @@ def test_expired_ca_issued_primary_promotes_the_renewed_certificate(tmp_path, fo
     spec = adfs_estate(p, s, entra=(p, s), auto_certificate_rollover=False)
     result = judge(tmp_path, spec, form, culture)
     f = assert_not_all_clear(result, "contoso.com", "expiry.expired", "critical",
-                             f"Set-AdfsCertificate -CertificateType Token-Signing -Thumbprint {tp(s)} -IsPrimary",
-                             "-SigningCertificate $b64_primary")
+                             f"$renewed = '{tp(s)}'",
+                             "Set-AdfsCertificate -CertificateType Token-Signing -Thumbprint $renewed -IsPrimary",
+                             "-SigningCertificate $b64Primary")
     assert "-Urgent" not in f["remediation"]
 
 
@@ -316,7 +317,7 @@ def test_mixed_issuer_forms(tmp_path, form, culture):
     f = findings(result, "entra.issuer-forms-mixed")
     assert f and f[0]["severity"] == "warning" and f[0]["domain"] == "contoso.com"
     assert "AADSTS50107" in f[0]["detail"] and "fabrikam.com" in f[0]["detail"]
-    assert '-IssuerUri "http://contoso.com/adfs/services/trust/"' in f[0]["remediation"]
+    assert "-IssuerUri 'http://contoso.com/adfs/services/trust/'" in f[0]["remediation"]
     assert verdict(result, "contoso.com")["action"] != "none"
 
 

@@ -89,8 +89,11 @@ def test_the_shared_push_lists_every_domain_with_support_multiple_domain(counted
     texts = set(result.findings.loc[result.findings["id"] == "sync.secondary-not-in-entra", "remediation"])
     assert len(texts) == 1  # the same farm-wide text for every domain of the farm
     (text,) = texts
-    assert text.count("Update-MsolFederatedDomain -DomainName ") == n
-    assert text.count(" -SupportMultipleDomain") == n  # several top-level domains: every one of them
+    # one Graph loop over every domain of the farm (issue 11: MSOnline is retired)
+    assert "foreach ($d in $domains)" in text
+    listed = text.split("$domains = @(", 1)[1].split(")", 1)[0]
+    assert listed.count("'") == 2 * n
+    assert not [ln for ln in text.splitlines() if "Msol" in ln and not ln.lstrip().startswith("#")]
 
 
 def test_domain_roots_is_the_old_pairwise_rule():

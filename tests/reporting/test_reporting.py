@@ -161,7 +161,7 @@ def test_findings_mark_exceptions_and_keep_remediation():
     assert "EXPIRY-URGENT: 4 findings on fs0.contoso.example" in text
     assert "(excepted)" in text and "fa-excepted" in text
     for domain in ("d0000", "d0001", "d0002", "d0003", "d0004"):
-        assert f"Update-MsolFederatedDomain -DomainName &quot;{domain}.example.com&quot;" in text
+        assert f"Update-MgDomainFederationConfiguration -DomainId &quot;{domain}.example.com&quot;" in text
 
 
 def test_grouped_findings_show_each_distinct_remediation_block_once():
