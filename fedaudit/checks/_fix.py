@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from fedaudit.checks import remediation as rm
+from fedaudit.checks._base import Thresholds
 from fedaudit.evidence.view import CertFact, DomainFact, EstateView, FarmFact, adfs_view, next_secondaries
 
 __all__ = ["farm_domain_names", "push_to_entra", "renew_manually"]
@@ -57,7 +58,7 @@ def push_to_entra(
     farm: FarmFact | None,
     domain: DomainFact | None,
     as_of: dt.datetime,
-    th: Any,
+    th: Thresholds,
     *,
     new_secondary: bool = False,
 ) -> str:
@@ -79,7 +80,7 @@ def _push_to_entra(
     farm: FarmFact | None,
     domain: DomainFact | None,
     as_of: dt.datetime,
-    th: Any,
+    th: Thresholds,
     new_secondary: bool,
 ) -> str:
     domains = [d.name for d in farm_domain_names(view, farm, domain)]
@@ -103,7 +104,7 @@ def _push_to_entra(
 
 
 def renew_manually(
-    view: EstateView, farm: FarmFact | None, domain: DomainFact | None, as_of: dt.datetime, th: Any
+    view: EstateView, farm: FarmFact | None, domain: DomainFact | None, as_of: dt.datetime, th: Thresholds
 ) -> str:
     """Manual renewal, Steps 1 and 2: get a new certificate into AD FS, then into Entra ID."""
     fname = farm.name if farm else "the AD FS farm"

@@ -17,6 +17,7 @@ from typing import Any, Iterator
 
 from fedaudit.checks import remediation as rm
 from fedaudit.checks._base import (
+    Thresholds,
     CP_2,
     IA_5_2,
     ISO_A_8_24,
@@ -37,7 +38,7 @@ CHECKS: list[Check] = []
 _CONTROLS = (SC_17, IA_5_2, SC_12, CP_2, ISO_A_8_24)
 
 
-def successor_ready(view: EstateView, farm: FarmFact, as_of: dt.datetime, th: Any) -> tuple[bool, str]:
+def successor_ready(view: EstateView, farm: FarmFact, as_of: dt.datetime, th: Thresholds) -> tuple[bool, str]:
     """(ready, why) for the farm's next certificate."""
     if farm.rollover is not True:
         return False, "AutoCertificateRollover is not confirmed on"
@@ -54,7 +55,7 @@ def successor_ready(view: EstateView, farm: FarmFact, as_of: dt.datetime, th: An
     return False, f"Entra ID does not hold the secondary {secs[0].thumbprint} for every federated domain"
 
 
-def subjects(view: EstateView, as_of: dt.datetime, th: Any) -> Iterator[tuple[FarmFact | None, DomainFact | None, CertFact, str, bool, str]]:
+def subjects(view: EstateView, as_of: dt.datetime, th: Thresholds) -> Iterator[tuple[FarmFact | None, DomainFact | None, CertFact, str, bool, str]]:
     """(farm, domain, certificate, label, successor ready, why) for each certificate judged."""
     for farm in view.farms.values():
         primary = primary_of(farm)
@@ -63,8 +64,8 @@ def subjects(view: EstateView, as_of: dt.datetime, th: Any) -> Iterator[tuple[Fa
         ready, why = successor_ready(view, farm, as_of, th)
         yield farm, None, primary, "AD FS primary", ready, why
     for d in view.federated_domains:
-        farm = view.farm_of(d)
-        if (farm is not None and farm.ts_primaries) or d.adfs_primaries:
+        domain_farm = view.farm_of(d)
+        if (domain_farm is not None and domain_farm.ts_primaries) or d.adfs_primaries:
             continue
         dated = [c for c in d.entra_current if c.not_after is not None]
         if not dated:
@@ -74,7 +75,7 @@ def subjects(view: EstateView, as_of: dt.datetime, th: Any) -> Iterator[tuple[Fa
         nxt = [c for c in d.entra_next if c.not_after is not None and c.not_after > horizon]
         ready = bool(nxt)
         why = f"Entra ID already holds the next certificate {nxt[0].thumbprint}" if nxt else "Entra ID holds no next certificate"
-        yield farm, d, current, "Entra SigningCertificate", ready, why
+        yield domain_farm, d, current, "Entra SigningCertificate", ready, why
 
 
 def _non_adfs(farm: FarmFact | None, d: DomainFact | None) -> bool:
@@ -150,6 +151,7 @@ def expired(view: EstateView, as_of, th, new) -> Iterator[Finding]:
         days = cert.days_left(as_of)
         if days is None or days >= 0:
             continue
+        fix: str | None
         if d is None and farm is not None:
             fix = emergency_rotation(view, farm, as_of)
             how = (" Sign-in fails now. Rotate at once (Microsoft's emergency rotation): a new primary in AD FS, "

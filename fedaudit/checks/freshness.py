@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from fedaudit.checks._base import Finding
+from fedaudit.checks._base import Finding, Thresholds
 from fedaudit.checks.rollover import primary_of, projection
 from fedaudit.evidence.view import EstateView, FarmFact
 
@@ -34,7 +34,7 @@ def _capture(farm: FarmFact, when: dict[str, dt.datetime]) -> dt.datetime | None
     return min(times) if times else None
 
 
-def _events(farm: FarmFact, captured: dt.datetime, as_of: dt.datetime, th: Any) -> list[tuple[str, dt.datetime]]:
+def _events(farm: FarmFact, captured: dt.datetime, as_of: dt.datetime, th: Thresholds) -> list[tuple[str, dt.datetime]]:
     primary = primary_of(farm)
     if primary is None or primary.not_after is None:
         return []
@@ -47,7 +47,7 @@ def _events(farm: FarmFact, captured: dt.datetime, as_of: dt.datetime, th: Any) 
     return sorted((name, t) for name, t in out if captured < t <= as_of)
 
 
-def annotate_stale(findings: Iterable[Finding], view: EstateView, as_of: dt.datetime, th: Any) -> list[Finding]:
+def annotate_stale(findings: Iterable[Finding], view: EstateView, as_of: dt.datetime, th: Thresholds) -> list[Finding]:
     notes: dict[str, str] = {}
     when = {i.path: i.captured_at for i in view.evidence.inputs if i.captured_at is not None}
     if not when:

@@ -17,14 +17,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterator
 
-from fedaudit.checks._base import ISO_A_8_16, REF_NOTIFICATION, SI_4, SI_5, Check, Finding, define, fact
+from fedaudit.checks._base import Check, Finding, ISO_A_8_16, REF_NOTIFICATION, SI_4, SI_5, Thresholds, define, fact
 from fedaudit.evidence.view import DomainState, EstateView, domain_state, farm_thresholds
 
 CHECKS: list[Check] = []
 _CONTROLS = (SI_5, SI_4, ISO_A_8_16)
 
 
-def triage(view: EstateView, state: DomainState, nd: dt.datetime, as_of: dt.datetime, th: Any) -> tuple[str, str]:
+def triage(view: EstateView, state: DomainState, nd: dt.datetime, as_of: dt.datetime, th: Thresholds) -> tuple[str, str]:
     """(outcome, reason) with outcome in action-needed | no-action-needed | undetermined."""
     cert = state.days_cert
     if cert is None or cert.not_after is None:
@@ -65,7 +65,7 @@ def triage(view: EstateView, state: DomainState, nd: dt.datetime, as_of: dt.date
     return "undetermined", "missing " + "; ".join(state.missing)
 
 
-def _findings(view: EstateView, as_of: dt.datetime, th: Any, new: Any, want: str) -> Iterator[Finding]:
+def _findings(view: EstateView, as_of: dt.datetime, th: Thresholds, new: Any, want: str) -> Iterator[Finding]:
     nd = th.notification_date
     if nd is None:
         return

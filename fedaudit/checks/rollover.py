@@ -19,7 +19,7 @@ so a promotion scheduled earlier breaks sign-in unless the certificate is pushed
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterator
+from typing import Any, Iterator, TypedDict
 
 from fedaudit.checks import remediation as rm
 from fedaudit.checks._base import (
@@ -36,6 +36,7 @@ from fedaudit.checks._base import (
     SC_17,
     Check,
     Finding,
+    Thresholds,
     define,
     fact,
 )
@@ -64,7 +65,7 @@ def live_secondaries(farm: FarmFact, as_of: dt.datetime) -> list[CertFact]:
     return next_secondaries(farm.ts_primaries, farm.ts_secondaries, as_of)
 
 
-def threshold_days(farm: FarmFact | None, th: Any) -> tuple[float, float, float, float]:
+def threshold_days(farm: FarmFact | None, th: Thresholds) -> tuple[float, float, float, float]:
     """(generation, promotion, critical) thresholds in days, and the rollover interval in minutes:
     the thresholds count CertificateThresholdMultiplier minutes each (1440 = a day)."""
     gen_d, promo_d, crit_d, interval = farm_thresholds(farm, th)
@@ -72,7 +73,22 @@ def threshold_days(farm: FarmFact | None, th: Any) -> tuple[float, float, float,
     return gen_d * unit, promo_d * unit, crit_d * unit, interval
 
 
-def projection(farm: FarmFact, primary: CertFact, th: Any, as_of: dt.datetime | None = None) -> dict[str, dt.datetime]:
+class _ProjectionDates(TypedDict):
+    generation: dt.datetime
+    promotion: dt.datetime
+    critical: dt.datetime
+    entra_polling_start: dt.datetime
+    mark_15_days: dt.datetime
+    interval: dt.timedelta  # the rollover job's cadence: an event falls up to one interval late
+
+
+class Projection(_ProjectionDates, total=False):
+    """The projected rollover events of one primary (see :func:`projection`)."""
+
+    generated: dt.datetime  # the next certificate's NotBefore, once AD FS has made it
+
+
+def projection(farm: FarmFact, primary: CertFact, th: Thresholds, as_of: dt.datetime | None = None) -> Projection:
     """Rollover events for the primary (needs its NotAfter). Generation is projected from
     CertificateGenerationThreshold, or, once AD FS has generated the next certificate (given
     ``as_of``), taken from that certificate's NotBefore; promotion follows it. ``generated`` is
@@ -87,7 +103,7 @@ def projection(farm: FarmFact, primary: CertFact, th: Any, as_of: dt.datetime | 
         if made:
             generation = generated = min(made)
     critical = na - dt.timedelta(days=crit_d)
-    out = {
+    out: Projection = {
         "generation": generation,
         # AD FS promotes CertificatePromotionThreshold after generation, and at the latest at
         # CertificateCriticalThreshold (where it generates and promotes at once).
@@ -95,7 +111,7 @@ def projection(farm: FarmFact, primary: CertFact, th: Any, as_of: dt.datetime | 
         "critical": critical,
         "entra_polling_start": na - dt.timedelta(days=th.expiry_warning_days),
         "mark_15_days": na - dt.timedelta(days=th.expiry_urgent_days),
-        "interval": dt.timedelta(minutes=interval),  # type: ignore[dict-item]
+        "interval": dt.timedelta(minutes=interval),
     }
     if generated is not None:
         out["generated"] = generated
@@ -106,7 +122,7 @@ def _ca_issued(farm: FarmFact) -> bool:
     return any(c.self_signed is False for c in farm.ts_primaries)
 
 
-def _thresholds_facts(farm: FarmFact, th: Any) -> list[dict[str, Any]]:
+def _thresholds_facts(farm: FarmFact, th: Thresholds) -> list[dict[str, Any]]:
     gen_d, promo_d, crit_d, interval = farm_thresholds(farm, th)
     src = farm.where if farm.generation_days is not None else "AD FS default"
     return [
@@ -314,7 +330,7 @@ def promotion_overdue(view: EstateView, as_of, th, new) -> Iterator[Finding]:
 
 
 def adfs_promote_by_hand_fix(view: EstateView, farm: FarmFact, best: CertFact, held: bool | None,
-                             as_of: dt.datetime, th: Any) -> str:
+                             as_of: dt.datetime, th: Thresholds) -> str:
     """Push the secondary where Entra lacks it, then promote it by hand."""
     push = None if held else push_to_entra(view, farm, None, as_of, th)
     return rm.join(push, rm.adfs_promote_by_hand(farm.name, best.thumbprint, rollover_on=farm.rollover is True))
@@ -409,7 +425,7 @@ def secondary_short_lived(view: EstateView, as_of, th, new) -> Iterator[Finding]
 
 
 def _pairs_near_promotion(
-    view: EstateView, as_of: dt.datetime, th: Any
+    view: EstateView, as_of: dt.datetime, th: Thresholds
 ) -> Iterator[tuple[FarmFact, CertFact, float, CertFact, float]]:
     """Farms whose primary is within the 5-day window (manual Step 1.3) and that hold a live
     secondary: (farm, primary, its days left, the longest-lived secondary, that one's days left)."""
@@ -427,7 +443,7 @@ def _pairs_near_promotion(
             yield farm, primary, days, best, left
 
 
-def _about_a_year(farm: FarmFact, th: Any) -> float:
+def _about_a_year(farm: FarmFact, th: Thresholds) -> float:
     if farm.duration_days:
         return min(th.about_a_year_days, 0.8 * farm.duration_days)
     return th.about_a_year_days

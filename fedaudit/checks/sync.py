@@ -16,6 +16,7 @@ from typing import Any
 
 from fedaudit.checks import remediation as rm
 from fedaudit.checks._base import (
+    Thresholds,
     CP_2,
     IA_5_2,
     ISO_A_8_24,
@@ -50,7 +51,7 @@ def entra_facts(d: DomainFact) -> list[dict[str, Any]]:
     return out
 
 
-def _states(view: EstateView, as_of: Any, th: Any) -> Iterator[DomainState]:
+def _states(view: EstateView, as_of: Any, th: Thresholds) -> Iterator[DomainState]:
     for d in view.federated_domains:
         yield domain_state(view, d, as_of, th)
 
@@ -126,11 +127,13 @@ def secondary_not_in_entra(view: EstateView, as_of, th, new) -> Iterator[Finding
             )
 
 
-def _polls_before_promotion(st: DomainState, as_of: dt.datetime, th: Any) -> bool:
+def _polls_before_promotion(st: DomainState, as_of: dt.datetime, th: Thresholds) -> bool:
     """True when Entra ID's polling window (35 days before the primary expires) opens before AD FS
     promotes the secondary: only then can its next poll fetch the certificate in time."""
     farm = st.farm
-    primary = primary_of(farm) if farm is not None else None
+    if farm is None:
+        return False
+    primary = primary_of(farm)
     if primary is None or primary.not_after is None:
         return False
     p = projection(farm, primary, th, as_of)

@@ -267,7 +267,9 @@ class _Session(requests.Session):
         kwargs["verify"] = self._verify
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = (self._timeout, self._timeout)
-        return super().request(method, url, *args, **kwargs)
+        verb = method if isinstance(method, str) else method.decode("ascii")
+        target = url if isinstance(url, str) else url.decode("ascii")
+        return super().request(verb, target, *args, **kwargs)
 
 
 def _describe(exc: BaseException, timeout: float) -> str:

@@ -145,7 +145,7 @@ def _place(fig: Figure, ax: Axes, *, above: float, below: float, legend: Any = N
     Not a layout engine: with one, savefig draws the whole figure twice (once to lay it out),
     which is most of the time a figure takes.
     """
-    renderer = fig.canvas.get_renderer()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # Agg's canvas has it; the base class does not say so
     width, height = fig.get_size_inches()
     labels = [t for t in ax.get_yticklabels() if t.get_text()]
     label_w = max((t.get_window_extent(renderer).width for t in labels), default=0.0) / fig.dpi
@@ -473,12 +473,12 @@ def timeline_figure(
         in_view["event"].tolist(), in_view["time"].tolist(), in_view["farm"].tolist(), in_view["domain"].tolist()
     ):
         style = _event_style(str(event))
-        y = row_of.get((_s(farm) or "", _s(domain) or "")) if style else None
-        if y is None:
+        row = row_of.get((_s(farm) or "", _s(domain) or "")) if style else None
+        if style is None or row is None:
             continue
         xs_, ys_ = events.setdefault(style, ([], []))
         xs_.append(x(time_))
-        ys_.append(y)
+        ys_.append(row)
     for (_legend, marker, colour), (xs_, ys_) in events.items():
         ax.plot(xs_, ys_, linestyle="", marker=marker, color=colour, markersize=7, markeredgecolor="white", zorder=4)
         if window is not None and marker != "D":  # Entra's first poll is the labelled 35-day mark
