@@ -31,6 +31,7 @@ from fedaudit.records import (
     LoadIssue,
     MetadataRecord,
     ParseResult,
+    Severity,
 )
 
 __all__ = ["Evidence", "InputFile", "build_evidence"]
@@ -189,7 +190,7 @@ class _Join:
             found = self.hosts[uri] = host_of(uri)
         return found
 
-    def note(self, origin: str, message: str, *, severity: str = "warning", line: int | None = None, field: str | None = None) -> None:
+    def note(self, origin: str, message: str, *, severity: Severity = "warning", line: int | None = None, field: str | None = None) -> None:
         self.issues.append(LoadIssue(origin, message, line=line, field=field, severity=severity))
 
     # -- farms -----------------------------------------------------------------------------------
@@ -239,7 +240,7 @@ class _Join:
             if len(same_file) == 1:
                 self.merge_farm(next(iter(same_file)), farm)
             elif len(hosts) == 1:
-                name = hosts.pop()
+                (name,) = (h for h in hosts if h is not None)
                 self.merge_farm(name, farm)
                 self.note(
                     farm.origin,
@@ -269,11 +270,11 @@ class _Join:
                 )
         self.by_identifier: dict[str, set[str]] = {}
         self.by_host: dict[str, set[str]] = {}
-        for name, row in self.farms.items():
-            ident = _norm_uri(row["identifier"])
+        for name, farm_row in self.farms.items():
+            ident = _norm_uri(farm_row["identifier"])
             if ident:
                 self.by_identifier.setdefault(ident, set()).add(name)
-            for host in {name, row["host_name"], self.host(row["identifier"])} - {None}:
+            for host in {name, farm_row["host_name"], self.host(farm_row["identifier"])} - {None}:
                 self.by_host.setdefault(host, set()).add(name)
 
     def farm_by_identifier(self, uri: str | None) -> set[str]:
@@ -352,6 +353,7 @@ class _Join:
         for ri, r in enumerate(self.results):
             for di, d in enumerate(r.domains):
                 name = self.resolved[(ri, di)]
+                row: dict[str, Any] | None
                 if name is None:
                     row = {"domain": None, "origin": d.origin, "line": d.line, "has_settings": d.has_settings, "origins": [d.origin]}
                     row.update({f: getattr(d, f) for f in _DOMAIN_FIELDS})

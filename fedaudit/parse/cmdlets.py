@@ -31,7 +31,7 @@ from fedaudit._util import host_of
 from fedaudit.parse.certs import certificate_from_base64, certificate_from_der, normalise_thumbprint
 from fedaudit.parse.dates import parse_console_datetime, parse_console_datetime_or_none
 from fedaudit.errors import CertificateError, DateError, FedauditError, UsageError
-from fedaudit.records import AdfsFarm, Certificate, CertificateObservation, EntraDomain, LoadIssue, PSObject
+from fedaudit.records import AdfsFarm, Certificate, CertificateObservation, EntraDomain, LoadIssue, PSObject, Role, Severity, Slot, Source
 from fedaudit.parse.x509text import certificate_from_text
 
 __all__ = [
@@ -96,12 +96,12 @@ TYPE_NAMES: dict[str, str] = {
     "system.security.cryptography.x509certificates.x509certificate2": CERTIFICATE,
 }
 
-_ROLES = {
+_ROLES: dict[str, Role] = {
     "token-signing": "token-signing",
     "token-decrypting": "token-decrypting",
     "service-communications": "service-communications",
 }
-_SOURCES = {"adfs server": "adfs", "microsoft office 365": "entra"}
+_SOURCES: dict[str, Source] = {"adfs server": "adfs", "microsoft office 365": "entra"}
 # MSOnline DomainAuthenticationType as 5.1 ConvertTo-Json writes it (enums as integers).
 _AUTHENTICATION = {"managed": "Managed", "federated": "Federated", "0": "Managed", "1": "Federated"}
 # Values that are a .NET type name: the export printed ToString() of an object without data.
@@ -165,8 +165,10 @@ class _Props:
     def has(self, *names: str) -> bool:
         return any(_low(n) in self.lower for n in names)
 
-    def line(self, *names: str) -> int | None:
+    def line(self, *names: str | None) -> int | None:
         for name in names:
+            if name is None:
+                continue
             k = self.lower.get(_low(name))
             if k is not None and k in self.obj.lines:
                 return self.obj.lines[k]
@@ -241,7 +243,7 @@ class _Ctx:
         self.culture = culture
         self.issues = issues
 
-    def issue(self, message: str, *, field: str | None = None, severity: str = "warning", line: int | None = None) -> None:
+    def issue(self, message: str, *, field: str | None = None, severity: Severity = "warning", line: int | None = None) -> None:
         if line is None:
             line = self.p.line(field) if field else self.obj.line
         self.issues.append(LoadIssue(self.obj.origin, message, line=line, field=field, severity=severity))
@@ -642,7 +644,7 @@ def _map_adfs_certificate(ctx: _Ctx, out: Mapped) -> None:
     if cert is None:
         ctx.issue("AD FS certificate without a certificate or thumbprint", field=ctx.p.key("Certificate"))
         return
-    slot = None if primary is None else ("primary" if primary else "secondary")
+    slot: Slot | None = None if primary is None else ("primary" if primary else "secondary")
     if primary is None and not ctx.p.has("IsPrimary"):
         ctx.issue(f"certificate {cert.thumbprint} shown without IsPrimary: primary or secondary is unknown", severity="info")
     out.observations.append(
@@ -707,7 +709,7 @@ def _map_federation_property(ctx: _Ctx, out: Mapped, domain_arg: str | None) -> 
         )
     if how:
         hints["domain_from"] = how
-    slots = ("primary", "secondary") if source == "adfs" else ("current", "next")
+    slots: tuple[Slot, Slot] = ("primary", "secondary") if source == "adfs" else ("current", "next")
     for name, slot in zip(("TokenSigningCertificate", "NextTokenSigningCertificate"), slots):
         cert = ctx.certificate(name)
         if cert is None:
@@ -789,7 +791,8 @@ def _map_federation_settings(ctx: _Ctx, out: Mapped, cmdlet: str, domain_arg: st
     hints = {"record": record}
     if how:
         hints["domain_from"] = how
-    for name, slot in (("SigningCertificate", "current"), ("NextSigningCertificate", "next")):
+    entra_slots: tuple[tuple[str, Slot], ...] = (("SigningCertificate", "current"), ("NextSigningCertificate", "next"))
+    for name, slot in entra_slots:
         cert = ctx.certificate(name)
         if cert is None:
             continue

@@ -128,6 +128,7 @@ class _Builder:
     def _store_value(self) -> None:
         """Store the value being read under ``self.key`` (which the caller then moves on)."""
         key = self.key
+        assert key is not None  # only called while a value is open
         value = self.value
         annotated = self.annotated
         if len(value) == 1 and not (annotated and _MAY_ANNOTATE.search(value[0])):
