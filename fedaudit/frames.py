@@ -10,12 +10,13 @@ allowed and listed after the contract columns.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 
-from fedaudit.records import ROLES, SEVERITIES, SLOTS, SOURCES
 from fedaudit.errors import UsageError
+from fedaudit.records import ROLES, SEVERITIES, SLOTS, SOURCES
 
 __all__ = ["SCHEMAS", "UTC", "empty_frame", "frame_records", "make_frame", "utc_column"]
 
@@ -222,11 +223,14 @@ def utc_column(values: Iterable[Any]) -> pd.Series:
     index = values.index if isinstance(values, pd.Series) else None
     items = list(values)
     try:
-        series = pd.to_datetime(pd.Series([_to_utc(v) for v in items], dtype=object, index=index),
-                                utc=True, format="ISO8601")
+        series = pd.to_datetime(
+            pd.Series([_to_utc(v) for v in items], dtype=object, index=index), utc=True, format="ISO8601"
+        )
         return series.astype(UTC)
     except (ValueError, OverflowError):  # OutOfBoundsDatetime (pandas 2 past 2262) or a bad value
-        return pd.Series(pd.array([_one_utc(v) for v in items], dtype=pd.DatetimeTZDtype(unit="us", tz="UTC")), index=index)
+        return pd.Series(
+            pd.array([_one_utc(v) for v in items], dtype=pd.DatetimeTZDtype(unit="us", tz="UTC")), index=index
+        )
 
 
 _PLAIN = frozenset({str, type(None)})

@@ -7,27 +7,28 @@ lines, the 1-based ``line`` it starts at, so a load issue or a finding can point
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping, get_args
-from fedaudit.errors import UsageError
+from typing import Any, Literal, get_args
 
 from fedaudit._util import host_of
+from fedaudit.errors import UsageError
 
 __all__ = [
     "AdfsFarm",
     "Certificate",
     "CertificateObservation",
     "EntraDomain",
+    "Form",
     "LoadIssue",
     "MetadataRecord",
     "PSObject",
     "ParseResult",
     "ROLES",
+    "Role",
     "SEVERITIES",
     "SLOTS",
     "SOURCES",
-    "Form",
-    "Role",
     "Severity",
     "Slot",
     "Source",

@@ -25,11 +25,11 @@ from fedaudit.errors import UnknownCheckError
 
 __all__ = [
     "ACTION_RANK",
+    "Check",
     "DEFAULT_THRESHOLDS",
+    "Finding",
     "REGISTRY",
     "SEVERITY_RANK",
-    "Check",
-    "Finding",
     "Thresholds",
     "by_id",
 ]
@@ -59,4 +59,6 @@ def by_id(check_id: str) -> Check:
         import difflib
 
         close = difflib.get_close_matches(check_id, list(_BY_ID), n=3)
-        raise UnknownCheckError(f"no check {check_id!r}" + (f"; did you mean {', '.join(close)}?" if close else "")) from None
+        raise UnknownCheckError(
+            f"no check {check_id!r}" + (f"; did you mean {', '.join(close)}?" if close else "")
+        ) from None

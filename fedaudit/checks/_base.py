@@ -9,13 +9,14 @@ view once and calls ``on_view(view, as_of, thresholds)`` of every check instead.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from fedaudit.errors import UsageError
+from fedaudit.evidence.view import view_of
 from fedaudit.frames import ACTIONS
 from fedaudit.records import SEVERITIES
-from fedaudit.evidence.view import view_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from fedaudit.evidence.join import Evidence
@@ -106,9 +107,7 @@ class Thresholds:
             base = dict(DEFAULT_THRESHOLDS)
             for key, value in (values or {}).items():
                 if key not in DEFAULT_THRESHOLDS:
-                    raise UsageError(
-                        f"unknown threshold {key!r}; valid: {', '.join(DEFAULT_THRESHOLDS)}"
-                    )
+                    raise UsageError(f"unknown threshold {key!r}; valid: {', '.join(DEFAULT_THRESHOLDS)}")
                 if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != value:
                     raise UsageError(f"threshold {key!r}: expected a number, 0 or more, got {value!r}")
                 base[key] = value
@@ -220,7 +219,9 @@ REF_DEFAULT = f"{RUNBOOK} § Default configuration of AD FS for token signing ce
 REF_NOTIFICATION = f"{RUNBOOK} § Renewal notification from the Microsoft 365 admin center or an email"
 REF_STEP1 = f"{RUNBOOK} § Check if the certificates need to be updated, Step 1: Check the AutoCertificateRollover state"
 REF_STEP2 = f"{RUNBOOK} § Check if the certificates need to be updated, Step 2: Confirm that AD FS and Microsoft Entra ID are in sync"
-REF_STEP3 = f"{RUNBOOK} § Check if the certificates need to be updated, Step 3: Check if your certificate is about to expire"
+REF_STEP3 = (
+    f"{RUNBOOK} § Check if the certificates need to be updated, Step 3: Check if your certificate is about to expire"
+)
 REF_AUTO = f"{RUNBOOK} § Renew the token signing certificate automatically (recommended)"
 REF_MANUAL = f"{RUNBOOK} § Renew the token signing certificate manually"
 REF_MANUAL1 = f"{REF_MANUAL}, Step 1: Ensure that AD FS has new token signing certificates"

@@ -9,7 +9,6 @@ signs with now is never overwritten (:func:`fedaudit.checks.remediation.graph_sy
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from fedaudit.checks import remediation as rm
 from fedaudit.checks._base import Thresholds

@@ -8,8 +8,9 @@ not in the evidence.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
+from fedaudit.checks import remediation as rm
 from fedaudit.checks._base import (
     IA_5_2,
     ISO_A_8_24,
@@ -22,7 +23,6 @@ from fedaudit.checks._base import (
     define,
     fact,
 )
-from fedaudit.checks import remediation as rm
 from fedaudit.evidence.view import CertFact, EstateView
 
 CHECKS: list[Check] = []
@@ -44,7 +44,10 @@ def _subjects(view: EstateView) -> Iterator[tuple[str | None, str | None, str, C
                 seen.add((farm.name, c.thumbprint))
                 yield farm.name, None, label, c
     for d in view.federated_domains:
-        for label, certs in (("Entra SigningCertificate", d.entra_current), ("Entra NextSigningCertificate", d.entra_next)):
+        for label, certs in (
+            ("Entra SigningCertificate", d.entra_current),
+            ("Entra NextSigningCertificate", d.entra_next),
+        ):
             for c in certs:
                 if (d.farm, c.thumbprint) in seen or (None, c.thumbprint) in seen:
                     continue
@@ -111,7 +114,10 @@ def sha1_signature(view: EstateView, as_of, th, new) -> Iterator[Finding]:
             domain=domain,
             title=f"{domain or farm}: {label} {c.short} is signed with {c.signature_hash.upper()}",  # type: ignore[union-attr]
             detail=f"{c.label()} carries a {c.signature_hash.upper()} signature.",  # type: ignore[union-attr]
-            evidence=(fact(f"{label} thumbprint", c.thumbprint, c.where), fact("signature hash", c.signature_hash, c.where)),
+            evidence=(
+                fact(f"{label} thumbprint", c.thumbprint, c.where),
+                fact("signature hash", c.signature_hash, c.where),
+            ),
             remediation=_fix(farm, label),
             subject=c.thumbprint,
         )

@@ -44,43 +44,79 @@ CHECKS: list[Check] = []
 #: Entra ID holds, "entra" = Entra ID's side).
 UPDATE_RESULTS: dict[str, tuple[str, str, str]] = {
     "success": ("The attempt was successful.", "Entra ID read the metadata and took any new certificate.", "none"),
-    "unknownerror": ("Do not know the reason for failure.",
-                     "Entra ID's poll failed for a reason it does not report; it keeps the certificates it holds.",
-                     "entra"),
-    "internalservererror": ("Something went wrong on our side.",
-                            "Entra ID's own service failed during the poll; it retries daily, but do not rely on it "
-                            "near expiry.", "entra"),
-    "novalidexistingcertfound": ("No valid existing signing certificate was found.",
-                                 "Entra ID holds no valid signing certificate for the domain to trust the metadata "
-                                 "with (expired or wrong), so it will not take new certificates from the metadata: "
-                                 "automatic renewal has stopped for this domain.", "certificate"),
-    "nostsauthurlfound": ("No STS Auth Url was found.",
-                          "The domain's federation settings have no sign-in (STS) URL, so Entra ID does not know "
-                          "where the metadata is.", "settings"),
-    "nofederationprotocolfound": ("No federation protocol was found.",
-                                  "The domain's federation settings name no protocol (PreferredAuthenticationProtocol), "
-                                  "so Entra ID cannot read the metadata.", "settings"),
-    "nonewcertificatefound": ("No new certificate was found.",
-                              "Entra ID read the metadata and found no certificate it does not already hold.", "none"),
-    "couldnotaccessremotehost": ("Could not reach the provider to get the new certificates.",
-                                 "The metadata endpoint is not reachable from the internet.", "metadata"),
-    "connectionerror": ("There was a connection error",
-                        "The connection to the metadata endpoint failed (TLS, reset, timeout).", "metadata"),
-    "xmlparsingerror": ("Failed to parse the XML",
-                        "The document at the metadata URL is not valid federation metadata (a proxy page, a "
-                        "truncated or edited file).", "metadata"),
-    "badrequest": ("Received BadRequest error from the fed metadata request.",
-                   "The metadata endpoint answered HTTP 400.", "metadata"),
-    "unauthorized": ("Received Unauthorized error from the fed metadata request.",
-                     "The metadata endpoint answered HTTP 401: it must be published without authentication.",
-                     "metadata"),
-    "forbidden": ("Received Forbidden error from the fed metadata request.",
-                  "The metadata endpoint answered HTTP 403 (a proxy or firewall rule blocks Entra ID).", "metadata"),
-    "notfound": ("Received NotFound error from the fed metadata request.",
-                 "The metadata endpoint answered HTTP 404: the URL is not published (Web Application Proxy rule?).",
-                 "metadata"),
-    "providererror": ("Received InternalServerError from the provider.",
-                      "The metadata endpoint answered HTTP 500: the AD FS service or its proxy is failing.", "metadata"),
+    "unknownerror": (
+        "Do not know the reason for failure.",
+        "Entra ID's poll failed for a reason it does not report; it keeps the certificates it holds.",
+        "entra",
+    ),
+    "internalservererror": (
+        "Something went wrong on our side.",
+        "Entra ID's own service failed during the poll; it retries daily, but do not rely on it near expiry.",
+        "entra",
+    ),
+    "novalidexistingcertfound": (
+        "No valid existing signing certificate was found.",
+        "Entra ID holds no valid signing certificate for the domain to trust the metadata "
+        "with (expired or wrong), so it will not take new certificates from the metadata: "
+        "automatic renewal has stopped for this domain.",
+        "certificate",
+    ),
+    "nostsauthurlfound": (
+        "No STS Auth Url was found.",
+        "The domain's federation settings have no sign-in (STS) URL, so Entra ID does not know where the metadata is.",
+        "settings",
+    ),
+    "nofederationprotocolfound": (
+        "No federation protocol was found.",
+        "The domain's federation settings name no protocol (PreferredAuthenticationProtocol), "
+        "so Entra ID cannot read the metadata.",
+        "settings",
+    ),
+    "nonewcertificatefound": (
+        "No new certificate was found.",
+        "Entra ID read the metadata and found no certificate it does not already hold.",
+        "none",
+    ),
+    "couldnotaccessremotehost": (
+        "Could not reach the provider to get the new certificates.",
+        "The metadata endpoint is not reachable from the internet.",
+        "metadata",
+    ),
+    "connectionerror": (
+        "There was a connection error",
+        "The connection to the metadata endpoint failed (TLS, reset, timeout).",
+        "metadata",
+    ),
+    "xmlparsingerror": (
+        "Failed to parse the XML",
+        "The document at the metadata URL is not valid federation metadata (a proxy page, a truncated or edited file).",
+        "metadata",
+    ),
+    "badrequest": (
+        "Received BadRequest error from the fed metadata request.",
+        "The metadata endpoint answered HTTP 400.",
+        "metadata",
+    ),
+    "unauthorized": (
+        "Received Unauthorized error from the fed metadata request.",
+        "The metadata endpoint answered HTTP 401: it must be published without authentication.",
+        "metadata",
+    ),
+    "forbidden": (
+        "Received Forbidden error from the fed metadata request.",
+        "The metadata endpoint answered HTTP 403 (a proxy or firewall rule blocks Entra ID).",
+        "metadata",
+    ),
+    "notfound": (
+        "Received NotFound error from the fed metadata request.",
+        "The metadata endpoint answered HTTP 404: the URL is not published (Web Application Proxy rule?).",
+        "metadata",
+    ),
+    "providererror": (
+        "Received InternalServerError from the provider.",
+        "The metadata endpoint answered HTTP 500: the AD FS service or its proxy is failing.",
+        "metadata",
+    ),
 }
 
 #: certificateUpdateResult values that mean "polled, nothing wrong".
@@ -189,30 +225,48 @@ def poll_failed(view: EstateView, as_of, th, new) -> Iterator[Finding]:
         farm = view.farm_of(d)
         manual = farm is not None and farm.rollover is False
         doc, meaning, kind = UPDATE_RESULTS.get(
-            result, ("(not a documented value)", "Entra ID reports a result the Graph documentation does not list.", "entra"))
+            result,
+            ("(not a documented value)", "Entra ID reports a result the Graph documentation does not list.", "entra"),
+        )
         when = f" on {d.update_last_run:%Y-%m-%d %H:%M} UTC" if d.update_last_run else ""
         if kind == "metadata":
             step = "Fix the metadata publication, or push the next certificate by hand before AD FS promotes it."
-            first = rm.fetch_metadata(farm.metadata_url) if farm else f"# Check the IdP metadata of {d.name} from the internet."
+            first = (
+                rm.fetch_metadata(farm.metadata_url)
+                if farm
+                else f"# Check the IdP metadata of {d.name} from the internet."
+            )
         elif kind == "certificate":
-            step = ("Put the certificate the IdP signs with now into Entra ID's SigningCertificate; Entra ID then "
-                    "trusts the metadata again.")
+            step = (
+                "Put the certificate the IdP signs with now into Entra ID's SigningCertificate; Entra ID then "
+                "trusts the metadata again."
+            )
             first = None
         elif kind == "settings":
             step = "Complete the domain's federation settings (sign-in URL and protocol) in Entra ID."
-            first = (rm.graph_read(d.name) + " | Format-List 'PassiveSignInUri', "
-                     "'PreferredAuthenticationProtocol', 'IssuerUri'")
+            first = (
+                rm.graph_read(d.name) + " | Format-List 'PassiveSignInUri', "
+                "'PreferredAuthenticationProtocol', 'IssuerUri'"
+            )
         else:
             step = "Entra ID keeps the certificates it holds; push the next certificate by hand rather than wait."
             first = None
-        push = push_to_entra(view, farm, d, as_of, th) if farm else rm.idp_renewal(
-            d.name, d.idp, d.federation_id, slot="SigningCertificate" if kind == "certificate" else "NextSigningCertificate")
+        push = (
+            push_to_entra(view, farm, d, as_of, th)
+            if farm
+            else rm.idp_renewal(
+                d.name,
+                d.idp,
+                d.federation_id,
+                slot="SigningCertificate" if kind == "certificate" else "NextSigningCertificate",
+            )
+        )
         yield new(
             severity="warning" if old or manual else None,
             farm=d.farm,
             domain=d.name,
             title=f"{d.name}: Entra ID's metadata poll reported {d.update_result}",
-            detail=f"At its last poll{when} Entra ID reported {d.update_result} (Graph: \"{doc}\"). {meaning} {step}",
+            detail=f'At its last poll{when} Entra ID reported {d.update_result} (Graph: "{doc}"). {meaning} {step}',
             evidence=_poll_facts(d),
             remediation=rm.join(first, push),
             subject=d.update_result,
@@ -247,14 +301,23 @@ def poll_no_new(view: EstateView, as_of, th, new) -> Iterator[Finding]:
                 f"Expected: the signing certificate has {st.days_left:.0f} days left and AD FS generates the next one "
                 f"{gen_d:g} days before expiry."
                 if expected
-                else ("The identity provider is not AD FS: Entra ID takes no certificate from it by itself; push the "
-                      "next one by hand." if st.non_adfs else
-                      "AD FS should have a new certificate by now; check that the metadata lists it.")
+                else (
+                    "The identity provider is not AD FS: Entra ID takes no certificate from it by itself; push the "
+                    "next one by hand."
+                    if st.non_adfs
+                    else "AD FS should have a new certificate by now; check that the metadata lists it."
+                )
             ),
             evidence=_poll_facts(d),
-            remediation=None if expected else (
-                rm.fetch_metadata(st.farm.metadata_url) if st.farm
-                else rm.idp_renewal(d.name, st.idp, d.federation_id) if st.non_adfs else None),
+            remediation=None
+            if expected
+            else (
+                rm.fetch_metadata(st.farm.metadata_url)
+                if st.farm
+                else rm.idp_renewal(d.name, st.idp, d.federation_id)
+                if st.non_adfs
+                else None
+            ),
             subject=d.update_result,
         )
 
@@ -301,7 +364,7 @@ def _some(names: list[str]) -> str:
 
 
 def _form(d, farm) -> str | None:
-    """"identifier" (IssuerUri = the AD FS Identifier), "per-domain" (-SupportMultipleDomain form) or None."""
+    """ "identifier" (IssuerUri = the AD FS Identifier), "per-domain" (-SupportMultipleDomain form) or None."""
     issuer = norm_uri(d.issuer_uri)
     if not issuer:
         return None
@@ -322,7 +385,7 @@ def _form(d, farm) -> str | None:
     "others the -SupportMultipleDomain form http://<domain>/adfs/services/trust/. AD FS issues one issuer per "
     "token by the relying-party trust's issuance rule (the -SupportMultipleDomain rule derives it from the "
     "user's UPN suffix), so the domains of one of the two forms fail with AADSTS50107 (\"the requested "
-    "federation realm object does not exist\"). The fix aligns them with Update-MgDomainFederationConfiguration "
+    'federation realm object does not exist"). The fix aligns them with Update-MgDomainFederationConfiguration '
     "-IssuerUri.",
     controls=(IA_5_2, CM_6, ISO_A_8_9),
     action="update-entra",
@@ -352,7 +415,9 @@ def issuer_forms_mixed(view: EstateView, as_of, th, new) -> Iterator[Finding]:
             if target == "per-domain":
                 # the domain's own root among the farm's top-level domains (a suffix walk, not a scan)
                 labels = name.split(".")
-                root = next((".".join(labels[i:]) for i in range(len(labels)) if ".".join(labels[i:]) in root_set), name)
+                root = next(
+                    (".".join(labels[i:]) for i in range(len(labels)) if ".".join(labels[i:]) in root_set), name
+                )
                 expected = f"http://{root}/adfs/services/trust/"
             else:
                 expected = farm.identifier or ""
@@ -364,12 +429,17 @@ def issuer_forms_mixed(view: EstateView, as_of, th, new) -> Iterator[Finding]:
                 f"IssuerUri; {per_text} carry the -SupportMultipleDomain form http://<domain>/adfs/services/trust/. "
                 "The relying-party trust's issuance rule gives every token one issuer form, so sign-in for the domains "
                 "of the other form fails with AADSTS50107 (the requested federation realm object does not exist). "
-                + ("The farm federates several top-level domains, so all need the per-domain form "
-                   "(-SupportMultipleDomain)" if target == "per-domain" else
-                   "The farm federates one top-level domain, so all can use the Identifier")
+                + (
+                    "The farm federates several top-level domains, so all need the per-domain form "
+                    "(-SupportMultipleDomain)"
+                    if target == "per-domain"
+                    else "The farm federates one top-level domain, so all can use the Identifier"
+                )
                 + f": set {name} to {expected}.",
-                evidence=tuple(fact(f"Entra IssuerUri of {n}", by_name[n].issuer_uri, by_name[n].settings_origin)
-                               for n in dict.fromkeys([name, *examples]))
+                evidence=tuple(
+                    fact(f"Entra IssuerUri of {n}", by_name[n].issuer_uri, by_name[n].settings_origin)
+                    for n in dict.fromkeys([name, *examples])
+                )
                 + (fact("AD FS Identifier", farm.identifier, farm.where),),
                 remediation=rm.graph_issuer_align([(name, expected, d.federation_id)]),
                 subject=d.issuer_uri,

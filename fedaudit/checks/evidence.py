@@ -7,23 +7,23 @@ Each finding names the absent export and the command that produces it, so the ve
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator
+from collections.abc import Iterator
 
+from fedaudit.checks import remediation as rm
 from fedaudit.checks._base import (
     CA_7,
     ISO_A_5_36,
     ISO_A_8_16,
+    REF_AUTO,
     REF_MANUAL1,
     REF_STEP1,
     REF_STEP2,
-    REF_AUTO,
     Check,
     Finding,
     define,
     fact,
 )
 from fedaudit.evidence.view import EstateView, host_of, metadata_public
-from fedaudit.checks import remediation as rm
 
 CHECKS: list[Check] = []
 _CONTROLS = (CA_7, ISO_A_5_36, ISO_A_8_16)
@@ -36,7 +36,7 @@ _COLLECT_ALL = (
     "Connect-MgGraph -Scopes 'Domain.Read.All'\n"
     "Get-MgDomain | ConvertTo-Json -Depth 5 | Out-File domains.json\n"
     "Get-MgDomain | Where-Object AuthenticationType -eq Federated | ForEach-Object { "
-    "Get-MgDomainFederationConfiguration -DomainId $_.Id | ConvertTo-Json -Depth 5 | Out-File \"federation-$($_.Id).json\" }"
+    'Get-MgDomainFederationConfiguration -DomainId $_.Id | ConvertTo-Json -Depth 5 | Out-File "federation-$($_.Id).json" }'
 )
 
 
@@ -64,8 +64,12 @@ def nothing_loaded(view: EstateView, as_of, th, new) -> Iterator[Finding]:
             f"record(s) and {len(ev.metadata)} metadata record(s), but no AD FS farm (Get-AdfsProperties, "
             "Get-AdfsCertificate) and no Entra ID domain (Get-MgDomain, Get-MgDomainFederationConfiguration) was "
             "recognised, so nothing could be judged. Collect the exports below and run the audit again.",
-            evidence=(fact("input files", n_files), fact("load issues", len(view.issues)),
-                      fact("certificate records", len(ev.certificates)), fact("metadata records", len(ev.metadata))),
+            evidence=(
+                fact("input files", n_files),
+                fact("load issues", len(view.issues)),
+                fact("certificate records", len(ev.certificates)),
+                fact("metadata records", len(ev.metadata)),
+            ),
             remediation=_COLLECT_ALL,
         )
 
@@ -119,7 +123,8 @@ def domain_list_missing(view: EstateView, as_of, th, new) -> Iterator[Finding]:
         title="No Get-MgDomain / Get-MsolDomain export: federated domains may be missing from the audit",
         detail="The evidence has no list of the tenant's domains with their authentication type, so a federated "
         "domain without exported settings would go unnoticed. Domains judged: "
-        + (", ".join(d.name for d in view.federated_domains) or "none") + ".",
+        + (", ".join(d.name for d in view.federated_domains) or "none")
+        + ".",
         evidence=(fact("domains with settings", len(view.federated_domains)),),
         remediation="Connect-MgGraph -Scopes 'Domain.Read.All'\n"
         "Get-MgDomain | ConvertTo-Json -Depth 5 | Out-File domains.json\n"
@@ -182,7 +187,9 @@ def farm_unknown(view: EstateView, as_of, th, new) -> Iterator[Finding]:
             + "Export the farm's properties and certificates; if the identity provider is not AD FS, check its "
             "signing-certificate rollover by hand (fedaudit then judges by Entra ID's certificates alone).",
             evidence=tuple(facts),
-            remediation=(f"# On an AD FS server of {rm.comment(host)}:\n" if host else "# On an AD FS server of the farm:\n")
+            remediation=(
+                f"# On an AD FS server of {rm.comment(host)}:\n" if host else "# On an AD FS server of the farm:\n"
+            )
             + "Get-AdfsProperties | Export-Clixml adfs-properties.xml\n"
             "Get-AdfsCertificate -CertificateType Token-Signing | Export-Clixml adfs-token-signing.xml",
         )
@@ -305,15 +312,17 @@ def conflicting_exports(view: EstateView, as_of, th, new) -> Iterator[Finding]:
                 )
                 or tuple(fact("Entra SigningCertificate thumbprint", t, None) for t in sorted(d.current_tps)),
                 remediation=rm.graph_read(d.name, out_file=True)
-            + "\n# or without PowerShell, with an app registration: fedaudit collect entra (docs/entra-collect.md)",
+                + "\n# or without PowerShell, with an app registration: fedaudit collect entra (docs/entra-collect.md)",
                 subject="entra-current",
             )
 
 
-
 def _judged_inputs(view: EstateView) -> list:
-    return [i for i in view.evidence.inputs
-            if i.captured_at is not None and not str(i.kind).startswith(("unrecognised", "refused", "unreadable"))]
+    return [
+        i
+        for i in view.evidence.inputs
+        if i.captured_at is not None and not str(i.kind).startswith(("unrecognised", "refused", "unreadable"))
+    ]
 
 
 @define(

@@ -13,11 +13,11 @@ lower severity.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from fedaudit.checks import remediation as rm
 from fedaudit.checks._base import (
-    Thresholds,
     CP_2,
     IA_5_2,
     ISO_A_8_24,
@@ -27,12 +27,13 @@ from fedaudit.checks._base import (
     SC_17,
     Check,
     Finding,
+    Thresholds,
     define,
     fact,
 )
 from fedaudit.checks._fix import renew_manually
-from fedaudit.evidence.view import CertFact, DomainFact, EstateView, FarmFact, metadata_public
 from fedaudit.checks.rollover import cert_facts, live_secondaries, primary_of
+from fedaudit.evidence.view import CertFact, DomainFact, EstateView, FarmFact, metadata_public
 
 CHECKS: list[Check] = []
 _CONTROLS = (SC_17, IA_5_2, SC_12, CP_2, ISO_A_8_24)
@@ -55,7 +56,9 @@ def successor_ready(view: EstateView, farm: FarmFact, as_of: dt.datetime, th: Th
     return False, f"Entra ID does not hold the secondary {secs[0].thumbprint} for every federated domain"
 
 
-def subjects(view: EstateView, as_of: dt.datetime, th: Thresholds) -> Iterator[tuple[FarmFact | None, DomainFact | None, CertFact, str, bool, str]]:
+def subjects(
+    view: EstateView, as_of: dt.datetime, th: Thresholds
+) -> Iterator[tuple[FarmFact | None, DomainFact | None, CertFact, str, bool, str]]:
     """(farm, domain, certificate, label, successor ready, why) for each certificate judged."""
     for farm in view.farms.values():
         primary = primary_of(farm)
@@ -74,7 +77,11 @@ def subjects(view: EstateView, as_of: dt.datetime, th: Thresholds) -> Iterator[t
         horizon = as_of + dt.timedelta(days=th.expiry_warning_days)
         nxt = [c for c in d.entra_next if c.not_after is not None and c.not_after > horizon]
         ready = bool(nxt)
-        why = f"Entra ID already holds the next certificate {nxt[0].thumbprint}" if nxt else "Entra ID holds no next certificate"
+        why = (
+            f"Entra ID already holds the next certificate {nxt[0].thumbprint}"
+            if nxt
+            else "Entra ID holds no next certificate"
+        )
         yield domain_farm, d, current, "Entra SigningCertificate", ready, why
 
 
@@ -118,8 +125,17 @@ def _rollover_off(farm: FarmFact | None, d: DomainFact | None) -> bool:
     return d is None and farm is not None and farm.rollover is False
 
 
-def _finding(new, view: EstateView, farm: FarmFact | None, d: DomainFact | None, cert: CertFact, label: str,
-             as_of, th, **fields: Any) -> Finding:
+def _finding(
+    new,
+    view: EstateView,
+    farm: FarmFact | None,
+    d: DomainFact | None,
+    cert: CertFact,
+    label: str,
+    as_of,
+    th,
+    **fields: Any,
+) -> Finding:
     """A finding about one certificate of a farm or domain: its facts, the renewal commands, the
     thumbprint as the finding's subject; ``fields`` carry title, detail and any severity override."""
     return new(
@@ -154,8 +170,10 @@ def expired(view: EstateView, as_of, th, new) -> Iterator[Finding]:
         fix: str | None
         if d is None and farm is not None:
             fix = emergency_rotation(view, farm, as_of)
-            how = (" Sign-in fails now. Rotate at once (Microsoft's emergency rotation): a new primary in AD FS, "
-                   "then that certificate into Entra ID's SigningCertificate for every federated domain.")
+            how = (
+                " Sign-in fails now. Rotate at once (Microsoft's emergency rotation): a new primary in AD FS, "
+                "then that certificate into Entra ID's SigningCertificate for every federated domain."
+            )
         else:
             fix = rm.idp_renewal(d.name, d.idp, d.federation_id, slot="SigningCertificate") if d is not None else None
             how = " Sign-in fails now. Put the identity provider's current certificate into Entra ID's SigningCertificate."
@@ -187,7 +205,14 @@ def within_15(view: EstateView, as_of, th, new) -> Iterator[Finding]:
         if days is None or not (0 <= days < th.expiry_urgent_days) or ready or _rollover_off(farm, d):
             continue
         yield _finding(
-            new, view, farm, d, cert, label, as_of, th,
+            new,
+            view,
+            farm,
+            d,
+            cert,
+            label,
+            as_of,
+            th,
             title=f"{_who(farm, d)}: {label} certificate expires in {days:.1f} days",
             detail=f"{label} {cert.label()} expires on {cert.not_after:%Y-%m-%d %H:%M} UTC and {why}.",
         )
@@ -210,12 +235,26 @@ def within_15(view: EstateView, as_of, th, new) -> Iterator[Finding]:
 def within_35(view: EstateView, as_of, th, new) -> Iterator[Finding]:
     for farm, d, cert, label, ready, why in subjects(view, as_of, th):
         days = cert.days_left(as_of)
-        if days is None or not (th.expiry_urgent_days <= days < th.expiry_warning_days) or ready or _rollover_off(farm, d):
+        if (
+            days is None
+            or not (th.expiry_urgent_days <= days < th.expiry_warning_days)
+            or ready
+            or _rollover_off(farm, d)
+        ):
             continue
-        automatic = d is None and farm is not None and farm.rollover is True and metadata_public(farm.metadata)[0] is True
+        automatic = (
+            d is None and farm is not None and farm.rollover is True and metadata_public(farm.metadata)[0] is True
+        )
         nobody_polls = _non_adfs(farm, d)
         yield _finding(
-            new, view, farm, d, cert, label, as_of, th,
+            new,
+            view,
+            farm,
+            d,
+            cert,
+            label,
+            as_of,
+            th,
             severity="info" if automatic else ("high" if nobody_polls else None),
             title=f"{_who(farm, d)}: {label} certificate expires in {days:.0f} days",
             detail=f"{label} {cert.label()} expires on {cert.not_after:%Y-%m-%d} and {why}. Entra ID polls the "
@@ -248,11 +287,16 @@ def manual_renewal_due(view: EstateView, as_of, th, new) -> Iterator[Finding]:
         held = [c for c in secs if domains and all(c.thumbprint in x.entra_thumbprints for x in domains)]
         if held:
             fix = rm.adfs_promote(farm.name, held[0].thumbprint)
-            state = f"Its successor {held[0].thumbprint} is in AD FS and in Entra ID: make it primary before the expiry."
+            state = (
+                f"Its successor {held[0].thumbprint} is in AD FS and in Entra ID: make it primary before the expiry."
+            )
         else:
             fix = renew_manually(view, farm, None, as_of, th)
-            state = ("AD FS has a successor that Entra ID does not hold yet." if secs
-                     else "AD FS has no successor: renew the certificate and put it into AD FS and Entra ID.")
+            state = (
+                "AD FS has a successor that Entra ID does not hold yet."
+                if secs
+                else "AD FS has no successor: renew the certificate and put it into AD FS and Entra ID."
+            )
         yield new(
             farm=farm.name,
             title=f"{farm.name}: rollover is off and the {label} certificate expires in {days:.0f} days",
@@ -284,7 +328,11 @@ def not_yet_valid(view: EstateView, as_of, th, new) -> Iterator[Finding]:
             title=f"{_who(farm, d)}: {label} certificate is not valid before {cert.not_before:%Y-%m-%d %H:%M} UTC",
             detail=f"{label} {cert.label()} has NotBefore {cert.not_before:%Y-%m-%d %H:%M} UTC, after the audit date.",
             evidence=tuple([fact(f"{label} NotBefore", cert.not_before, cert.where)] + cert_facts(label, cert)),
-            remediation=rm.adfs_show(farm.name) if farm else rm.graph_push_external(d.name, d.federation_id) if d else None,
+            remediation=rm.adfs_show(farm.name)
+            if farm
+            else rm.graph_push_external(d.name, d.federation_id)
+            if d
+            else None,
             subject=cert.thumbprint,
         )
 
@@ -322,8 +370,10 @@ def td_expired(view: EstateView, as_of, th, new) -> Iterator[Finding]:
             title=f"{farm.name}: token-decrypting certificate expired {-days:.0f} days ago",
             detail=f"Token-decrypting primary {cert.label()}. AD FS cannot decrypt its own SSO cookies or tokens "
             "encrypted to it: renew it now.",
-            evidence=tuple(cert_facts("AD FS token-decrypting primary", cert)
-                           + [fact("AutoCertificateRollover", farm.rollover, farm.where)]),
+            evidence=tuple(
+                cert_facts("AD FS token-decrypting primary", cert)
+                + [fact("AutoCertificateRollover", farm.rollover, farm.where)]
+            ),
             remediation=rm.adfs_token_decrypting(farm.name, farm.rollover),
             subject=cert.thumbprint,
         )

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
 
 from fedaudit.checks._base import Finding, Thresholds
 from fedaudit.checks.rollover import primary_of, projection
@@ -42,7 +41,9 @@ def _events(farm: FarmFact, captured: dt.datetime, as_of: dt.datetime, th: Thres
     if farm.rollover is True:
         p = projection(farm, primary, th, captured)
         out += [(_EVENTS[k], p[k]) for k in ("generation", "promotion", "critical")]
-    out.append(("the start of Entra ID's metadata polling", primary.not_after - dt.timedelta(days=th.expiry_warning_days)))
+    out.append(
+        ("the start of Entra ID's metadata polling", primary.not_after - dt.timedelta(days=th.expiry_warning_days))
+    )
     out.append(("the expiry of the AD FS primary", primary.not_after))
     return sorted((name, t) for name, t in out if captured < t <= as_of)
 

@@ -9,15 +9,15 @@ content only. No metadata at all is reported by ``evidence.metadata-missing``: u
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from fedaudit.checks import remediation as rm
 from fedaudit.checks._base import (
     ISO_A_8_16,
     ISO_A_8_24,
     REF_AUTO,
-    SC_17,
     SC_8,
+    SC_17,
     SI_4,
     Check,
     Finding,
@@ -77,11 +77,13 @@ def unreachable(view: EstateView, as_of, th, new) -> Iterator[Finding]:
             continue
         yield new(
             title=f"Metadata not reachable at {m.name}",
-            detail=f"Fetching {m.name} failed" + (f": {m.error}" if m.error else "")
+            detail=f"Fetching {m.name} failed"
+            + (f": {m.error}" if m.error else "")
             + ". Nothing was learnt from this URL, so whatever it stands for is not audited.",
             evidence=tuple(_facts(m)),
-            remediation=rm.join("# Check the URL, then fetch it again from the public internet:",
-                                rm.fetch_metadata(m.url or m.name)),
+            remediation=rm.join(
+                "# Check the URL, then fetch it again from the public internet:", rm.fetch_metadata(m.url or m.name)
+            ),
             subject=m.url or m.origin,
         )
     for farm in view.farms.values():
@@ -172,7 +174,8 @@ def signature_invalid(view: EstateView, as_of, th, new) -> Iterator[Finding]:
             yield new(
                 farm=farm.name,
                 title=f"{farm.name}: metadata signature {m.signature} ({m.name})",
-                detail="The signature over the metadata does not verify" + (f": {m.error}" if m.error else "")
+                detail="The signature over the metadata does not verify"
+                + (f": {m.error}" if m.error else "")
                 + ". Serve the document AD FS generates, unmodified.",
                 evidence=tuple(_facts(m) + [fact("signature", m.signature, m.origin)]),
                 remediation=_fix(farm),
@@ -229,8 +232,11 @@ def not_signed_by_primary(view: EstateView, as_of, th, new) -> Iterator[Finding]
                 farm=farm.name,
                 title=f"{farm.name}: metadata signed by {m.signer_thumbprint[:8]}, not the AD FS primary",
                 detail=f"{m.name} is signed by {m.signer_thumbprint}; the AD FS primary is {', '.join(sorted(primaries))}.",
-                evidence=tuple(_facts(m) + [fact("signer thumbprint", m.signer_thumbprint, m.origin)]
-                               + [fact("AD FS primary thumbprint", c.thumbprint, c.where) for c in farm.ts_primaries]),
+                evidence=tuple(
+                    _facts(m)
+                    + [fact("signer thumbprint", m.signer_thumbprint, m.origin)]
+                    + [fact("AD FS primary thumbprint", c.thumbprint, c.where) for c in farm.ts_primaries]
+                ),
                 remediation=_fix(farm),
                 subject=m.url or m.origin,
             )
@@ -265,8 +271,11 @@ def primary_missing(view: EstateView, as_of, th, new) -> Iterator[Finding]:
                     title=f"{farm.name}: metadata ({m.name}) does not list the AD FS primary {c.short}",
                     detail=f"The metadata lists {', '.join(sorted(listed)) or 'no token-signing certificate'}; "
                     f"AD FS signs with {c.thumbprint}.",
-                    evidence=tuple(_facts(m) + [fact("AD FS primary thumbprint", c.thumbprint, c.where)]
-                                   + [fact("metadata token-signing thumbprint", t, m.origin) for t in sorted(listed)]),
+                    evidence=tuple(
+                        _facts(m)
+                        + [fact("AD FS primary thumbprint", c.thumbprint, c.where)]
+                        + [fact("metadata token-signing thumbprint", t, m.origin) for t in sorted(listed)]
+                    ),
                     remediation=_fix(farm),
                     subject=f"{m.url or m.origin}|{c.thumbprint}",
                 )
@@ -361,8 +370,10 @@ def tls_expiring(view: EstateView, as_of, th, new) -> Iterator[Finding]:
         if key in seen:
             continue
         seen.add(key)
-        fix = (f"# Renew the TLS certificate of {host} (the Web Application Proxy / load balancer that publishes "
-               "the metadata) with a publicly trusted CA before it expires, then re-check:")
+        fix = (
+            f"# Renew the TLS certificate of {host} (the Web Application Proxy / load balancer that publishes "
+            "the metadata) with a publicly trusted CA before it expires, then re-check:"
+        )
         yield new(
             severity="high" if left < 7 else None,
             farm=farm.name if farm else None,

@@ -15,20 +15,25 @@ evidence as it stands (exports are a snapshot) at that date.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
-from fedaudit.checks._base import Check, Finding, ISO_A_8_16, REF_NOTIFICATION, SI_4, SI_5, Thresholds, define, fact
+from fedaudit.checks._base import ISO_A_8_16, REF_NOTIFICATION, SI_4, SI_5, Check, Finding, Thresholds, define, fact
 from fedaudit.evidence.view import DomainState, EstateView, domain_state, farm_thresholds
 
 CHECKS: list[Check] = []
 _CONTROLS = (SI_5, SI_4, ISO_A_8_16)
 
 
-def triage(view: EstateView, state: DomainState, nd: dt.datetime, as_of: dt.datetime, th: Thresholds) -> tuple[str, str]:
+def triage(
+    view: EstateView, state: DomainState, nd: dt.datetime, as_of: dt.datetime, th: Thresholds
+) -> tuple[str, str]:
     """(outcome, reason) with outcome in action-needed | no-action-needed | undetermined."""
     cert = state.days_cert
     if cert is None or cert.not_after is None:
-        return "undetermined", "the signing certificate's expiry is not in the evidence (" + "; ".join(state.missing) + ")"
+        return "undetermined", "the signing certificate's expiry is not in the evidence (" + "; ".join(
+            state.missing
+        ) + ")"
     if cert.not_before is not None and cert.not_before > nd:
         return (
             "no-action-needed",
@@ -44,14 +49,29 @@ def triage(view: EstateView, state: DomainState, nd: dt.datetime, as_of: dt.date
         )
     d = state.domain
     horizon = nd + dt.timedelta(days=th.expiry_warning_days)
-    held = [c for c in d.entra_next + d.entra_current if c.thumbprint != cert.thumbprint
-            and c.not_after is not None and c.not_after > horizon and (c.not_before is None or c.not_before <= nd)]
+    held = [
+        c
+        for c in d.entra_next + d.entra_current
+        if c.thumbprint != cert.thumbprint
+        and c.not_after is not None
+        and c.not_after > horizon
+        and (c.not_before is None or c.not_before <= nd)
+    ]
     if held:
-        return "no-action-needed", f"Entra ID already held the next certificate {held[0].thumbprint[:8]} on {nd:%Y-%m-%d}"
+        return (
+            "no-action-needed",
+            f"Entra ID already held the next certificate {held[0].thumbprint[:8]} on {nd:%Y-%m-%d}",
+        )
     if state.rollover is False:
-        return "action-needed", "automatic rollover is off, so the certificate must be renewed by hand (decision table row 3)"
+        return (
+            "action-needed",
+            "automatic rollover is off, so the certificate must be renewed by hand (decision table row 3)",
+        )
     if state.metadata_public is False:
-        return "action-needed", f"the metadata is not publicly reachable ({state.metadata_basis}), so Entra ID cannot fetch the new certificate"
+        return (
+            "action-needed",
+            f"the metadata is not publicly reachable ({state.metadata_basis}), so Entra ID cannot fetch the new certificate",
+        )
     if state.in_sync is False:
         return "action-needed", "Entra ID does not hold the certificates AD FS has (see the sync findings)"
     if state.rollover is True and state.metadata_public is True:
@@ -79,8 +99,11 @@ def _findings(view: EstateView, as_of: dt.datetime, th: Thresholds, new: Any, wa
             facts.append(fact("signing certificate", state.days_cert.thumbprint, state.days_cert.where))
             if state.days_cert.not_after is not None:
                 facts.append(fact("NotAfter", state.days_cert.not_after, state.days_cert.where))
-        verdict = {"action-needed": "action was needed", "no-action-needed": "no action was needed",
-                   "undetermined": "cannot tell whether action was needed"}[outcome]
+        verdict = {
+            "action-needed": "action was needed",
+            "no-action-needed": "no action was needed",
+            "undetermined": "cannot tell whether action was needed",
+        }[outcome]
         yield new(
             farm=d.farm,
             domain=d.name,

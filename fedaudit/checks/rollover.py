@@ -19,15 +19,16 @@ so a promotion scheduled earlier breaks sign-in unless the certificate is pushed
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterator, TypedDict
+from collections.abc import Iterator
+from typing import Any, TypedDict
 
 from fedaudit.checks import remediation as rm
 from fedaudit.checks._base import (
     CM_6,
     CP_2,
     ISO_A_5_37,
-    ISO_A_8_24,
     ISO_A_8_9,
+    ISO_A_8_24,
     REF_DEFAULT,
     REF_MANUAL,
     REF_MANUAL1,
@@ -123,12 +124,16 @@ def _ca_issued(farm: FarmFact) -> bool:
 
 
 def _thresholds_facts(farm: FarmFact, th: Thresholds) -> list[dict[str, Any]]:
-    gen_d, promo_d, crit_d, interval = farm_thresholds(farm, th)
+    gen_d, promo_d, _crit_d, interval = farm_thresholds(farm, th)
     src = farm.where if farm.generation_days is not None else "AD FS default"
     return [
         fact("CertificateGenerationThreshold (days before NotAfter)", gen_d, src),
         fact("CertificatePromotionThreshold (days after generation)", promo_d, src),
-        fact("CertificateRolloverInterval (minutes)", interval, farm.where if farm.interval_minutes is not None else "AD FS default"),
+        fact(
+            "CertificateRolloverInterval (minutes)",
+            interval,
+            farm.where if farm.interval_minutes is not None else "AD FS default",
+        ),
     ]
 
 
@@ -190,8 +195,10 @@ def ca_issued_manual_path(view: EstateView, as_of, th, new) -> Iterator[Finding]
             farm=farm.name,
             title=f"{farm.name} signs with a CA-issued certificate: renewals are manual",
             detail=f"Issuer {primary.issuer or 'unknown'}; AutoCertificateRollover is off as the manual path requires{due}.",
-            evidence=tuple([fact("AutoCertificateRollover", False, farm.where), fact("issuer", primary.issuer, primary.where)]
-                           + cert_facts("AD FS primary", primary)),
+            evidence=tuple(
+                [fact("AutoCertificateRollover", False, farm.where), fact("issuer", primary.issuer, primary.where)]
+                + cert_facts("AD FS primary", primary)
+            ),
             remediation=renew_manually(view, farm, None, as_of, th),
         )
 
@@ -258,12 +265,14 @@ def secondary_overdue(view: EstateView, as_of, th, new) -> Iterator[Finding]:
             detail=f"The primary expires on {primary.not_after:%Y-%m-%d} ({days:.1f} days). With AutoCertificateRollover on, "
             f"AD FS should have generated a secondary by {due:%Y-%m-%d %H:%M} UTC. Check the AD FS service and event log, "
             "then generate the certificate by hand.",
-            evidence=tuple(cert_facts("AD FS primary", primary) + [fact("AutoCertificateRollover", True, farm.where)]
-                           + _thresholds_facts(farm, th)),
+            evidence=tuple(
+                cert_facts("AD FS primary", primary)
+                + [fact("AutoCertificateRollover", True, farm.where)]
+                + _thresholds_facts(farm, th)
+            ),
             remediation=renew_manually(view, farm, None, as_of, th),
             subject=primary.thumbprint,
         )
-
 
 
 def _held_by_all(view: EstateView, farm: FarmFact, cert: CertFact) -> bool | None:
@@ -317,20 +326,29 @@ def promotion_overdue(view: EstateView, as_of, th, new) -> Iterator[Finding]:
             f"({days:.1f} days)"
             + (f", inside CertificateCriticalThreshold (from {p['critical']:%Y-%m-%d %H:%M} UTC)" if critical else "")
             + ". The AD FS rollover job is not running (AD FS service on the primary server, its event log). "
-            + ("Entra ID already holds the secondary, so promoting it keeps sign-in working."
-               if held else "Put the secondary into Entra ID first, then promote it."),
-            evidence=tuple(cert_facts("AD FS primary", primary) + cert_facts("AD FS secondary", best)
-                           + [fact("AutoCertificateRollover", True, farm.where),
-                              fact("promotion due", p["promotion"], "projection"),
-                              fact("critical threshold", p["critical"], "projection")]
-                           + _thresholds_facts(farm, th)),
+            + (
+                "Entra ID already holds the secondary, so promoting it keeps sign-in working."
+                if held
+                else "Put the secondary into Entra ID first, then promote it."
+            ),
+            evidence=tuple(
+                cert_facts("AD FS primary", primary)
+                + cert_facts("AD FS secondary", best)
+                + [
+                    fact("AutoCertificateRollover", True, farm.where),
+                    fact("promotion due", p["promotion"], "projection"),
+                    fact("critical threshold", p["critical"], "projection"),
+                ]
+                + _thresholds_facts(farm, th)
+            ),
             remediation=fix,
             subject=best.thumbprint,
         )
 
 
-def adfs_promote_by_hand_fix(view: EstateView, farm: FarmFact, best: CertFact, held: bool | None,
-                             as_of: dt.datetime, th: Thresholds) -> str:
+def adfs_promote_by_hand_fix(
+    view: EstateView, farm: FarmFact, best: CertFact, held: bool | None, as_of: dt.datetime, th: Thresholds
+) -> str:
     """Push the secondary where Entra lacks it, then promote it by hand."""
     push = None if held else push_to_entra(view, farm, None, as_of, th)
     return rm.join(push, rm.adfs_promote_by_hand(farm.name, best.thumbprint, rollover_on=farm.rollover is True))
@@ -365,8 +383,7 @@ def promotion_before_entra_polls(view: EstateView, as_of, th, new) -> Iterator[F
             continue
         until = (p["promotion"] - as_of).total_seconds() / 86400
         gen_d, promo_d, _, _ = threshold_days(farm, th)
-        affected = [d.name for d in view.domains_of(farm)
-                    if best is None or best.thumbprint not in d.entra_thumbprints]
+        affected = [d.name for d in view.domains_of(farm) if best is None or best.thumbprint not in d.entra_thumbprints]
         what = f"the secondary {best.thumbprint}" if best else "the certificate AD FS generates then"
         yield new(
             severity="critical" if until < th.expiry_urgent_days else None,
@@ -380,14 +397,22 @@ def promotion_before_entra_polls(view: EstateView, as_of, th, new) -> Iterator[F
             "rejects the tokens"
             + (f" for {', '.join(affected)}" if affected else "")
             + ". Push the new certificate to Entra ID before the promotion, or lower the generation threshold.",
-            evidence=tuple(cert_facts("AD FS primary", primary)
-                           + (cert_facts("AD FS secondary", best) if best else [])
-                           + [fact("promotion", p["promotion"], "projection"),
-                              fact("Entra ID polling starts", p["entra_polling_start"], "runbook")]
-                           + _thresholds_facts(farm, th)),
+            evidence=tuple(
+                cert_facts("AD FS primary", primary)
+                + (cert_facts("AD FS secondary", best) if best else [])
+                + [
+                    fact("promotion", p["promotion"], "projection"),
+                    fact("Entra ID polling starts", p["entra_polling_start"], "runbook"),
+                ]
+                + _thresholds_facts(farm, th)
+            ),
             remediation=rm.join(
-                ("# After AD FS generates the new certificate on " + f"{p['generation']:%Y-%m-%d}, before "
-                 f"{p['promotion']:%Y-%m-%d}:") if best is None else None,
+                (
+                    "# After AD FS generates the new certificate on " + f"{p['generation']:%Y-%m-%d}, before "
+                    f"{p['promotion']:%Y-%m-%d}:"
+                )
+                if best is None
+                else None,
                 push_to_entra(view, farm, None, as_of, th, new_secondary=best is None),
                 rm.adfs_generation_threshold(farm.name, int(min(20.0, 30.0 + promo_d))),
             ),
@@ -505,7 +530,7 @@ def forecast(view: EstateView, as_of, th, new) -> Iterator[Finding]:
             gen = f"generated {min(c.not_before or as_of for c in secs):%Y-%m-%d} (secondary present)"
         else:
             gen = f"generation around {p['generation']:%Y-%m-%d}"
-        promo = ("promotion overdue since" if p["promotion"] + p["interval"] < as_of else "promotion around")
+        promo = "promotion overdue since" if p["promotion"] + p["interval"] < as_of else "promotion around"
         yield new(
             farm=farm.name,
             title=f"{farm.name}: next rollover {gen}, {promo} {p['promotion']:%Y-%m-%d}",

@@ -16,7 +16,6 @@ from typing import Any
 
 from fedaudit.checks import remediation as rm
 from fedaudit.checks._base import (
-    Thresholds,
     CP_2,
     IA_5_2,
     ISO_A_8_24,
@@ -26,6 +25,7 @@ from fedaudit.checks._base import (
     SC_17,
     Check,
     Finding,
+    Thresholds,
     define,
     fact,
 )
@@ -170,7 +170,10 @@ def entra_stale_certificate(view: EstateView, as_of, th, new) -> Iterator[Findin
             valid = held is not None and held.not_after is not None and held.not_after > as_of
             in_current = t in d.current_tps
             if in_current:
-                signing, next_ = primary.thumbprint, (nxt.thumbprint if nxt and nxt.thumbprint not in d.next_tps else None)
+                signing, next_ = (
+                    primary.thumbprint,
+                    (nxt.thumbprint if nxt and nxt.thumbprint not in d.next_tps else None),
+                )
             else:
                 signing, next_ = None, (nxt.thumbprint if nxt else primary.thumbprint)
                 if primary.thumbprint not in d.current_tps:
@@ -180,11 +183,17 @@ def entra_stale_certificate(view: EstateView, as_of, th, new) -> Iterator[Findin
                 farm=d.farm,
                 domain=d.name,
                 title=f"{d.name}: Entra ID still holds {t[:8]}, which AD FS no longer lists",
-                detail=("Entra ID accepts tokens signed by this certificate too"
-                        + (f", and it is valid until {held.not_after:%Y-%m-%d}: whoever holds its private key can "
-                           f"still sign in to {d.name}" if valid and held is not None and held.not_after else "")
-                        + f". It sits in Entra ID's {'SigningCertificate' if in_current else 'NextSigningCertificate'}; "
-                        "overwrite it with the certificate AD FS holds."),
+                detail=(
+                    "Entra ID accepts tokens signed by this certificate too"
+                    + (
+                        f", and it is valid until {held.not_after:%Y-%m-%d}: whoever holds its private key can "
+                        f"still sign in to {d.name}"
+                        if valid and held is not None and held.not_after
+                        else ""
+                    )
+                    + f". It sits in Entra ID's {'SigningCertificate' if in_current else 'NextSigningCertificate'}; "
+                    "overwrite it with the certificate AD FS holds."
+                ),
                 evidence=tuple(entra_facts(d)),
                 remediation=rm.graph_overwrite(d.name, d.federation_id, signing=signing, next_=next_, farm=d.farm),
                 subject=t,

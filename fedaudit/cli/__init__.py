@@ -12,8 +12,8 @@ import argparse
 import importlib
 import os
 import sys
+from collections.abc import Sequence
 from typing import NoReturn
-from typing import Sequence
 
 from fedaudit._version import __version__
 from fedaudit.errors import FedauditError
@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"fedaudit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name, module in COMMANDS.items():
+    for module in COMMANDS.values():
         try:
             mod = importlib.import_module(f"fedaudit.cli.{module}")
         except ModuleNotFoundError as exc:

@@ -8,7 +8,8 @@ import datetime as dt
 import io
 import json
 import sys
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -21,9 +22,9 @@ __all__ = [
     "add_as_of",
     "add_fail_on",
     "add_format",
-    "check_paths",
     "add_load_options",
     "add_trust_cert",
+    "check_paths",
     "load_options",
     "parse_as_of",
     "parse_domain_map",
@@ -68,9 +69,7 @@ def check_paths(paths: list[str]) -> None:
 
 
 def add_as_of(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--as-of", metavar="YYYY-MM-DD", help="judge as of this date (UTC midnight); default: now"
-    )
+    parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="judge as of this date (UTC midnight); default: now")
 
 
 def add_format(parser: argparse.ArgumentParser, default: str = "table") -> None:

@@ -69,7 +69,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="export files or folders (read recursively); metadata URLs allowed")
+    p.add_argument(
+        "paths", nargs="+", metavar="PATH", help="export files or folders (read recursively); metadata URLs allowed"
+    )
     add_load_options(p)
     add_as_of(p)
     p.add_argument(
@@ -98,15 +100,25 @@ def run(args: argparse.Namespace) -> int:
     if result.unmatched_exceptions:
         sys.stderr.write(
             f"fedaudit check: warning: {len(result.unmatched_exceptions)} accepted exception(s) match no finding: "
-            + "; ".join(term(u) for u in result.unmatched_exceptions) + "\n"
+            + "; ".join(term(u) for u in result.unmatched_exceptions)
+            + "\n"
         )
     code = exit_code(result, args.fail_on)
     if args.format == "json":
         write_out(json_dumps(result.to_dict(), indent=2, default=str) + "\n")
     elif args.format == "csv":
-        write_out(render_frames({"verdicts": result.verdicts, "findings": result.findings,
-                                 "timeline": result.timeline, "issues": result.issues}, "csv",
-                                {"as_of": result.as_of}))
+        write_out(
+            render_frames(
+                {
+                    "verdicts": result.verdicts,
+                    "findings": result.findings,
+                    "timeline": result.timeline,
+                    "issues": result.issues,
+                },
+                "csv",
+                {"as_of": result.as_of},
+            )
+        )
     else:
         write_out(render_table(result, args.fail_on, code))
     return code
@@ -116,7 +128,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _v(value: Any) -> Any:
-    return None if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value) else value
+    return (
+        None
+        if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+        else value
+    )
 
 
 def _yn(value: Any, yes: str, no: str) -> str:
@@ -135,8 +151,12 @@ def _wrap(text: str, indent: int, width: int = 100) -> list[str]:
     pad = " " * indent
     out: list[str] = []
     for para in str(text).splitlines() or [""]:
-        out.extend(textwrap.wrap(para, width, initial_indent=pad, subsequent_indent=pad, break_on_hyphens=False,
-                                 break_long_words=False) or [pad])
+        out.extend(
+            textwrap.wrap(
+                para, width, initial_indent=pad, subsequent_indent=pad, break_on_hyphens=False, break_long_words=False
+            )
+            or [pad]
+        )
     return out
 
 
@@ -149,20 +169,24 @@ def render_table(result: AuditResult, fail_on: str, code: int) -> str:
         f"{len(result.evidence.farms)} AD FS farm record(s), {len(result.evidence.inputs)} input file(s)",
     ]
     if result.notification_date is not None:
-        lines.append(f"Renewal notification triage for {result.notification_date:%Y-%m-%d} is in the findings (notification.*).")
+        lines.append(
+            f"Renewal notification triage for {result.notification_date:%Y-%m-%d} is in the findings (notification.*)."
+        )
     lines += ["", "VERDICTS - will sign-in keep working, and what must be done?", ""]
     header = ("DOMAIN", "FARM", "ROLLOVER", "IN SYNC", "METADATA", "DAYS LEFT", "ACTION")
     table = [header]
     for row in v.itertuples(index=False):
-        table.append((
-            term(_v(row.domain) or "(no domain)"),
-            term(_v(row.farm) or "(unknown farm)"),
-            _yn(row.auto_certificate_rollover, "on", "OFF"),
-            _yn(row.in_sync, "yes", "NO"),
-            _yn(row.metadata_public, "public", "NOT PUBLIC"),
-            _days(row.days_left),
-            str(row.action),
-        ))
+        table.append(
+            (
+                term(_v(row.domain) or "(no domain)"),
+                term(_v(row.farm) or "(unknown farm)"),
+                _yn(row.auto_certificate_rollover, "on", "OFF"),
+                _yn(row.in_sync, "yes", "NO"),
+                _yn(row.metadata_public, "public", "NOT PUBLIC"),
+                _days(row.days_left),
+                str(row.action),
+            )
+        )
     widths = [max(len(str(r[i])) for r in table) for i in range(len(header))]
     for r in table:
         lines.append("  " + "  ".join(str(c).ljust(widths[i]) for i, c in enumerate(r)).rstrip())
@@ -178,8 +202,12 @@ def render_table(result: AuditResult, fail_on: str, code: int) -> str:
     counts = v["action"].astype(str).value_counts()
     used = [a for a in _ACTION_HELP if a in counts]
     urgent_first = sorted(used, key=lambda a: -ACTION_RANK[a])
-    lines += ["", "In short: " + ", ".join(f"{int(counts[a])} {a}" for a in urgent_first) + ".", "",
-              "What the actions mean:"]
+    lines += [
+        "",
+        "In short: " + ", ".join(f"{int(counts[a])} {a}" for a in urgent_first) + ".",
+        "",
+        "What the actions mean:",
+    ]
     width = max(len(a) for a in used)
     lines += [f"  {a:<{width}}  {_ACTION_HELP[a]}" for a in used]
 
@@ -192,8 +220,11 @@ def render_table(result: AuditResult, fail_on: str, code: int) -> str:
         for row in part.itertuples(index=False):
             exc = " [excepted]" if _v(row.excepted) else ""
             lines.append(f"  * {term(row.title)}{exc}")
-            lines.append(f"    id {term(row.id)}" + (f" | farm {term(row.farm)}" if _v(row.farm) else "")
-                         + (f" | domain {term(row.domain)}" if _v(row.domain) else ""))
+            lines.append(
+                f"    id {term(row.id)}"
+                + (f" | farm {term(row.farm)}" if _v(row.farm) else "")
+                + (f" | domain {term(row.domain)}" if _v(row.domain) else "")
+            )
             if _v(row.exception):
                 lines.extend(_wrap("Exception: " + str(row.exception), 4))
             if sev == "info":
@@ -206,7 +237,10 @@ def render_table(result: AuditResult, fail_on: str, code: int) -> str:
                 lines.extend(_wrap("Runbook: " + str(row.reference).split(" § ", 1)[-1], 4))
     if len(result.issues):
         lines += ["", f"{len(result.issues)} load issue(s) are listed above as evidence.load-issue findings."]
-    verdict = (f"exit 1: findings at or above --fail-on {fail_on}" if code else
-               f"exit 0: no finding at or above --fail-on {fail_on}")
+    verdict = (
+        f"exit 1: findings at or above --fail-on {fail_on}"
+        if code
+        else f"exit 0: no finding at or above --fail-on {fail_on}"
+    )
     lines += ["", verdict]
     return "\n".join(lines) + "\n"

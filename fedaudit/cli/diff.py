@@ -6,9 +6,8 @@ import argparse
 from pathlib import Path
 
 from fedaudit.cli._common import add_format, render_frames, write_out
-from fedaudit.ops.history import DB_NAME
 from fedaudit.ops.config import load_config
-from fedaudit.ops.history import connect, diff_runs
+from fedaudit.ops.history import DB_NAME, connect, diff_runs
 
 EPILOG = """\
 Example:
@@ -44,8 +43,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     where.add_argument("--db", metavar="FILE", help="the history database itself")
     where.add_argument("--config", metavar="FILE", help="take the output root from this configuration file")
     p.add_argument("--audit", metavar="NAME", help="the audit 'latest'/'previous' refer to")
-    p.add_argument("--force", action="store_true",
-                   help="compare runs of two different audits (refused otherwise: nearly everything would differ)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="compare runs of two different audits (refused otherwise: nearly everything would differ)",
+    )
     add_format(p)
     p.set_defaults(func=run)
 
@@ -55,7 +57,6 @@ def _db_path(args: argparse.Namespace) -> Path:
     if args.db:
         return Path(args.db)
     if args.config:
-
         return load_config(args.config).root / DB_NAME
     return Path(args.root or ".") / DB_NAME
 

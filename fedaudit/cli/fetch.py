@@ -11,9 +11,10 @@ import argparse
 import sys
 import threading
 from typing import TextIO
+
 from fedaudit.errors import UsageError
-from fedaudit.io.fetch import FetchResult, fetch_all
 from fedaudit.evidence.load import load
+from fedaudit.io.fetch import FetchResult, fetch_all
 from fedaudit.metadata import discover_metadata_urls
 from fedaudit.neutral import term
 
@@ -44,16 +45,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("urls", nargs="*", metavar="URL", help="metadata URL(s) to fetch (https://)")
     parser.add_argument("--out", required=True, metavar="DIR", help="evidence folder (created if needed)")
-    parser.add_argument("--ca-bundle", metavar="FILE", help="PEM file of CA certificates to trust instead of the default store")
-    parser.add_argument("--timeout", type=float, default=10.0, metavar="S", help="connect and read timeout in seconds (default 10)")
+    parser.add_argument(
+        "--ca-bundle", metavar="FILE", help="PEM file of CA certificates to trust instead of the default store"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=10.0, metavar="S", help="connect and read timeout in seconds (default 10)"
+    )
     parser.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (recorded as evidence)")
     parser.add_argument(
-        "--discover", nargs="+", metavar="PATH", default=[],
+        "--discover",
+        nargs="+",
+        metavar="PATH",
+        default=[],
         help="derive metadata URLs from exports in PATH (farm HostName, domain sign-in/issuer hosts)",
     )
     parser.add_argument("--workers", type=int, default=8, metavar="N", help="concurrent fetches (default 8)")
-    parser.add_argument("--retries", type=int, default=2, metavar="N", help="retries on connection errors and 5xx (default 2)")
-    parser.add_argument("--max-bytes", type=int, default=10 * 2**20, metavar="N", help="response size cap (default 10 MiB)")
+    parser.add_argument(
+        "--retries", type=int, default=2, metavar="N", help="retries on connection errors and 5xx (default 2)"
+    )
+    parser.add_argument(
+        "--max-bytes", type=int, default=10 * 2**20, metavar="N", help="response size cap (default 10 MiB)"
+    )
     parser.set_defaults(func=run)
 
 
@@ -69,8 +81,9 @@ class ProgressBar:
     def draw(self) -> None:
         width = 30
         filled = int(width * self.done / self.total) if self.total else width
-        self.stream.write(f"\rfetch [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}"
-                          f"  failed {self.failed}")
+        self.stream.write(
+            f"\rfetch [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}  failed {self.failed}"
+        )
         self.stream.flush()
 
     def update(self, result: FetchResult) -> None:
@@ -89,7 +102,6 @@ def run(args: argparse.Namespace) -> int:
     if args.discover:
         import pandas as pd
 
-
         mapping = discover_metadata_urls(load(*args.discover))
         for row in mapping.itertuples(index=False):
             who = ", ".join(str(v) for v in (row.farm, row.domain) if not pd.isna(v))
@@ -102,8 +114,14 @@ def run(args: argparse.Namespace) -> int:
     bar = ProgressBar(len(urls), sys.stderr) if sys.stderr.isatty() else None
     try:
         results = fetch_all(
-            urls, args.out, ca_bundle=args.ca_bundle, insecure=args.insecure, timeout=args.timeout,
-            workers=args.workers, retries=args.retries, max_bytes=args.max_bytes,
+            urls,
+            args.out,
+            ca_bundle=args.ca_bundle,
+            insecure=args.insecure,
+            timeout=args.timeout,
+            workers=args.workers,
+            retries=args.retries,
+            max_bytes=args.max_bytes,
             on_result=bar.update if bar is not None else None,
         )
     finally:

@@ -6,10 +6,10 @@ import argparse
 import os
 import sys
 
-from fedaudit.errors import UsageError
 from fedaudit.cli._common import add_as_of, add_fail_on, add_trust_cert, parse_as_of
-from fedaudit.reporting.render import report
+from fedaudit.errors import UsageError
 from fedaudit.neutral import term
+from fedaudit.reporting.render import report
 
 __all__ = ["register", "run"]
 
@@ -40,7 +40,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="export files or folders (metadata URLs allowed)")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder under which the report folder is created")
     parser.add_argument(
-        "--metadata", action="append", default=[], metavar="URL|FILE",
+        "--metadata",
+        action="append",
+        default=[],
+        metavar="URL|FILE",
         help="federation metadata URL (fetched and kept as evidence) or saved file; repeatable",
     )
     parser.add_argument("--ca-bundle", metavar="FILE", help="PEM bundle to verify metadata TLS with")
@@ -51,12 +54,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--culture", metavar="C", help="culture console dates were printed in (en-US, de-DE, ...)")
     add_fail_on(parser)
     parser.add_argument("--exceptions", metavar="FILE", help="accepted exceptions (TOML or CSV)")
-    parser.add_argument("--history", metavar="DB", help="history database (fedaudit run) for a 'since the last run' section")
+    parser.add_argument(
+        "--history", metavar="DB", help="history database (fedaudit run) for a 'since the last run' section"
+    )
     parser.add_argument("--audit-name", metavar="NAME", help="the audit's name in the history database")
     parser.add_argument("--pdf", action="store_true", help="also write report.pdf (needs: pip install 'fedaudit[pdf]')")
     parser.add_argument("--paper", choices=("A4", "Letter"), default="A4", help="paper size of report.pdf (default A4)")
     parser.add_argument(
-        "--sign-key", metavar="KEY.pem",
+        "--sign-key",
+        metavar="KEY.pem",
         help="PEM private key (Ed25519 or RSA) to sign manifest.json with (writes manifest.json.sig)",
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="print only the path of report.html")
@@ -98,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
     if result.unmatched_exceptions:
         sys.stderr.write(
             f"fedaudit report: warning: {len(result.unmatched_exceptions)} accepted exception(s) match no finding: "
-            + "; ".join(term(u) for u in result.unmatched_exceptions) + "\n"
+            + "; ".join(term(u) for u in result.unmatched_exceptions)
+            + "\n"
         )
     if not args.quiet and result.status:
         sys.stderr.write(term(result.status) + "\n")

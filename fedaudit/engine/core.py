@@ -14,19 +14,16 @@ Nothing here reads the clock: ``as_of`` is required.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 import os
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
 from fedaudit.checks import REGISTRY, SEVERITY_RANK, Finding, Thresholds
 from fedaudit.checks._base import DEFAULT_THRESHOLDS
 from fedaudit.checks.freshness import annotate_stale
-from fedaudit.evidence.view import EstateView, build_view
-from fedaudit.errors import UsageError
-from fedaudit.evidence.join import Evidence
-from fedaudit.frames import empty_frame, frame_records, make_frame
 from fedaudit.engine.verdict import build_timeline, build_verdicts
 from fedaudit.engine.waivers import (
     AcceptedException,
@@ -35,8 +32,20 @@ from fedaudit.engine.waivers import (
     load_exceptions,
     unmatched_exceptions,
 )
+from fedaudit.errors import UsageError
+from fedaudit.evidence.join import Evidence
+from fedaudit.evidence.view import EstateView, build_view
+from fedaudit.frames import empty_frame, frame_records, make_frame
 
-__all__ = ["DEFAULT_THRESHOLDS", "FAIL_ON", "AuditResult", "audit", "exit_code", "finding_keys", "to_utc"]
+__all__ = [
+    "AuditResult",
+    "DEFAULT_THRESHOLDS",
+    "FAIL_ON",
+    "audit",
+    "exit_code",
+    "finding_keys",
+    "to_utc",
+]
 
 #: ``--fail-on`` values, most severe first; ``none`` never fails.
 FAIL_ON = ("critical", "high", "warning", "info", "none")
@@ -97,9 +106,11 @@ class AuditResult:
 
     def __repr__(self) -> str:
         counts = self.findings["severity"].value_counts() if len(self.findings) else {}
-        parts = ", ".join(f"{s}={int(counts[s])}" for s in SEVERITY_RANK if s in counts and counts[s])
-        return (f"<AuditResult as_of={self.as_of:%Y-%m-%d} verdicts={len(self.verdicts)} "
-                f"findings={len(self.findings)}{' (' + parts + ')' if parts else ''}>")
+        parts = ", ".join(f"{s}={int(counts[s])}" for s in SEVERITY_RANK if counts.get(s))
+        return (
+            f"<AuditResult as_of={self.as_of:%Y-%m-%d} verdicts={len(self.verdicts)} "
+            f"findings={len(self.findings)}{' (' + parts + ')' if parts else ''}>"
+        )
 
 
 def run_checks(
@@ -173,7 +184,9 @@ def exit_code(result: AuditResult, fail_on: str) -> int:
         return 0
     floor = SEVERITY_RANK[fail_on]
     frame = result.findings
-    excepted = frame["excepted"].fillna(False).astype(bool) if "excepted" in frame else pd.Series(False, index=frame.index)
+    excepted = (
+        frame["excepted"].fillna(False).astype(bool) if "excepted" in frame else pd.Series(False, index=frame.index)
+    )
     for severity, exc in zip(frame["severity"].astype(str), excepted):
         if not exc and SEVERITY_RANK.get(severity, 0) >= floor:
             return 1
@@ -182,6 +195,7 @@ def exit_code(result: AuditResult, fail_on: str) -> int:
 
 def finding_keys(findings: pd.DataFrame) -> pd.Series:
     """The stable identity of each finding across runs: the engine's ``key``, else id|farm|domain."""
+
     def fallback(row: Any) -> str:
         return "|".join("" if pd.isna(row[c]) else str(row[c]) for c in ("id", "farm", "domain"))
 

@@ -24,21 +24,21 @@ says ``exception expired YYYY-MM-DD (owner ...)`` so the lapse is visible.
 
 from __future__ import annotations
 
-import sys
-
 import csv
 import datetime as dt
 import difflib
 import io
 import os
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
-from fedaudit.errors import ConfigError, UsageError
 from fedaudit.checks import REGISTRY
+from fedaudit.errors import ConfigError, UsageError
 from fedaudit.frames import SCHEMAS
 from fedaudit.neutral import uncsv_cell
 
@@ -176,7 +176,9 @@ def _table_lines(text: str) -> list[int]:
 
 def parse_exceptions_csv(text: str, *, origin: str) -> list[AcceptedException]:
     """Exceptions from CSV with header ``check,farm,domain,justification,owner,expires``."""
-    rows = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip() and not line.lstrip().startswith("#")]
+    rows = [
+        (n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip() and not line.lstrip().startswith("#")
+    ]
     if not rows:
         return []
     header_line = rows[0][1]
@@ -320,9 +322,7 @@ def exception_status(
     day = _as_date(as_of)
     rows = []
     for e in exceptions:
-        matched = sum(
-            1 for c, f, d in zip(findings["id"], findings["farm"], findings["domain"]) if e.matches(c, f, d)
-        )
+        matched = sum(1 for c, f, d in zip(findings["id"], findings["farm"], findings["domain"]) if e.matches(c, f, d))
         rows.append(
             {
                 "check": e.check,

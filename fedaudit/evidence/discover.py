@@ -26,11 +26,17 @@ _DOMAIN_COLUMNS = ("passive_sign_in_uri", "metadata_exchange_uri", "issuer_uri")
 
 
 def _present(value: Any) -> bool:
-    return value is not None and not (value is pd.NA or value is pd.NaT) and not (isinstance(value, float) and value != value)
+    return (
+        value is not None
+        and not (value is pd.NA or value is pd.NaT)
+        and not (isinstance(value, float) and value != value)
+    )
 
 
 # A DNS name (RFC 1123 labels; "_" tolerated as real estates have it), after IDNA encoding.
-_DNS_NAME = re.compile(r"(?=.{1,253}\.?$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?")
+_DNS_NAME = re.compile(
+    r"(?=.{1,253}\.?$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?"
+)
 
 
 def host_name_ok(name: str) -> bool:
@@ -81,7 +87,14 @@ def discover_metadata_urls(evidence: Any) -> pd.DataFrame:
         for row in farms.to_dict(orient="records"):
             host = row.get("host_name")
             if _present(host) and (url := metadata_url(str(host))):
-                rows.append({"farm": row.get("farm") if _present(row.get("farm")) else None, "domain": None, "url": url, "derived_from": "farms.host_name"})
+                rows.append(
+                    {
+                        "farm": row.get("farm") if _present(row.get("farm")) else None,
+                        "domain": None,
+                        "url": url,
+                        "derived_from": "farms.host_name",
+                    }
+                )
     domains = getattr(evidence, "domains", None)
     if domains is not None and len(domains):
         for row in domains.to_dict(orient="records"):
@@ -93,12 +106,14 @@ def discover_metadata_urls(evidence: Any) -> pd.DataFrame:
                     continue  # urn: issuers carry no host
                 url = metadata_url(value)
                 if url:
-                    rows.append({
-                        "farm": row.get("farm") if _present(row.get("farm")) else None,
-                        "domain": row.get("domain") if _present(row.get("domain")) else None,
-                        "url": url,
-                        "derived_from": f"domains.{column}",
-                    })
+                    rows.append(
+                        {
+                            "farm": row.get("farm") if _present(row.get("farm")) else None,
+                            "domain": row.get("domain") if _present(row.get("domain")) else None,
+                            "url": url,
+                            "derived_from": f"domains.{column}",
+                        }
+                    )
     seen = set()
     unique = []
     for row in rows:

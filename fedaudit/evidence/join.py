@@ -20,8 +20,8 @@ from typing import Any
 import pandas as pd
 
 from fedaudit._util import host_of, uri_key
-from fedaudit.frames import empty_frame, make_frame
 from fedaudit.evidence.idp import recognise_idp
+from fedaudit.frames import empty_frame, make_frame
 from fedaudit.neutral import shell_arg
 from fedaudit.records import (
     AdfsFarm,
@@ -133,7 +133,9 @@ _norm_uri = uri_key  # the join's URI comparison: fedaudit._util.uri_key
 # An observation with one field changed, as dataclasses.replace makes it but without a call to
 # __init__ per field (the join re-places tens of thousands). Only while the record has no
 # __post_init__ and no __slots__ to honour; otherwise dataclasses.replace.
-_PLAIN_OBSERVATION = not hasattr(CertificateObservation, "__post_init__") and "__slots__" not in vars(CertificateObservation)
+_PLAIN_OBSERVATION = not hasattr(CertificateObservation, "__post_init__") and "__slots__" not in vars(
+    CertificateObservation
+)
 
 
 def _replace(o: CertificateObservation, **changes: Any) -> CertificateObservation:
@@ -190,7 +192,15 @@ class _Join:
             found = self.hosts[uri] = host_of(uri)
         return found
 
-    def note(self, origin: str, message: str, *, severity: Severity = "warning", line: int | None = None, field: str | None = None) -> None:
+    def note(
+        self,
+        origin: str,
+        message: str,
+        *,
+        severity: Severity = "warning",
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
         self.issues.append(LoadIssue(origin, message, line=line, field=field, severity=severity))
 
     # -- farms -----------------------------------------------------------------------------------
@@ -337,7 +347,7 @@ class _Join:
                 line=d.line,
             )
             left = []
-        for ri, di, d in left:
+        for _ri, _di, d in left:
             self.note(
                 d.origin,
                 "cannot tell which domain these federation settings belong to (the export does not "
@@ -355,13 +365,25 @@ class _Join:
                 name = self.resolved[(ri, di)]
                 row: dict[str, Any] | None
                 if name is None:
-                    row = {"domain": None, "origin": d.origin, "line": d.line, "has_settings": d.has_settings, "origins": [d.origin]}
+                    row = {
+                        "domain": None,
+                        "origin": d.origin,
+                        "line": d.line,
+                        "has_settings": d.has_settings,
+                        "origins": [d.origin],
+                    }
                     row.update({f: getattr(d, f) for f in _DOMAIN_FIELDS})
                     self.unnamed_domains.append(row)
                     continue
                 row = self.domains.get(name)
                 if row is None:
-                    row = {"domain": name, "origin": d.origin, "line": d.line, "has_settings": d.has_settings, "origins": [d.origin]}
+                    row = {
+                        "domain": name,
+                        "origin": d.origin,
+                        "line": d.line,
+                        "has_settings": d.has_settings,
+                        "origins": [d.origin],
+                    }
                     row.update({f: getattr(d, f) for f in _DOMAIN_FIELDS})
                     self.domains[name] = row
                     continue
@@ -481,7 +503,9 @@ class _Join:
                 ("IssuerUri = AD FS Identifier", self.farm_by_identifier(row["issuer_uri"])),
                 (
                     "sign-in/metadata host = AD FS HostName",
-                    self.farm_by_hosts([self.host(row["passive_sign_in_uri"]), self.host(row["metadata_exchange_uri"])]),
+                    self.farm_by_hosts(
+                        [self.host(row["passive_sign_in_uri"]), self.host(row["metadata_exchange_uri"])]
+                    ),
                 ),
                 (
                     "certificate thumbprint",
@@ -561,7 +585,11 @@ class _Join:
                 best[c.thumbprint] = c
         for i, o in enumerate(self.obs):
             c = o.certificate
-            if c.text_derived and best[c.thumbprint] is not c and (not best[c.thumbprint].text_derived or _filled(best[c.thumbprint]) > _filled(c)):
+            if (
+                c.text_derived
+                and best[c.thumbprint] is not c
+                and (not best[c.thumbprint].text_derived or _filled(best[c.thumbprint]) > _filled(c))
+            ):
                 self.obs[i] = _replace(o, certificate=best[c.thumbprint])
 
     def certificate_rows(self) -> list[dict[str, Any]]:
@@ -597,7 +625,9 @@ class _Join:
                 "origins": [o.origin],
                 "entity_id": hints.get("entity_id") if o.source == "metadata" else None,
                 "metadata_url": hints.get("url") if o.source == "metadata" else None,
-                "authenticated": self.authenticated(hints) if o.source == "metadata" and "authenticated" in hints else None,
+                "authenticated": self.authenticated(hints)
+                if o.source == "metadata" and "authenticated" in hints
+                else None,
             }
             rows[key] = row
         return list(rows.values())
@@ -611,8 +641,10 @@ class _Join:
                 o.certificate.thumbprint
                 for o in self.obs
                 if o.role in (None, "token-signing")
-                and ((o.source == "adfs" and o.slot in ("primary", "secondary"))
-                     or (o.source == "entra" and o.slot in ("current", "next")))
+                and (
+                    (o.source == "adfs" and o.slot in ("primary", "secondary"))
+                    or (o.source == "entra" and o.slot in ("current", "next"))
+                )
             }
         return self._trusted
 
@@ -650,7 +682,11 @@ class _Join:
             for m in r.metadata:
                 # entityID = Identifier, an endpoint host = HostName, else the host the document
                 # was fetched from (a failed fetch has no document to say more).
-                found = self.farm_by_identifier(m.entity_id) or self.farm_by_hosts(m.hosts) or self.farm_by_hosts([self.host(m.url)])
+                found = (
+                    self.farm_by_identifier(m.entity_id)
+                    or self.farm_by_hosts(m.hosts)
+                    or self.farm_by_hosts([self.host(m.url)])
+                )
                 rows.append(_metadata_row(m, _one(found)))
         return rows
 
@@ -672,7 +708,9 @@ class _Join:
         for row in domains:
             # The IdP behind the domain: AD FS when tied to a loaded farm, else by its URLs.
             row["idp"] = recognise_idp(
-                row.get("issuer_uri"), row.get("passive_sign_in_uri"), row.get("metadata_exchange_uri"),
+                row.get("issuer_uri"),
+                row.get("passive_sign_in_uri"),
+                row.get("metadata_exchange_uri"),
                 adfs_farm=bool(row.get("farm")),
             )
         issues = [

@@ -14,27 +14,27 @@ import gc
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping, Sequence
 
 import pandas as pd
 
 from fedaudit.errors import InputError, UsageError
-from fedaudit.io.files import MAX_FILE_BYTES, find_files, iter_files
-from fedaudit.neutral import path_text
-from fedaudit.parse.sniff import sniff_kind
-from fedaudit.evidence.join import Evidence, InputFile
-from fedaudit.parse.certs import certificate_from_der, certificate_from_pem
-from fedaudit.records import Certificate, LoadIssue, ParseResult
-from fedaudit.io.fetch import fetch_all
-from fedaudit.parse.dispatch import check_culture
-from fedaudit.evidence.join import build_evidence
-from fedaudit.metadata import read_metadata
-from fedaudit.parse import read_export
+from fedaudit.evidence.join import Evidence, InputFile, build_evidence
 from fedaudit.io.collector import KIND, verify_manifest_file
+from fedaudit.io.fetch import fetch_all
+from fedaudit.io.files import MAX_FILE_BYTES, find_files, iter_files
+from fedaudit.metadata import read_metadata
+from fedaudit.neutral import path_text
+from fedaudit.parse import read_export
 from fedaudit.parse.captured import FROM_MTIME, capture_time, manifest_files, sidecar_body
+from fedaudit.parse.certs import certificate_from_der, certificate_from_pem
+from fedaudit.parse.dispatch import check_culture
+from fedaudit.parse.sniff import sniff_kind
+from fedaudit.records import Certificate, LoadIssue, ParseResult
 
 __all__ = ["MAX_FILE_BYTES", "iter_files", "load", "sniff_kind"]
+
 
 def _is_url(value: object) -> bool:
     return isinstance(value, str) and value.lower().startswith(("https://", "http://"))
@@ -75,7 +75,6 @@ def load(
     files_or_dirs += [u for u in metadata if not _is_url(u)]
     tmp: tempfile.TemporaryDirectory[str] | None = None
     if urls:
-
         if evidence_dir is None:
             tmp = tempfile.TemporaryDirectory(prefix="fedaudit-fetch-")
             evidence_dir = tmp.name
@@ -86,8 +85,9 @@ def load(
     try:
         with _no_cyclic_gc():
             files, outside = find_files(files_or_dirs)
-            return _load_files(files, culture=culture, strict=strict, domain_map=domain_map, outside=outside,
-                               trusted=pinned)
+            return _load_files(
+                files, culture=culture, strict=strict, domain_map=domain_map, outside=outside, trusted=pinned
+            )
     finally:
         if tmp is not None:
             tmp.cleanup()
@@ -214,9 +214,9 @@ def _load_files(
     dated_by: dict[Path, tuple[dt.datetime, str]] = {}  # files a manifest or sidecar dates
     for link, target in outside:
         origin = path_text(link)
-        results.append(_refused(
-            origin, f"a symbolic link that leads outside its folder (to {path_text(target)}): not read"
-        ))
+        results.append(
+            _refused(origin, f"a symbolic link that leads outside its folder (to {path_text(target)}): not read")
+        )
         inputs.append(InputFile(origin, 0, "", "refused (link outside the folder)"))
     for path in files:
         # the name as text: bytes that are not UTF-8 (and control characters) escaped as \xNN;

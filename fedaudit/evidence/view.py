@@ -254,8 +254,10 @@ class FarmFact:
 
     @property
     def metadata_url(self) -> str:
-        host = self.host_name or host_of(self.identifier) or (
-            "<federation service name>" if self.name == UNNAMED_FARM else self.name
+        host = (
+            self.host_name
+            or host_of(self.identifier)
+            or ("<federation service name>" if self.name == UNNAMED_FARM else self.name)
         )
         return f"https://{host}/federationmetadata/2007-06/federationmetadata.xml"
 
@@ -640,8 +642,22 @@ def _place_metadata(farms: dict[str, FarmFact], metas: list[MetaFact], certs: li
         if c.source == "metadata" and c.farm in farms and (c.farm, c.origin) not in seen:
             seen.add((c.farm, c.origin))
             farms[c.farm].metadata.append(
-                MetaFact(c.origin, None, None, None, None, None, None, None, None, None, None, c.farm, None,
-                         certs=tuple(meta_certs.get(c.origin or "", ())))
+                MetaFact(
+                    c.origin,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    c.farm,
+                    None,
+                    certs=tuple(meta_certs.get(c.origin or "", ())),
+                )
             )
 
 
@@ -1012,4 +1028,3 @@ def farm_thresholds(farm: FarmFact | None, th: Any) -> tuple[float, float, float
     c = farm.critical_days if farm and farm.critical_days is not None else th.default_critical_days
     i = farm.interval_minutes if farm and farm.interval_minutes is not None else th.default_rollover_interval_minutes
     return float(g), float(p), float(c), float(i)
-

@@ -9,7 +9,7 @@ test) decides what "now" is. Audit judgements never use it: they take ``as_of``.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
+from collections.abc import Callable
 
 __all__ = ["Clock", "system_clock"]
 

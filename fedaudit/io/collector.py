@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from fedaudit.records import LoadIssue, ParseResult
 
@@ -32,19 +33,38 @@ def check_manifest(data: bytes, origin: str, present: Mapping[str, str | None]) 
     try:
         doc: Any = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
-        return ParseResult(origin=origin, kind=KIND, issues=(LoadIssue(origin, f"collector manifest is not JSON: {exc}", severity="warning"),))
+        return ParseResult(
+            origin=origin,
+            kind=KIND,
+            issues=(LoadIssue(origin, f"collector manifest is not JSON: {exc}", severity="warning"),),
+        )
     files = doc.get("files") if isinstance(doc, dict) else None
     if not isinstance(files, list):
-        return ParseResult(origin=origin, kind=KIND, issues=(LoadIssue(origin, "collector manifest without a 'files' list", severity="warning"),))
+        return ParseResult(
+            origin=origin,
+            kind=KIND,
+            issues=(LoadIssue(origin, "collector manifest without a 'files' list", severity="warning"),),
+        )
     for entry in files:
-        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not isinstance(entry.get("sha256"), str):
-            issues.append(LoadIssue(origin, f"collector manifest entry without name and sha256: {entry!r}"[:300], field="files"))
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("name"), str)
+            or not isinstance(entry.get("sha256"), str)
+        ):
+            issues.append(
+                LoadIssue(origin, f"collector manifest entry without name and sha256: {entry!r}"[:300], field="files")
+            )
             continue
         name, expected = entry["name"], entry["sha256"].lower()
         actual = present.get(name)
         if actual is None:
             issues.append(
-                LoadIssue(origin, f"{name} is listed in the collector manifest but is not beside it", field="files", severity="warning")
+                LoadIssue(
+                    origin,
+                    f"{name} is listed in the collector manifest but is not beside it",
+                    field="files",
+                    severity="warning",
+                )
             )
         elif actual.lower() != expected:
             issues.append(
@@ -59,7 +79,12 @@ def check_manifest(data: bytes, origin: str, present: Mapping[str, str | None]) 
         if isinstance(problem, dict):
             step, message = problem.get("Step") or problem.get("step"), problem.get("Message") or problem.get("message")
             issues.append(
-                LoadIssue(origin, f"the collector reported a problem ({step}): {message}", field="problems", severity="warning")
+                LoadIssue(
+                    origin,
+                    f"the collector reported a problem ({step}): {message}",
+                    field="problems",
+                    severity="warning",
+                )
             )
     return ParseResult(origin=origin, kind=KIND, issues=tuple(issues))
 

@@ -40,10 +40,11 @@ import ssl
 import threading
 import time
 import warnings
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -52,19 +53,19 @@ import urllib3
 import urllib3.connection
 
 from fedaudit._version import __version__
-from fedaudit.parse.certs import certificate_from_der
 from fedaudit.errors import CertificateError, FetchError, UsageError
-from fedaudit.parse.sniff import sniff_kind
 from fedaudit.io.clock import system_clock
 from fedaudit.neutral import escape_controls, json_dumps
+from fedaudit.parse.certs import certificate_from_der
+from fedaudit.parse.sniff import sniff_kind
 
 __all__ = [
-    "MAX_REDIRECTS",
-    "USER_AGENT",
     "Attempt",
     "FetchResult",
+    "MAX_REDIRECTS",
     "Redirect",
     "ServerCertificate",
+    "USER_AGENT",
     "attempt_bound",
     "fetch_all",
     "fetch_one",
@@ -210,8 +211,9 @@ def _server_certificate(der: bytes | None) -> ServerCertificate | None:
     try:
         cert = certificate_from_der(der)
     except CertificateError:
-        return ServerCertificate(hashlib.sha1(der).hexdigest().upper(), hashlib.sha256(der).hexdigest().upper(),
-                                 None, None, None, None)
+        return ServerCertificate(
+            hashlib.sha1(der).hexdigest().upper(), hashlib.sha256(der).hexdigest().upper(), None, None, None, None
+        )
     return ServerCertificate(cert.thumbprint, cert.sha256, cert.subject, cert.issuer, cert.not_before, cert.not_after)
 
 
@@ -393,8 +395,9 @@ class _Exchange:
     abandoned: bool = False  # the attempt's thread did not end by the deadline
 
 
-def _exchange(session: requests.Session, url: str, *, verify: bool | str, timeout: float, max_bytes: int,
-              bound: float) -> _Exchange:
+def _exchange(
+    session: requests.Session, url: str, *, verify: bool | str, timeout: float, max_bytes: int, bound: float
+) -> _Exchange:
     """One attempt, ended by :class:`_Watchdog` ``bound`` seconds after it starts whatever the
     server does. It runs in its own thread: should even the watchdog not end it (a host name
     whose resolution hangs), the caller stops waiting shortly after the deadline and the
@@ -405,8 +408,7 @@ def _exchange(session: requests.Session, url: str, *, verify: bool | str, timeou
     def attempt() -> None:
         _watch.current = watchdog
         try:
-            box.append(_attempt(session, url, verify=verify, timeout=timeout, max_bytes=max_bytes,
-                                watchdog=watchdog))
+            box.append(_attempt(session, url, verify=verify, timeout=timeout, max_bytes=max_bytes, watchdog=watchdog))
         finally:
             _watch.current = None
 
@@ -429,8 +431,9 @@ def _exchange(session: requests.Session, url: str, *, verify: bool | str, timeou
 _GRACE = 1.0
 
 
-def _attempt(session: requests.Session, url: str, *, verify: bool | str, timeout: float, max_bytes: int,
-             watchdog: _Watchdog) -> _Exchange:
+def _attempt(
+    session: requests.Session, url: str, *, verify: bool | str, timeout: float, max_bytes: int, watchdog: _Watchdog
+) -> _Exchange:
     start = time.monotonic()
     deadline = start + watchdog.seconds
     out = _Exchange(url=url)
@@ -514,8 +517,18 @@ def _stem(url: str, fetched_at: dt.datetime) -> str:
 # -- one URL ----------------------------------------------------------------------------------
 
 
-def _fetch(session: requests.Session, url: str, out_dir: Path, *, ca_bundle: str | None, insecure: bool,
-           timeout: float, max_bytes: int, retries: int, backoff: float) -> FetchResult:
+def _fetch(
+    session: requests.Session,
+    url: str,
+    out_dir: Path,
+    *,
+    ca_bundle: str | None,
+    insecure: bool,
+    timeout: float,
+    max_bytes: int,
+    retries: int,
+    backoff: float,
+) -> FetchResult:
     fetched_at = system_clock()
     start = time.monotonic()
     bound = attempt_bound(timeout)
@@ -534,12 +547,17 @@ def _fetch(session: requests.Session, url: str, out_dir: Path, *, ca_bundle: str
     else:
         for _hop in range(MAX_REDIRECTS + 1):
             for attempt in range(retries + 1):
-                last = _exchange(session, current, verify=verify, timeout=timeout, max_bytes=max_bytes,
-                                 bound=bound)
+                last = _exchange(session, current, verify=verify, timeout=timeout, max_bytes=max_bytes, bound=bound)
                 if last.abandoned:  # its thread may still hold the session: never reuse it
                     session = _new_session()
-                attempts.append(Attempt(current, last.status, last.error or (
-                    f"HTTP {last.status}" if last.status and last.status >= 500 else None), last.elapsed_ms))
+                attempts.append(
+                    Attempt(
+                        current,
+                        last.status,
+                        last.error or (f"HTTP {last.status}" if last.status and last.status >= 500 else None),
+                        last.elapsed_ms,
+                    )
+                )
                 if not last.retryable or attempt == retries:
                     break
                 time.sleep(backoff * (2**attempt))
@@ -602,7 +620,9 @@ def _fetch(session: requests.Session, url: str, out_dir: Path, *, ca_bundle: str
         "body_kind": body_kind,
         "error": error,
         "redirects": [{"url": r.url, "status": r.status, "location": r.location} for r in redirects],
-        "attempts": [{"url": a.url, "status": a.status, "error": a.error, "elapsed_ms": a.elapsed_ms} for a in attempts],
+        "attempts": [
+            {"url": a.url, "status": a.status, "error": a.error, "elapsed_ms": a.elapsed_ms} for a in attempts
+        ],
         "user_agent": USER_AGENT,
     }
     files = []
@@ -729,8 +749,9 @@ def _new_session() -> requests.Session:
     return session
 
 
-def _check_arguments(urls: Any, out_dir: Any, ca_bundle: Any, timeout: Any, max_bytes: Any, workers: Any,
-                     retries: Any, backoff: Any) -> tuple[list[str], Path]:
+def _check_arguments(
+    urls: Any, out_dir: Any, ca_bundle: Any, timeout: Any, max_bytes: Any, workers: Any, retries: Any, backoff: Any
+) -> tuple[list[str], Path]:
     if isinstance(urls, (str, bytes)):
         raise UsageError("urls must be a list of URLs, not a single string")
     try:
@@ -781,8 +802,17 @@ def fetch_one(
     backoff: float = 0.5,
 ) -> FetchResult:
     """Fetch one URL into ``out_dir``; see :func:`fetch_all`."""
-    return fetch_all([url], out_dir, ca_bundle=ca_bundle, insecure=insecure, timeout=timeout,
-                     max_bytes=max_bytes, workers=1, retries=retries, backoff=backoff)[0]
+    return fetch_all(
+        [url],
+        out_dir,
+        ca_bundle=ca_bundle,
+        insecure=insecure,
+        timeout=timeout,
+        max_bytes=max_bytes,
+        workers=1,
+        retries=retries,
+        backoff=backoff,
+    )[0]
 
 
 def fetch_all(
@@ -826,8 +856,17 @@ def fetch_all(
         return local.session
 
     def work(url: str) -> FetchResult:
-        result = _fetch(session(), url, out, ca_bundle=bundle, insecure=insecure, timeout=float(timeout),
-                        max_bytes=max_bytes, retries=retries, backoff=float(backoff))
+        result = _fetch(
+            session(),
+            url,
+            out,
+            ca_bundle=bundle,
+            insecure=insecure,
+            timeout=float(timeout),
+            max_bytes=max_bytes,
+            retries=retries,
+            backoff=float(backoff),
+        )
         if on_result is not None:
             on_result(result)
         return result
@@ -839,7 +878,9 @@ def fetch_all(
                 from urllib3.exceptions import InsecureRequestWarning
 
                 warnings.simplefilter("ignore", InsecureRequestWarning)
-            with ThreadPoolExecutor(max_workers=min(workers, len(url_list)), thread_name_prefix="fedaudit-fetch") as pool:
+            with ThreadPoolExecutor(
+                max_workers=min(workers, len(url_list)), thread_name_prefix="fedaudit-fetch"
+            ) as pool:
                 return list(pool.map(work, url_list))
     finally:
         for s in sessions:

@@ -32,9 +32,10 @@ import difflib
 import os
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from fedaudit.errors import ConfigError, UsageError
 from fedaudit.io.graph import normalise_endpoint
@@ -155,7 +156,9 @@ class Config:
             if a.name == name:
                 return a
         names = [a.name for a in self.audits]
-        raise ConfigError(f"{self.path}: no audit named {name!r}{_did_you_mean(name, names)} (audits: {', '.join(names)})")
+        raise ConfigError(
+            f"{self.path}: no audit named {name!r}{_did_you_mean(name, names)} (audits: {', '.join(names)})"
+        )
 
 
 def load_config(path: str | os.PathLike[str]) -> Config:
@@ -229,9 +232,7 @@ def _retention(table: Mapping[str, Any], where: str) -> int | None:
     if retention is not None and (
         isinstance(retention, bool) or not isinstance(retention, int) or not 1 <= retention <= MAX_DAYS
     ):
-        raise ConfigError(
-            f"{where} retention: expected a whole number of days (1 to {MAX_DAYS}), got {retention!r}"
-        )
+        raise ConfigError(f"{where} retention: expected a whole number of days (1 to {MAX_DAYS}), got {retention!r}")
     return retention
 
 
@@ -262,7 +263,9 @@ class _Validator:
     def fail(self, where: str, key: str, message: str) -> ConfigError:
         return ConfigError(f"{self.origin}: {where} {key}: {message}")
 
-    def keys(self, table: Mapping[str, Any], valid: tuple[str, ...], where: str, hint_others: tuple[str, ...] = ()) -> None:
+    def keys(
+        self, table: Mapping[str, Any], valid: tuple[str, ...], where: str, hint_others: tuple[str, ...] = ()
+    ) -> None:
         for key in table:
             if key not in valid:
                 if key in hint_others:
@@ -357,9 +360,7 @@ class _Validator:
         thresholds: dict[str, float] = {}
         for k, val in thresholds_raw.items():
             if isinstance(val, bool) or not isinstance(val, (int, float)) or not 0 <= val <= MAX_DAYS:
-                raise self.fail(
-                    where, f"thresholds.{k}", f"expected a number of days (0 to {MAX_DAYS}), got {val!r}"
-                )
+                raise self.fail(where, f"thresholds.{k}", f"expected a number of days (0 to {MAX_DAYS}), got {val!r}")
             thresholds[k] = val
         self._check_threshold_names(thresholds, where)
 
@@ -423,12 +424,16 @@ class _Validator:
             )
         if secret_env is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", secret_env):
             raise self.fail(
-                where, "client_secret_env",
+                where,
+                "client_secret_env",
                 f"{secret_env!r} is not an environment variable name (the secret itself never goes in this file)",
             )
         certificate = self.path(cert_text, where, "certificate", folder_ok=False, file_ok=True) if cert_text else None
         hosts: dict[str, str] = {}
-        for key, default in (("authority_host", "https://login.microsoftonline.com"), ("graph_endpoint", "https://graph.microsoft.com")):
+        for key, default in (
+            ("authority_host", "https://login.microsoftonline.com"),
+            ("graph_endpoint", "https://graph.microsoft.com"),
+        ):
             value = self.string(table, key, where, default=default)
             try:
                 hosts[key] = normalise_endpoint(value, key)
@@ -438,8 +443,13 @@ class _Validator:
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
             raise self.fail(where, "timeout", f"expected a positive number of seconds, got {timeout!r}")
         return EntraConfig(
-            tenant=tenant, client_id=client_id, client_secret_env=secret_env, certificate=certificate,
-            authority_host=hosts["authority_host"], graph_endpoint=hosts["graph_endpoint"], timeout=float(timeout),
+            tenant=tenant,
+            client_id=client_id,
+            client_secret_env=secret_env,
+            certificate=certificate,
+            authority_host=hosts["authority_host"],
+            graph_endpoint=hosts["graph_endpoint"],
+            timeout=float(timeout),
         )
 
     def _check_threshold_names(self, thresholds: Mapping[str, float], where: str) -> None:

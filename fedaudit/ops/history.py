@@ -29,19 +29,19 @@ import json
 import os
 import socket
 import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 import pandas as pd
 
-from fedaudit.errors import HistoryError, UsageError
 from fedaudit._version import __version__
-from fedaudit.engine.core import finding_keys
-from fedaudit.io.clock import system_clock
-from fedaudit.engine.core import AuditResult
+from fedaudit.engine.core import AuditResult, finding_keys
+from fedaudit.errors import HistoryError, UsageError
 from fedaudit.frames import utc_column
+from fedaudit.io.clock import system_clock
 
 __all__ = [
     "DB_NAME",
@@ -157,7 +157,9 @@ def connect(db_path: str | os.PathLike[str], *, create: bool = True) -> sqlite3.
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
-            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
             conn.execute("COMMIT")
         elif version > SCHEMA_VERSION:
             raise HistoryError(
@@ -264,13 +266,15 @@ def result_counts(result: AuditResult) -> dict[str, Any]:
     """Counts a run row keeps: open findings by severity, excepted, and the size of the estate."""
     findings = result.findings
     excepted = _excepted_mask(findings)
-    counts: dict[str, Any] = {s: int(((findings["severity"].astype("string") == s) & ~excepted).sum()) for s in _SEVERITY_RANK}
+    counts: dict[str, Any] = {
+        s: int(((findings["severity"].astype("string") == s) & ~excepted).sum()) for s in _SEVERITY_RANK
+    }
     counts["excepted"] = int(excepted.sum())
-    counts["findings"] = int(len(findings))
+    counts["findings"] = len(findings)
     evidence = getattr(result, "evidence", None)
     for name in ("domains", "farms", "certificates", "issues"):
         frame = getattr(evidence, name, None) if evidence is not None else None
-        counts[name] = int(len(frame)) if frame is not None else 0
+        counts[name] = len(frame) if frame is not None else 0
     ids = set(findings["id"].astype("string").dropna()) if "id" in findings.columns else set()
     if "evidence.nothing-loaded" in ids:
         counts["no_evidence"] = True  # index.html shows the run as "no evidence", never a healthy "complete"
@@ -313,18 +317,57 @@ def complete_run(
             raise HistoryError(f"{db_path}: run {run_id} is {row[0]}, not running")
         _insert_inputs(conn, run_id, getattr(evidence, "inputs", ()))
         _insert_frame(
-            conn, "certificates", run_id, evidence.certificates,
-            ("source", "farm", "domain", "role", "slot", "thumbprint", "sha256", "subject", "not_before", "not_after", "origin"),
+            conn,
+            "certificates",
+            run_id,
+            evidence.certificates,
+            (
+                "source",
+                "farm",
+                "domain",
+                "role",
+                "slot",
+                "thumbprint",
+                "sha256",
+                "subject",
+                "not_before",
+                "not_after",
+                "origin",
+            ),
         )
         _insert_frame(
-            conn, "domains", run_id, evidence.domains,
-            ("domain", "farm", "authentication", "issuer_uri", "signing_thumbprint", "next_signing_thumbprint",
-             "update_result", "update_last_run", "origin"),
+            conn,
+            "domains",
+            run_id,
+            evidence.domains,
+            (
+                "domain",
+                "farm",
+                "authentication",
+                "issuer_uri",
+                "signing_thumbprint",
+                "next_signing_thumbprint",
+                "update_result",
+                "update_last_run",
+                "origin",
+            ),
         )
         _insert_frame(
-            conn, "verdicts", run_id, result.verdicts,
-            ("domain", "farm", "action", "reason", "severity", "days_left", "in_sync", "auto_certificate_rollover",
-             "metadata_public"),
+            conn,
+            "verdicts",
+            run_id,
+            result.verdicts,
+            (
+                "domain",
+                "farm",
+                "action",
+                "reason",
+                "severity",
+                "days_left",
+                "in_sync",
+                "auto_certificate_rollover",
+                "metadata_public",
+            ),
         )
         _insert_findings(conn, run_id, result.findings)
         conn.execute(
@@ -349,14 +392,13 @@ def _insert_inputs(conn: sqlite3.Connection, run_id: int, inputs: Iterable[Any])
     )
 
 
-def _insert_frame(conn: sqlite3.Connection, table: str, run_id: int, frame: pd.DataFrame, columns: tuple[str, ...]) -> None:
+def _insert_frame(
+    conn: sqlite3.Connection, table: str, run_id: int, frame: pd.DataFrame, columns: tuple[str, ...]
+) -> None:
     present = [c for c in columns if c in frame.columns]
     if not len(frame):
         return
-    rows = [
-        (run_id, *(_clean(v) for v in values))
-        for values in frame[present].itertuples(index=False, name=None)
-    ]
+    rows = [(run_id, *(_clean(v) for v in values)) for values in frame[present].itertuples(index=False, name=None)]
     marks = ", ".join("?" * (len(present) + 1))
     conn.executemany(f"INSERT INTO {table} (run_id, {', '.join(present)}) VALUES ({marks})", rows)
 
@@ -366,11 +408,29 @@ def _insert_findings(conn: sqlite3.Connection, run_id: int, findings: pd.DataFra
     frame["key"] = finding_keys(frame)
     frame["excepted"] = _excepted_mask(frame)
     if "evidence" in frame.columns:
-        frame["evidence"] = [json.dumps(v, default=str, sort_keys=True) if v is not None else None for v in frame["evidence"]]
+        frame["evidence"] = [
+            json.dumps(v, default=str, sort_keys=True) if v is not None else None for v in frame["evidence"]
+        ]
     _insert_frame(
-        conn, "findings", run_id, frame,
-        ("key", "id", "severity", "farm", "domain", "title", "detail", "remediation", "reference", "controls",
-         "excepted", "exception", "evidence"),
+        conn,
+        "findings",
+        run_id,
+        frame,
+        (
+            "key",
+            "id",
+            "severity",
+            "farm",
+            "domain",
+            "title",
+            "detail",
+            "remediation",
+            "reference",
+            "controls",
+            "excepted",
+            "exception",
+            "evidence",
+        ),
     )
 
 
@@ -409,13 +469,34 @@ def _display_status(row: Mapping[str, Any], now: dt.datetime) -> str:
 
 
 _RUN_COLUMNS = (
-    "id", "audit", "status", "started", "finished", "as_of", "host", "pid", "fedaudit_version", "fail_on",
-    "exit_code", "counts", "report_path", "report_folder", "evidence_path", "outputs", "error", "pruned",
+    "id",
+    "audit",
+    "status",
+    "started",
+    "finished",
+    "as_of",
+    "host",
+    "pid",
+    "fedaudit_version",
+    "fail_on",
+    "exit_code",
+    "counts",
+    "report_path",
+    "report_folder",
+    "evidence_path",
+    "outputs",
+    "error",
+    "pruned",
 )
 
 
-def runs(db_path: str | os.PathLike[str], audit: str | None = None, *, now: dt.datetime | None = None,
-         live_ids: Iterable[int] = ()) -> pd.DataFrame:
+def runs(
+    db_path: str | os.PathLike[str],
+    audit: str | None = None,
+    *,
+    now: dt.datetime | None = None,
+    live_ids: Iterable[int] = (),
+) -> pd.DataFrame:
     """Every recorded run (oldest first) with ``status`` as shown to people.
 
     A ``running`` row whose process has gone is shown as ``incomplete``; ``live_ids`` are runs the
@@ -444,8 +525,18 @@ def runs(db_path: str | os.PathLike[str], audit: str | None = None, *, now: dt.d
         row["outputs"] = json.loads(row["outputs"]) if row["outputs"] else {}
         out.append(row)
     frame = pd.DataFrame(out, columns=[*_RUN_COLUMNS, "recorded_status"])
-    for c in ("audit", "status", "host", "fedaudit_version", "fail_on", "report_path", "report_folder",
-              "evidence_path", "error", "recorded_status"):
+    for c in (
+        "audit",
+        "status",
+        "host",
+        "fedaudit_version",
+        "fail_on",
+        "report_path",
+        "report_folder",
+        "evidence_path",
+        "error",
+        "recorded_status",
+    ):
         # Text columns hold str or None (never NaN), so callers can test isinstance(value, str).
         frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
     for c in ("started", "finished", "as_of", "pruned"):
@@ -495,7 +586,9 @@ def resolve_run(db_path: str | os.PathLike[str], ref: str | int, *, audit: str |
         audits = sorted(set(frame["audit"]))
         if audit is None:
             if len(audits) > 1:
-                raise UsageError(f"{text!r} is ambiguous: the history holds audits {', '.join(audits)}; pass --audit NAME")
+                raise UsageError(
+                    f"{text!r} is ambiguous: the history holds audits {', '.join(audits)}; pass --audit NAME"
+                )
             if not audits:
                 raise UsageError(f"no runs recorded in {db_path}")
             audit = audits[0]
@@ -676,7 +769,18 @@ def _compare_certificates(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataF
                 "after_not_after": _latest_expiry(new["thumbprints"]),
             }
         )
-    columns = ["change", "source", "farm", "domain", "role", "slot", "before", "after", "before_not_after", "after_not_after"]
+    columns = [
+        "change",
+        "source",
+        "farm",
+        "domain",
+        "role",
+        "slot",
+        "before",
+        "after",
+        "before_not_after",
+        "after_not_after",
+    ]
     frame = pd.DataFrame(rows, columns=columns)
     for c in columns:
         if c.endswith("not_after"):
@@ -692,7 +796,9 @@ def _by_domain(frame: pd.DataFrame, value: str, extra: str | None = None) -> dic
         if pd.isna(row["domain"]):
             continue
         d = str(row["domain"]).casefold()
-        slot = out.setdefault(d, {"domain": row["domain"], "farm": pd.NA, value: pd.NA, **({extra: pd.NaT} if extra else {})})
+        slot = out.setdefault(
+            d, {"domain": row["domain"], "farm": pd.NA, value: pd.NA, **({extra: pd.NaT} if extra else {})}
+        )
         for c in ("farm", value) + ((extra,) if extra else ()):
             if pd.isna(slot[c]) and not pd.isna(row[c]):
                 slot[c] = row[c]
@@ -796,7 +902,9 @@ def _baseline_row(db_path: str | os.PathLike[str], run_id: int, which: str) -> d
     }
 
 
-def drift_section(db_path: str | os.PathLike[str] | None, audit_name: str | None, result: AuditResult) -> dict[str, pd.DataFrame]:
+def drift_section(
+    db_path: str | os.PathLike[str] | None, audit_name: str | None, result: AuditResult
+) -> dict[str, pd.DataFrame]:
     """Drift of ``result`` since the last complete run of ``audit_name`` (the report's
     "since the last run" section). With no database, or no earlier complete run, every frame is
     empty and ``baseline`` has no rows: the report says this is the first recorded run.
@@ -811,7 +919,12 @@ def drift_section(db_path: str | os.PathLike[str] | None, audit_name: str | None
 
 
 def diff_runs(
-    db_path: str | os.PathLike[str], run_a: str | int, run_b: str | int, *, audit: str | None = None, force: bool = False
+    db_path: str | os.PathLike[str],
+    run_a: str | int,
+    run_b: str | int,
+    *,
+    audit: str | None = None,
+    force: bool = False,
 ) -> dict[str, pd.DataFrame]:
     """What changed from recorded run ``run_a`` to run ``run_b`` (see :func:`resolve_run`).
 

@@ -59,7 +59,9 @@ def command_of(line: str, *, at_boundary: bool) -> tuple[bool, str | None]:
 def _unwrap_backticks(lines: list[Line]) -> list[Line]:
     """Microsoft Q&A renders each console line as inline code: `` `line` `` + a blank line."""
     content = [ln for ln in lines if ln.text.strip()]
-    wrapped = [ln for ln in content if len(ln.text.strip()) >= 2 and ln.text.lstrip().startswith("`") and ln.text.endswith("`")]
+    wrapped = [
+        ln for ln in content if len(ln.text.strip()) >= 2 and ln.text.lstrip().startswith("`") and ln.text.endswith("`")
+    ]
     if len(wrapped) < 2 or len(wrapped) < 0.6 * len(content):
         return lines
     out = []
@@ -98,7 +100,7 @@ def _collapse_double_spacing(lines: list[Line]) -> list[Line]:
         j = i
         while j < len(lines) and not lines[j].text:
             j += 1
-        if 0 < i and j < len(lines):  # a gap between two content lines
+        if i > 0 and j < len(lines):  # a gap between two content lines
             out.append(lines[i]._replace(soft=True))
             out.extend(lines[i + 1 : j])
         else:
@@ -141,8 +143,10 @@ def prepare(text: str) -> list[Line]:
     # No-break spaces and NULs go line by line or all at once alike (neither is a newline).
     body = text.replace("\u00a0", " ").replace("\x00", "") if "\u00a0" in text or "\x00" in text else text
     if "```" in body or "~~~" in body:
-        lines = [Line(no, "") if ("```" in raw or "~~~" in raw) and _FENCE.match(raw) else Line(no, raw.rstrip())
-                 for no, raw in enumerate(body.split("\n"), start=1)]
+        lines = [
+            Line(no, "") if ("```" in raw or "~~~" in raw) and _FENCE.match(raw) else Line(no, raw.rstrip())
+            for no, raw in enumerate(body.split("\n"), start=1)
+        ]
     else:
         raws = body.split("\n")
         # Line(no, text) for every line, built without a Python call per line

@@ -8,13 +8,12 @@ certificate dialog shows lower-case pairs with spaces and, when copied, a leadin
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 import base64
 import binascii
 import hashlib
 import re
 import warnings
+from typing import TypeVar
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -174,7 +173,9 @@ def certificate_from_base64(text: str, *, origin: str | None = None, field: str 
         bad = _NOT_B64.search(body).group(0)  # type: ignore[union-attr]
         raise CertificateError(
             f"not base64: character {bad!r} at position {_NOT_B64.search(body).start()}",  # type: ignore[union-attr]
-            origin=origin, field=field, value=text[:80],
+            origin=origin,
+            field=field,
+            value=text[:80],
         )
     try:
         der = base64.b64decode(body + "=" * (-len(body) % 4), validate=True)

@@ -128,7 +128,9 @@ class _Reader:
 
     def value(self, el: etree._Element, depth: int) -> Any:
         if depth > _MAX_DEPTH:
-            raise HostileXMLError(f"CLIXML nested deeper than {_MAX_DEPTH} levels", origin=self.origin, line=el.sourceline)
+            raise HostileXMLError(
+                f"CLIXML nested deeper than {_MAX_DEPTH} levels", origin=self.origin, line=el.sourceline
+            )
         tag = self.local(el)
         text = el.text or ""
         if tag == "Nil":

@@ -22,17 +22,29 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 # certs decodes each distinct certificate value once (bounded caches): every domain of a farm
 # carries the farm's signing certificate.
 from fedaudit._util import host_of
+from fedaudit.errors import CertificateError, DateError, FedauditError, UsageError
 from fedaudit.parse.certs import certificate_from_base64, certificate_from_der, normalise_thumbprint
 from fedaudit.parse.dates import parse_console_datetime, parse_console_datetime_or_none
-from fedaudit.errors import CertificateError, DateError, FedauditError, UsageError
-from fedaudit.records import AdfsFarm, Certificate, CertificateObservation, EntraDomain, LoadIssue, PSObject, Role, Severity, Slot, Source
 from fedaudit.parse.x509text import certificate_from_text
+from fedaudit.records import (
+    AdfsFarm,
+    Certificate,
+    CertificateObservation,
+    EntraDomain,
+    LoadIssue,
+    PSObject,
+    Role,
+    Severity,
+    Slot,
+    Source,
+)
 
 __all__ = [
     "ADFS_CERTIFICATE",
@@ -243,7 +255,9 @@ class _Ctx:
         self.culture = culture
         self.issues = issues
 
-    def issue(self, message: str, *, field: str | None = None, severity: Severity = "warning", line: int | None = None) -> None:
+    def issue(
+        self, message: str, *, field: str | None = None, severity: Severity = "warning", line: int | None = None
+    ) -> None:
         if line is None:
             line = self.p.line(field) if field else self.obj.line
         self.issues.append(LoadIssue(self.obj.origin, message, line=line, field=field, severity=severity))
@@ -266,9 +280,12 @@ class _Ctx:
             return "".join(lines)
         first = _first_token(value)
         key = self.p.key(*names)
-        dropped = " ".join(value[len(first):].split())
-        self.issue(f"{key}: read as {first!r}; the text after it is not part of a URI and was dropped: "
-                   f"{dropped[:80]!r}", field=key, severity="info")
+        dropped = " ".join(value[len(first) :].split())
+        self.issue(
+            f"{key}: read as {first!r}; the text after it is not part of a URI and was dropped: {dropped[:80]!r}",
+            field=key,
+            severity="info",
+        )
         return first
 
     def bool(self, name: str) -> bool | None:
@@ -316,7 +333,9 @@ class _Ctx:
         if text is None:
             return None
         try:
-            return parse_console_datetime_or_none(text, self.culture, origin=self.obj.origin, line=self.p.line(key), field=key)
+            return parse_console_datetime_or_none(
+                text, self.culture, origin=self.obj.origin, line=self.p.line(key), field=key
+            )
         except DateError as exc:
             self.issue(exc.message, field=key)
             return None
@@ -339,7 +358,11 @@ def _certificate_from_block(block: str, field: str, line: int | None, ctx: _Ctx)
         where = f"{field} [{exc.field}]" if exc.field else field
         ctx.issue(exc.message, field=where, line=exc.line or line)
     except FedauditError as exc:
-        ctx.issue(f"printed certificate not readable: {getattr(exc, 'message', exc)}", field=field, line=getattr(exc, "line", None) or line)
+        ctx.issue(
+            f"printed certificate not readable: {getattr(exc, 'message', exc)}",
+            field=field,
+            line=getattr(exc, "line", None) or line,
+        )
     # Keep what the block says for certain: its thumbprint (dates stay unknown).
     m = _BLOCK_THUMBPRINT.search(block)
     if m:
@@ -429,7 +452,9 @@ def _decode_certificate(value: Any, field: str, line: int | None, ctx: _Ctx) -> 
     return None
 
 
-def _certificate_from_properties(lower: Mapping[str, Any], field: str, line: int | None, ctx: _Ctx) -> Certificate | None:
+def _certificate_from_properties(
+    lower: Mapping[str, Any], field: str, line: int | None, ctx: _Ctx
+) -> Certificate | None:
     """A certificate object without RawData (ConvertTo-Json beyond its depth): its printed facts."""
     thumb = lower.get("thumbprint")
     if not isinstance(thumb, str):
@@ -447,7 +472,9 @@ def _certificate_from_properties(lower: Mapping[str, Any], field: str, line: int
             dates[name] = v.astimezone(dt.timezone.utc) if v.tzinfo else None
         elif isinstance(v, str) and v.strip():
             try:
-                dates[name] = parse_console_datetime(v, ctx.culture, origin=ctx.obj.origin, line=line, field=f"{field}.{name}")
+                dates[name] = parse_console_datetime(
+                    v, ctx.culture, origin=ctx.obj.origin, line=line, field=f"{field}.{name}"
+                )
             except DateError as exc:
                 ctx.issue(exc.message, field=field, line=line)
                 dates[name] = None
@@ -550,9 +577,7 @@ def _context_domain(ctx: _Ctx) -> str | None:
 _host = host_of
 
 
-def _resolve_domain(
-    ctx: _Ctx, cmdlet: str, given: str | None, issuer_uri: str | None
-) -> tuple[str | None, str | None]:
+def _resolve_domain(ctx: _Ctx, cmdlet: str, given: str | None, issuer_uri: str | None) -> tuple[str | None, str | None]:
     """(domain, how) for a settings-like record that does not print its domain.
 
     Order: a ``DomainName``/``DomainId`` property, the captured command line, the Graph
@@ -646,7 +671,9 @@ def _map_adfs_certificate(ctx: _Ctx, out: Mapped) -> None:
         return
     slot: Slot | None = None if primary is None else ("primary" if primary else "secondary")
     if primary is None and not ctx.p.has("IsPrimary"):
-        ctx.issue(f"certificate {cert.thumbprint} shown without IsPrimary: primary or secondary is unknown", severity="info")
+        ctx.issue(
+            f"certificate {cert.thumbprint} shown without IsPrimary: primary or secondary is unknown", severity="info"
+        )
     out.observations.append(
         CertificateObservation(
             certificate=cert,
@@ -676,7 +703,11 @@ def _map_federation_property(ctx: _Ctx, out: Mapped, domain_arg: str | None) -> 
             if cert is not None:
                 out.observations.append(
                     CertificateObservation(
-                        certificate=cert, source="file", origin=ctx.obj.origin, role="token-signing", line=ctx.p.line(name)
+                        certificate=cert,
+                        source="file",
+                        origin=ctx.obj.origin,
+                        role="token-signing",
+                        line=ctx.p.line(name),
                     )
                 )
         return
@@ -841,8 +872,12 @@ def _domain_row(
 def _map_msol_domain(ctx: _Ctx, out: Mapped) -> None:
     status = ctx.text("Status")
     _domain_row(
-        ctx, out, name_key="Name", auth_key="Authentication",
-        missing="Get-MsolDomain row without a Name", label="Get-MsolDomain Name",
+        ctx,
+        out,
+        name_key="Name",
+        auth_key="Authentication",
+        missing="Get-MsolDomain row without a Name",
+        label="Get-MsolDomain Name",
         status=_first_token(status) if status else None,
     )
 
@@ -850,8 +885,12 @@ def _map_msol_domain(ctx: _Ctx, out: Mapped) -> None:
 def _map_mg_domain(ctx: _Ctx, out: Mapped) -> None:
     verified = ctx.bool("IsVerified")
     _domain_row(
-        ctx, out, name_key="Id", auth_key="AuthenticationType",
-        missing="domain without an Id", label="domain Id",
+        ctx,
+        out,
+        name_key="Id",
+        auth_key="AuthenticationType",
+        missing="domain without an Id",
+        label="domain Id",
         status=None if verified is None else ("Verified" if verified else "Unverified"),
     )
 
@@ -867,7 +906,9 @@ def _map_certificate_object(ctx: _Ctx, out: Mapped) -> None:
             field=ctx.p.key("Thumbprint", "PSChildName"),
             severity="high",
         )
-    out.observations.append(CertificateObservation(certificate=cert, source="file", origin=ctx.obj.origin, line=ctx.obj.line))
+    out.observations.append(
+        CertificateObservation(certificate=cert, source="file", origin=ctx.obj.origin, line=ctx.obj.line)
+    )
 
 
 def certificate_text_file(text: str, origin: str, culture: str | None) -> Mapped:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from fedaudit.errors import DateError, UsageError
 
@@ -39,26 +39,82 @@ UTC = dt.timezone.utc
 #: Separators and 12/24-hour clocks are read leniently; only the order matters for ambiguity.
 CULTURES: dict[str, str] = {
     # month first
-    "en-us": "MDY", "en-ph": "MDY", "es-us": "MDY", "invariant": "MDY", "iv": "MDY",
+    "en-us": "MDY",
+    "en-ph": "MDY",
+    "es-us": "MDY",
+    "invariant": "MDY",
+    "iv": "MDY",
     # day first
-    "en-gb": "DMY", "en-ie": "DMY", "en-au": "DMY", "en-nz": "DMY", "en-in": "DMY",
-    "en-za": "DMY", "en-sg": "DMY",
-    "fr-fr": "DMY", "fr-be": "DMY", "fr-ch": "DMY", "it-it": "DMY", "it-ch": "DMY",
-    "es-es": "DMY", "es-mx": "DMY", "es-ar": "DMY", "pt-br": "DMY", "pt-pt": "DMY",
-    "de-de": "DMY", "de-at": "DMY", "de-ch": "DMY", "nl-nl": "DMY", "nl-be": "DMY",
-    "da-dk": "DMY", "nb-no": "DMY", "fi-fi": "DMY", "pl-pl": "DMY", "cs-cz": "DMY",
-    "sk-sk": "DMY", "ru-ru": "DMY", "uk-ua": "DMY", "tr-tr": "DMY", "el-gr": "DMY",
-    "ro-ro": "DMY", "he-il": "DMY", "ar-ae": "DMY", "id-id": "DMY", "vi-vn": "DMY",
+    "en-gb": "DMY",
+    "en-ie": "DMY",
+    "en-au": "DMY",
+    "en-nz": "DMY",
+    "en-in": "DMY",
+    "en-za": "DMY",
+    "en-sg": "DMY",
+    "fr-fr": "DMY",
+    "fr-be": "DMY",
+    "fr-ch": "DMY",
+    "it-it": "DMY",
+    "it-ch": "DMY",
+    "es-es": "DMY",
+    "es-mx": "DMY",
+    "es-ar": "DMY",
+    "pt-br": "DMY",
+    "pt-pt": "DMY",
+    "de-de": "DMY",
+    "de-at": "DMY",
+    "de-ch": "DMY",
+    "nl-nl": "DMY",
+    "nl-be": "DMY",
+    "da-dk": "DMY",
+    "nb-no": "DMY",
+    "fi-fi": "DMY",
+    "pl-pl": "DMY",
+    "cs-cz": "DMY",
+    "sk-sk": "DMY",
+    "ru-ru": "DMY",
+    "uk-ua": "DMY",
+    "tr-tr": "DMY",
+    "el-gr": "DMY",
+    "ro-ro": "DMY",
+    "he-il": "DMY",
+    "ar-ae": "DMY",
+    "id-id": "DMY",
+    "vi-vn": "DMY",
     "th-th": "DMY",
     # year first
-    "ja-jp": "YMD", "zh-cn": "YMD", "zh-tw": "YMD", "ko-kr": "YMD", "sv-se": "YMD",
-    "hu-hu": "YMD", "lt-lt": "YMD", "fr-ca": "YMD", "en-ca": "YMD", "iso": "YMD",
+    "ja-jp": "YMD",
+    "zh-cn": "YMD",
+    "zh-tw": "YMD",
+    "ko-kr": "YMD",
+    "sv-se": "YMD",
+    "hu-hu": "YMD",
+    "lt-lt": "YMD",
+    "fr-ca": "YMD",
+    "en-ca": "YMD",
+    "iso": "YMD",
 }
 # A bare language means its main culture (PowerShell users often say "de" or "ja").
 _LANGUAGE_DEFAULT = {
-    "en": "en-us", "de": "de-de", "fr": "fr-fr", "ja": "ja-jp", "nl": "nl-nl", "it": "it-it",
-    "es": "es-es", "pt": "pt-br", "da": "da-dk", "nb": "nb-no", "no": "nb-no", "fi": "fi-fi",
-    "pl": "pl-pl", "ru": "ru-ru", "sv": "sv-se", "zh": "zh-cn", "ko": "ko-kr", "cs": "cs-cz",
+    "en": "en-us",
+    "de": "de-de",
+    "fr": "fr-fr",
+    "ja": "ja-jp",
+    "nl": "nl-nl",
+    "it": "it-it",
+    "es": "es-es",
+    "pt": "pt-br",
+    "da": "da-dk",
+    "nb": "nb-no",
+    "no": "nb-no",
+    "fi": "fi-fi",
+    "pl": "pl-pl",
+    "ru": "ru-ru",
+    "sv": "sv-se",
+    "zh": "zh-cn",
+    "ko": "ko-kr",
+    "cs": "cs-cz",
 }
 _ORDER_CULTURE = {"MDY": "en-US", "DMY": "en-GB", "YMD": "ja-JP"}
 
@@ -87,8 +143,7 @@ def _culture_order(culture: str) -> str:
         return key.upper()
     known = ", ".join(sorted({"en-US", "en-GB", "fr-FR", "de-DE", "ja-JP", "nl-NL", "invariant", "iso"}))
     raise UsageError(
-        f"unknown culture {culture!r}: give a .NET culture name such as {known}, "
-        "or the date order MDY, DMY or YMD"
+        f"unknown culture {culture!r}: give a .NET culture name such as {known}, or the date order MDY, DMY or YMD"
     )
 
 
@@ -222,8 +277,12 @@ def _parse_text(text: str, culture: str | None, origin, line, field) -> dt.datet
     if iso:
         try:
             value = dt.datetime(
-                int(iso["y"]), int(iso["m"]), int(iso["d"]),
-                int(iso["H"] or 0), int(iso["M"] or 0), int(iso["S"] or 0),
+                int(iso["y"]),
+                int(iso["m"]),
+                int(iso["d"]),
+                int(iso["H"] or 0),
+                int(iso["M"] or 0),
+                int(iso["S"] or 0),
                 int((iso["f"] or "0").ljust(6, "0")[:6]),
             )
         except ValueError:
@@ -248,7 +307,10 @@ def _parse_text(text: str, culture: str | None, origin, line, field) -> dt.datet
         if ymd is None:
             raise _error(
                 f"date {raw!r} does not match the culture {culture!r} (its date order is {order})",
-                text, origin, line, field,
+                text,
+                origin,
+                line,
+                field,
             )
         if not _valid(ymd):
             raise _error(f"not a calendar date in culture {culture!r}: {raw!r}", text, origin, line, field)
@@ -265,7 +327,10 @@ def _parse_text(text: str, culture: str | None, origin, line, field) -> dt.datet
             raise _error(
                 f"ambiguous date {raw!r}: day and month are both <= 12; pass the exporting "
                 "machine's culture (culture='en-US' or 'en-GB', --culture on the command line)",
-                text, origin, line, field,
+                text,
+                origin,
+                line,
+                field,
             )
         ymd = valid[0]
     clock = _time(time_part, meridiem, raw, origin, line, field)

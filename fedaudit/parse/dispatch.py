@@ -20,24 +20,26 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from fedaudit.errors import DateError, FedauditError, InputError, UsageError
-from fedaudit.records import LoadIssue, PSObject, ParseResult, Severity
 from fedaudit.parse import cmdlets as C
-from fedaudit.parse.x509text import looks_like_certificate_text
-from fedaudit.parse.properties import GET_MG_DOMAIN_FEDERATION_CONFIGURATION, GET_MSOL_DOMAIN_FEDERATION_SETTINGS, GRAPH_INTERNAL_DOMAIN_FEDERATION
-from fedaudit.parse.dates import parse_console_datetime
-from fedaudit.parse.properties import identify_cmdlet
-from fedaudit.parse.clixml import parse_clixml
-from fedaudit.parse.psjson import parse_json
-from fedaudit.parse.pscsv import looks_like_csv, parse_csv
-from fedaudit.parse.textio import strip_ansi
-from fedaudit.parse.properties import ALL_KNOWN
-from fedaudit.parse.pslist import parse_captures
-from fedaudit.parse.dates import infer_culture, parse_console_datetime
 from fedaudit.parse.certs import certificate_from_der, certificate_from_pem
-from fedaudit.parse.textio import decode
+from fedaudit.parse.clixml import parse_clixml
+from fedaudit.parse.dates import infer_culture, parse_console_datetime
+from fedaudit.parse.properties import (
+    ALL_KNOWN,
+    GET_MG_DOMAIN_FEDERATION_CONFIGURATION,
+    GET_MSOL_DOMAIN_FEDERATION_SETTINGS,
+    GRAPH_INTERNAL_DOMAIN_FEDERATION,
+    identify_cmdlet,
+)
+from fedaudit.parse.pscsv import looks_like_csv, parse_csv
+from fedaudit.parse.psjson import parse_json
+from fedaudit.parse.pslist import parse_captures
+from fedaudit.parse.textio import decode, strip_ansi
+from fedaudit.parse.x509text import looks_like_certificate_text
+from fedaudit.records import LoadIssue, ParseResult, PSObject, Severity
 
 __all__ = ["UNRECOGNISED", "check_culture", "identify", "read_export"]
 
@@ -60,7 +62,9 @@ _CERT_DATES = re.compile(r"\[Not (?:Before|After)\][ \t]*(?:\n|_x000D__x000A_|\\
 
 def _settings_names() -> frozenset[str]:
 
-    union = GET_MSOL_DOMAIN_FEDERATION_SETTINGS | GET_MG_DOMAIN_FEDERATION_CONFIGURATION | GRAPH_INTERNAL_DOMAIN_FEDERATION
+    union = (
+        GET_MSOL_DOMAIN_FEDERATION_SETTINGS | GET_MG_DOMAIN_FEDERATION_CONFIGURATION | GRAPH_INTERNAL_DOMAIN_FEDERATION
+    )
     return frozenset(n.lower() for n in union)
 
 
@@ -108,7 +112,11 @@ def _identify_names(names: list[str]) -> str | None:
             return C.CERTIFICATE
         # A selection that fits MSOnline settings and the Graph federation object equally
         # (Select IssuerUri, SigningCertificate): both map the same way.
-        if folded and folded <= _SETTINGS_NAMES and folded & {"issueruri", "signingcertificate", "nextsigningcertificate"}:
+        if (
+            folded
+            and folded <= _SETTINGS_NAMES
+            and folded & {"issueruri", "signingcertificate", "nextsigningcertificate"}
+        ):
             return C.GRAPH_FEDERATION if all(k[:1].islower() for k in names) else C.MSOL_FEDERATION_SETTINGS
         return None
     return _RECOGNITION.get(found, found)
@@ -143,11 +151,9 @@ def _objects(text: str, origin: str) -> list[PSObject]:
     head = text.lstrip("\ufeff \t\r\n")[:4096]
     if head.startswith("<"):
         if "<Objs" in head and "schemas.microsoft.com/powershell/2004/04" in head:
-
             return parse_clixml(text, origin)
         return []
     if head.startswith(("{", "[")):
-
         try:
             return parse_json(text, origin)
         except FedauditError:
@@ -253,8 +259,12 @@ def _certificate_file(data: bytes, origin: str) -> ParseResult | None:
             return ParseResult(origin=origin, kind="X.509 certificate (PEM)", issues=(_issue_from(exc, origin),))
     else:
         return None
-    return ParseResult(origin=origin, kind=kind, observations=tuple(C.file_certificates(certs, origin)),
-                       issues=tuple(C.certificate_problems(certs, origin)))
+    return ParseResult(
+        origin=origin,
+        kind=kind,
+        observations=tuple(C.file_certificates(certs, origin)),
+        issues=tuple(C.certificate_problems(certs, origin)),
+    )
 
 
 def _read(data: bytes, origin: str, culture: str | None, domain: str | None) -> ParseResult:
@@ -307,9 +317,16 @@ def _read(data: bytes, origin: str, culture: str | None, domain: str | None) -> 
         )
     for obj, _ in found:
         for no, key, dropped in obj.dropped:
-            issues.append(LoadIssue(
-                origin, f"text {dropped[:60]!r} under the empty {key} was not read: it is neither a property nor "
-                "an indented continuation (a cut or re-typed capture?)", line=no, field=key, severity="info"))
+            issues.append(
+                LoadIssue(
+                    origin,
+                    f"text {dropped[:60]!r} under the empty {key} was not read: it is neither a property nor "
+                    "an indented continuation (a cut or re-typed capture?)",
+                    line=no,
+                    field=key,
+                    severity="info",
+                )
+            )
     used_culture = _infer_culture(text, culture, origin, issues)
     mapped = C.Mapped(issues=issues)
     for obj, cmdlet in found:
@@ -344,12 +361,14 @@ def _empty_graph_collection(text: str, origin: str) -> ParseResult | None:
         return None
     if m.group(1) is None:
         return ParseResult(
-            origin=origin, kind="Graph domain (Graph JSON, no entries)",
+            origin=origin,
+            kind="Graph domain (Graph JSON, no entries)",
             issues=(LoadIssue(origin, "Microsoft Graph listed no domains in this answer", severity="info"),),
         )
     domain = m.group(1).lower()
     return ParseResult(
-        origin=origin, kind="Graph internalDomainFederation (Graph JSON, no entries)",
+        origin=origin,
+        kind="Graph internalDomainFederation (Graph JSON, no entries)",
         issues=(
             LoadIssue(
                 origin,
@@ -386,7 +405,7 @@ def read_export(data: bytes, origin: str, *, culture: str | None = None, domain:
             kind="unreadable",
             issues=(LoadIssue(origin, "input nested too deeply to read", severity="warning"),),
         )
-    except Exception as exc:  # noqa: BLE001 - a bad file must never stop the others
+    except Exception as exc:
         return ParseResult(
             origin=origin,
             kind="error",
@@ -398,4 +417,3 @@ def read_export(data: bytes, origin: str, *, culture: str | None = None, domain:
                 ),
             ),
         )
-

@@ -12,7 +12,7 @@ scores the overlap by how *distinctive* each name is.
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 __all__ = [
     "ALL_KNOWN",
@@ -32,29 +32,80 @@ __all__ = [
 #: Get-AdfsProperties (ServiceProperties): the OUTPUTS list of the MS docs page plus the
 #: properties AD FS 2019+ adds (AdditionalErrorPageInfo, ExtranetLockoutMode, PromptLogin*).
 GET_ADFS_PROPERTIES: frozenset[str] = frozenset(
-    """
-    AcceptableIdentifiers AddProxyAuthorizationRules AllowLocalAdminsServiceAdministration
-    AllowSystemServiceAdministration ArtifactDbConnection AuditLevel AuthenticationContextOrder
-    AutoCertificateRollover BrowserSsoEnabled BrowserSsoSupportedUserAgents
-    CertificateCriticalThreshold CertificateDuration CertificateGenerationThreshold
-    CertificatePromotionThreshold CertificateRolloverInterval CertificateSharingContainer
-    CertificateThresholdMultiplier ClientCertRevocationCheck ContactPerson CurrentFarmBehavior
-    DelegateServiceAdministration DeviceUsageWindowInDays DisplayName EnableIdpInitiatedSignonPage
-    EnableOauthDeviceFlow EnableOauthLogout ExtendedProtectionTokenCheck ExtranetLockoutEnabled
-    ExtranetLockoutRequirePDC ExtranetLockoutThreshold ExtranetObservationWindow
-    FederationPassiveAddress GlobalRelyingPartyClaimsIssuancePolicy HostName HttpPort HttpsPort
-    Identifier IdTokenIssuer IgnoreTokenBinding InstalledLanguage IntranetUseLocalClaimsProvider
-    KmsiEnabled KmsiLifetimeMins LocalAuthenticationTypesEnabled LogLevel LoopDetectionEnabled
-    LoopDetectionMaximumTokensIssuedInInterval LoopDetectionTimeIntervalInSeconds
-    MonitoringInterval NetTcpPort NtlmOnlySupportedClientAtProxy OrganizationInfo
-    PasswordValidationDelayInMinutes PersistentSsoCutoffTime PersistentSsoEnabled
-    PersistentSsoLifetimeMins PreventTokenReplays ProxyTrustTokenLifetime
-    RelayStateForIdpInitiatedSignOnEnabled ReplayCacheExpirationInterval SamlMessageDeliveryWindow
-    SendClientRequestIdAsQueryStringParameter SignedSamlRequestsRequired SignSamlAuthnRequests
-    SsoLifetime TlsClientPort WiaEvaluationMethod WIASupportedUserAgents
-    AdditionalErrorPageInfo ExtranetLockoutMode PromptLoginFederation
-    PromptLoginFallbackAuthenticationType
-    """.split()
+    [
+        "AcceptableIdentifiers",
+        "AddProxyAuthorizationRules",
+        "AllowLocalAdminsServiceAdministration",
+        "AllowSystemServiceAdministration",
+        "ArtifactDbConnection",
+        "AuditLevel",
+        "AuthenticationContextOrder",
+        "AutoCertificateRollover",
+        "BrowserSsoEnabled",
+        "BrowserSsoSupportedUserAgents",
+        "CertificateCriticalThreshold",
+        "CertificateDuration",
+        "CertificateGenerationThreshold",
+        "CertificatePromotionThreshold",
+        "CertificateRolloverInterval",
+        "CertificateSharingContainer",
+        "CertificateThresholdMultiplier",
+        "ClientCertRevocationCheck",
+        "ContactPerson",
+        "CurrentFarmBehavior",
+        "DelegateServiceAdministration",
+        "DeviceUsageWindowInDays",
+        "DisplayName",
+        "EnableIdpInitiatedSignonPage",
+        "EnableOauthDeviceFlow",
+        "EnableOauthLogout",
+        "ExtendedProtectionTokenCheck",
+        "ExtranetLockoutEnabled",
+        "ExtranetLockoutRequirePDC",
+        "ExtranetLockoutThreshold",
+        "ExtranetObservationWindow",
+        "FederationPassiveAddress",
+        "GlobalRelyingPartyClaimsIssuancePolicy",
+        "HostName",
+        "HttpPort",
+        "HttpsPort",
+        "Identifier",
+        "IdTokenIssuer",
+        "IgnoreTokenBinding",
+        "InstalledLanguage",
+        "IntranetUseLocalClaimsProvider",
+        "KmsiEnabled",
+        "KmsiLifetimeMins",
+        "LocalAuthenticationTypesEnabled",
+        "LogLevel",
+        "LoopDetectionEnabled",
+        "LoopDetectionMaximumTokensIssuedInInterval",
+        "LoopDetectionTimeIntervalInSeconds",
+        "MonitoringInterval",
+        "NetTcpPort",
+        "NtlmOnlySupportedClientAtProxy",
+        "OrganizationInfo",
+        "PasswordValidationDelayInMinutes",
+        "PersistentSsoCutoffTime",
+        "PersistentSsoEnabled",
+        "PersistentSsoLifetimeMins",
+        "PreventTokenReplays",
+        "ProxyTrustTokenLifetime",
+        "RelayStateForIdpInitiatedSignOnEnabled",
+        "ReplayCacheExpirationInterval",
+        "SamlMessageDeliveryWindow",
+        "SendClientRequestIdAsQueryStringParameter",
+        "SignedSamlRequestsRequired",
+        "SignSamlAuthnRequests",
+        "SsoLifetime",
+        "TlsClientPort",
+        "WiaEvaluationMethod",
+        "WIASupportedUserAgents",
+        "AdditionalErrorPageInfo",
+        "ExtranetLockoutMode",
+        "PromptLoginFederation",
+        "PromptLoginFallbackAuthenticationType",
+    ]
 )
 
 #: Get-AdfsCertificate (ServiceCertificate, AdfsDsc stub).
@@ -65,21 +116,42 @@ GET_ADFS_CERTIFICATE: frozenset[str] = frozenset(
 #: Get-MsolFederationProperty: the confirmed properties plus SupportsMfa and
 #: PreferredAuthenticationProtocol (listed by the brief, not seen verbatim).
 GET_MSOL_FEDERATION_PROPERTY: frozenset[str] = frozenset(
-    """
-    Source TokenSigningCertificate NextTokenSigningCertificate ActiveClientSignInUrl
-    FederationServiceDisplayName FederationServiceIdentifier FederationMetadataUrl
-    PassiveClientSignInUrl PassiveClientSignOutUrl SupportsMfa PreferredAuthenticationProtocol
-    """.split()
+    [
+        "Source",
+        "TokenSigningCertificate",
+        "NextTokenSigningCertificate",
+        "ActiveClientSignInUrl",
+        "FederationServiceDisplayName",
+        "FederationServiceIdentifier",
+        "FederationMetadataUrl",
+        "PassiveClientSignInUrl",
+        "PassiveClientSignOutUrl",
+        "SupportsMfa",
+        "PreferredAuthenticationProtocol",
+    ]
 )
 
 #: Get-MsolDomainFederationSettings ``| Format-List *`` order.
 GET_MSOL_DOMAIN_FEDERATION_SETTINGS: frozenset[str] = frozenset(
-    """
-    ExtensionData ActiveLogOnUri DefaultInteractiveAuthenticationMethod FederationBrandName
-    IssuerUri LogOffUri MetadataExchangeUri NextSigningCertificate OpenIdConnectDiscoveryEndpoint
-    PassiveLogOnUri PasswordChangeUri PasswordResetUri PreferredAuthenticationProtocol
-    PromptLoginBehavior SigningCertificate SigningCertificateUpdateStatus SupportsMfa
-    """.split()
+    [
+        "ExtensionData",
+        "ActiveLogOnUri",
+        "DefaultInteractiveAuthenticationMethod",
+        "FederationBrandName",
+        "IssuerUri",
+        "LogOffUri",
+        "MetadataExchangeUri",
+        "NextSigningCertificate",
+        "OpenIdConnectDiscoveryEndpoint",
+        "PassiveLogOnUri",
+        "PasswordChangeUri",
+        "PasswordResetUri",
+        "PreferredAuthenticationProtocol",
+        "PromptLoginBehavior",
+        "SigningCertificate",
+        "SigningCertificateUpdateStatus",
+        "SupportsMfa",
+    ]
 )
 
 #: Get-MsolDomain (Microsoft.Online.Administration.Domain).
@@ -89,41 +161,94 @@ GET_MSOL_DOMAIN: frozenset[str] = frozenset(
 
 #: Get-MgDomain (Format-List of the SDK model).
 GET_MG_DOMAIN: frozenset[str] = frozenset(
-    """
-    AuthenticationType AvailabilityStatus DomainNameReferences FederationConfiguration Id
-    IsAdminManaged IsDefault IsInitial IsRoot IsVerified Manufacturer Model
-    PasswordNotificationWindowInDays PasswordValidityPeriodInDays RootDomain
-    ServiceConfigurationRecords State SupportedServices VerificationDnsRecords AdditionalProperties
-    """.split()
+    [
+        "AuthenticationType",
+        "AvailabilityStatus",
+        "DomainNameReferences",
+        "FederationConfiguration",
+        "Id",
+        "IsAdminManaged",
+        "IsDefault",
+        "IsInitial",
+        "IsRoot",
+        "IsVerified",
+        "Manufacturer",
+        "Model",
+        "PasswordNotificationWindowInDays",
+        "PasswordValidityPeriodInDays",
+        "RootDomain",
+        "ServiceConfigurationRecords",
+        "State",
+        "SupportedServices",
+        "VerificationDnsRecords",
+        "AdditionalProperties",
+    ]
 )
 
 #: Get-MgDomainFederationConfiguration (PascalCase SDK model).
 GET_MG_DOMAIN_FEDERATION_CONFIGURATION: frozenset[str] = frozenset(
-    """
-    ActiveSignInUri DisplayName FederatedIdpMfaBehavior Id IsSignedAuthenticationRequestRequired
-    IssuerUri MetadataExchangeUri NextSigningCertificate PassiveSignInUri PasswordResetUri
-    PreferredAuthenticationProtocol PromptLoginBehavior SignOutUri SigningCertificate
-    SigningCertificateUpdateStatus AdditionalProperties
-    """.split()
+    [
+        "ActiveSignInUri",
+        "DisplayName",
+        "FederatedIdpMfaBehavior",
+        "Id",
+        "IsSignedAuthenticationRequestRequired",
+        "IssuerUri",
+        "MetadataExchangeUri",
+        "NextSigningCertificate",
+        "PassiveSignInUri",
+        "PasswordResetUri",
+        "PreferredAuthenticationProtocol",
+        "PromptLoginBehavior",
+        "SignOutUri",
+        "SigningCertificate",
+        "SigningCertificateUpdateStatus",
+        "AdditionalProperties",
+    ]
 )
 
 #: Graph REST ``internalDomainFederation`` (camelCase JSON keys).
 GRAPH_INTERNAL_DOMAIN_FEDERATION: frozenset[str] = frozenset(
-    """
-    @odata.type @odata.context id displayName issuerUri metadataExchangeUri signingCertificate
-    passiveSignInUri preferredAuthenticationProtocol activeSignInUri signOutUri promptLoginBehavior
-    isSignedAuthenticationRequestRequired nextSigningCertificate signingCertificateUpdateStatus
-    federatedIdpMfaBehavior passwordResetUri
-    """.split()
+    [
+        "@odata.type",
+        "@odata.context",
+        "id",
+        "displayName",
+        "issuerUri",
+        "metadataExchangeUri",
+        "signingCertificate",
+        "passiveSignInUri",
+        "preferredAuthenticationProtocol",
+        "activeSignInUri",
+        "signOutUri",
+        "promptLoginBehavior",
+        "isSignedAuthenticationRequestRequired",
+        "nextSigningCertificate",
+        "signingCertificateUpdateStatus",
+        "federatedIdpMfaBehavior",
+        "passwordResetUri",
+    ]
 )
 
 #: Graph REST ``domain`` (camelCase JSON keys).
 GRAPH_DOMAIN: frozenset[str] = frozenset(
-    """
-    @odata.context id authenticationType availabilityStatus isAdminManaged isDefault isInitial
-    isRoot isVerified manufacturer model passwordNotificationWindowInDays
-    passwordValidityPeriodInDays supportedServices state
-    """.split()
+    [
+        "@odata.context",
+        "id",
+        "authenticationType",
+        "availabilityStatus",
+        "isAdminManaged",
+        "isDefault",
+        "isInitial",
+        "isRoot",
+        "isVerified",
+        "manufacturer",
+        "model",
+        "passwordNotificationWindowInDays",
+        "passwordValidityPeriodInDays",
+        "supportedServices",
+        "state",
+    ]
 )
 
 #: Recognition name -> property names. Keys are the names :func:`identify_cmdlet` returns:
@@ -155,7 +280,7 @@ for _props in _FOLDED.values():
 #: of the printed names, but names from this list alone never recognise a cmdlet: ``Name : x``
 #: is not a Get-MsolDomain row, ``Manufacturer, Model`` is not a Graph domain.
 _COMMON: frozenset[str] = frozenset(
-    "name status displayname id state source model manufacturer thumbprint".split()
+    ["name", "status", "displayname", "id", "state", "source", "model", "manufacturer", "thumbprint"]
 )
 
 #: Names PowerShell itself adds (remoting, jobs) and OData annotations: they say nothing about
@@ -173,11 +298,18 @@ _EXPLAINED_TOO: Mapping[str, frozenset[str]] = {
     # Get-EntraFederationProperty returns this object with six MSOnline-style alias properties
     # added (microsoftgraph/entra-powershell, Get-EntraFederationProperty.ps1: Add-Member
     # -MemberType AliasProperty); they name the same values, so they explain, never recognise.
-    "Get-MgDomainFederationConfiguration": frozenset({
-        "domainname", "domainid", "activeclientsigninurl", "federationservicedisplayname",
-        "federationserviceidentifier", "federationmetadataurl", "passiveclientsigninurl",
-        "passiveclientsignouturl",
-    }),
+    "Get-MgDomainFederationConfiguration": frozenset(
+        {
+            "domainname",
+            "domainid",
+            "activeclientsigninurl",
+            "federationservicedisplayname",
+            "federationserviceidentifier",
+            "federationmetadataurl",
+            "passiveclientsigninurl",
+            "passiveclientsignouturl",
+        }
+    ),
 }
 
 

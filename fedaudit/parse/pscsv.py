@@ -129,5 +129,7 @@ def parse_csv(text: str, origin: str) -> list[PSObject]:
                     origin=origin,
                     line=start,
                 )
-        out.append(PSObject(origin=origin, form=FORM, properties=props, line=start, lines=row_lines, type_names=type_names))
+        out.append(
+            PSObject(origin=origin, form=FORM, properties=props, line=start, lines=row_lines, type_names=type_names)
+        )
     return out

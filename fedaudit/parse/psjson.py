@@ -25,10 +25,16 @@ import re
 from typing import Any
 
 from fedaudit.errors import ParseError
-from fedaudit.records import PSObject
 from fedaudit.parse.properties import GRAPH_DOMAIN, GRAPH_INTERNAL_DOMAIN_FEDERATION
+from fedaudit.records import PSObject
 
-__all__ = ["FORM_GRAPH", "FORM_PS51", "FORM_PS7", "json_form", "parse_json"]
+__all__ = [
+    "FORM_GRAPH",
+    "FORM_PS51",
+    "FORM_PS7",
+    "json_form",
+    "parse_json",
+]
 
 FORM_PS51 = "ConvertTo-Json 5.1"
 FORM_PS7 = "ConvertTo-Json 7"
@@ -42,9 +48,7 @@ _MS_DATE = re.compile(r"^/Date\((-?\d{1,16})(?:[+-]\d{4})?\)/$")
 _PS51_STYLE = re.compile(r'"[^"\n]{1,200}":  \S')
 _RAWDATA = re.compile(r'"rawdata"\s*:', re.I)
 # Graph REST property names (camelCase): a JSON file keyed by these came from Graph.
-_GRAPH_KEYS = frozenset(
-    k.lower() for k in GRAPH_INTERNAL_DOMAIN_FEDERATION | GRAPH_DOMAIN if not k.startswith("@")
-)
+_GRAPH_KEYS = frozenset(k.lower() for k in GRAPH_INTERNAL_DOMAIN_FEDERATION | GRAPH_DOMAIN if not k.startswith("@"))
 
 
 def _ms_date(value: str) -> dt.datetime | None:
@@ -170,7 +174,9 @@ def parse_json(text: str, origin: str) -> list[PSObject]:
     try:
         data = json.loads(body)
     except json.JSONDecodeError as exc:
-        raise ParseError(f"not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", origin=origin, line=exc.lineno) from None
+        raise ParseError(
+            f"not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", origin=origin, line=exc.lineno
+        ) from None
     except RecursionError:
         raise ParseError("JSON nested too deeply", origin=origin) from None
     # Python 3.12+ decodes deep nesting without a RecursionError: refuse it here, as before.
@@ -189,7 +195,9 @@ def parse_json(text: str, origin: str) -> list[PSObject]:
     elif isinstance(data, dict):
         wrapped = data.get("value")
         context = data.get("@odata.context") if isinstance(data.get("@odata.context"), str) else None
-        if isinstance(wrapped, list) and (context is not None or set(data) <= {"value", "Count", "@odata.context", "@odata.nextLink", "@odata.count"}):
+        if isinstance(wrapped, list) and (
+            context is not None or set(data) <= {"value", "Count", "@odata.context", "@odata.nextLink", "@odata.count"}
+        ):
             items = wrapped
             m = re.search(r'"value"\s*:\s*\[', body)
             offsets = _array_offsets(body, m.end() - 1) if m else None

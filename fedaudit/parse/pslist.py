@@ -39,12 +39,12 @@ does).
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
-from fedaudit.records import PSObject
 from fedaudit.parse._console import Line, command_of, prepare, strip_annotation
 from fedaudit.parse.pstable import FORM as TABLE_FORM
 from fedaudit.parse.pstable import is_dash_row, read_table
+from fedaudit.records import PSObject
 
 __all__ = ["FORM", "parse_captures", "parse_format_list", "parse_format_table"]
 
@@ -134,7 +134,9 @@ class _Builder:
         if len(value) == 1 and not (annotated and _MAY_ANNOTATE.search(value[0])):
             self.props[key] = value[0].strip()  # the lines below for a one-line value
         else:
-            lines = [strip_annotation(v).rstrip() if annotated and _MAY_ANNOTATE.search(v) else v.rstrip() for v in value]
+            lines = [
+                strip_annotation(v).rstrip() if annotated and _MAY_ANNOTATE.search(v) else v.rstrip() for v in value
+            ]
             while lines and not lines[-1]:
                 lines.pop()
             if lines:
@@ -240,7 +242,9 @@ class _Builder:
 def _scan(text: str, origin: str, known: frozenset[str] | None) -> list[PSObject]:
     lines = prepare(text)
     # Where Format-Table underlines are: a table header can only sit a few lines above one.
-    dash_rows = [n for n, ln in enumerate(lines) if "-" in ln.text and ln.text.lstrip(" \t")[:1] == "-" and is_dash_row(ln.text)]
+    dash_rows = [
+        n for n, ln in enumerate(lines) if "-" in ln.text and ln.text.lstrip(" \t")[:1] == "-" and is_dash_row(ln.text)
+    ]
     next_dash = 0
     n_dash = len(dash_rows)
     n = len(lines)

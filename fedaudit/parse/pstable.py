@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 
-from fedaudit.records import PSObject
 from fedaudit.parse._console import Line, command_of
+from fedaudit.records import PSObject
 
 __all__ = ["FORM", "is_dash_row", "read_table"]
 
@@ -48,7 +48,7 @@ def _header_fits(headers: list[str], runs: list[tuple[int, int]]) -> bool:
     width = max(len(h) for h in headers)
     covered = bytearray(width)
     for start, end in runs:
-        covered[start:min(end, width)] = b"\x01" * max(0, min(end, width) - start)
+        covered[start : min(end, width)] = b"\x01" * max(0, min(end, width) - start)
     inside = outside = 0
     for h in headers:
         for i, ch in enumerate(h):
@@ -131,9 +131,7 @@ def split_row(line: str, spans: list[tuple[int, int]]) -> list[str]:
     return cells
 
 
-def read_table(
-    lines: list[Line], i: int, origin: str, command: str | None
-) -> tuple[list[PSObject], int] | None:
+def read_table(lines: list[Line], i: int, origin: str, command: str | None) -> tuple[list[PSObject], int] | None:
     """Parse the table whose header starts at ``lines[i]``: (objects, index after the table)."""
     found = table_at(lines, i)
     if found is None:

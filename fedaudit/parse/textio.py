@@ -12,8 +12,8 @@ PowerShell 7.2+ hosts wrap Format-List labels in ``$PSStyle.Formatting.FormatAcc
 
 from __future__ import annotations
 
-import contextlib
 import codecs
+import contextlib
 import re
 
 from fedaudit.errors import EncodingError

@@ -33,11 +33,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from fedaudit.errors import CertificateError, DateError
+from fedaudit.parse._console import strip_annotation
 from fedaudit.parse.certs import normalise_thumbprint
 from fedaudit.parse.dates import infer_culture, parse_console_datetime_or_none
-from fedaudit.errors import CertificateError, DateError
 from fedaudit.records import Certificate
-from fedaudit.parse._console import strip_annotation
 
 __all__ = ["certificate_blocks", "certificate_from_text", "looks_like_certificate_text", "normalise_dn"]
 
@@ -175,14 +175,20 @@ def certificate_from_text(
     if not thumb:
         raise CertificateError(
             "no [Thumbprint] in the certificate text" if "Thumbprint" not in sections else "empty [Thumbprint]",
-            origin=origin, line=line, field="Thumbprint", value=block[:120],
+            origin=origin,
+            line=line,
+            field="Thumbprint",
+            value=block[:120],
         )
     try:
         thumbprint = normalise_thumbprint(thumb)
     except CertificateError as exc:
         raise CertificateError(
             f"[Thumbprint] {thumb!r} is not 40 hex digits (truncated or edited?)",
-            origin=origin, line=line, field="Thumbprint", value=exc.value,
+            origin=origin,
+            line=line,
+            field="Thumbprint",
+            value=exc.value,
         ) from None
 
     subject = normalise_dn(sections["Subject"]) if sections.get("Subject") else None
@@ -201,7 +207,9 @@ def certificate_from_text(
         try:
             dates[name] = parse_console_datetime_or_none(value, culture, origin=origin, line=line, field=name)
         except DateError as exc:
-            raise DateError(f"certificate {thumbprint}: {exc.message}", origin=origin, line=line, field=name, value=value) from None
+            raise DateError(
+                f"certificate {thumbprint}: {exc.message}", origin=origin, line=line, field=name, value=value
+            ) from None
 
     return Certificate(
         thumbprint=thumbprint,

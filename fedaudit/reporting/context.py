@@ -17,25 +17,25 @@ import os
 import platform
 import socket
 import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
 from fedaudit._version import __version__
-from fedaudit.errors import ReportError, UsageError
-from fedaudit.frames import frame_records
-from fedaudit.records import SEVERITIES
-from fedaudit.engine.core import to_utc
-from fedaudit.engine import core as engine
-from fedaudit.evidence.load import load
-from fedaudit.io.clock import Clock, system_clock
-from fedaudit.engine.core import AuditResult
 from fedaudit.checks import ACTION_RANK
+from fedaudit.engine import core as engine
 from fedaudit.engine.assurance import checks_performed, control_matrix
+from fedaudit.engine.core import AuditResult, to_utc
+from fedaudit.errors import ReportError, UsageError
+from fedaudit.evidence.load import load
+from fedaudit.frames import frame_records
+from fedaudit.io.clock import Clock, system_clock
 from fedaudit.io.collector import KIND as COLLECTOR_KIND
 from fedaudit.neutral import csv_value, json_dumps
+from fedaudit.records import SEVERITIES
 
 __all__ = ["RUN_FILE", "ReportContext", "lab_inputs", "prepare", "save_outputs"]
 
@@ -194,8 +194,14 @@ def prepare(
     if output_dir and any(str(m).lower().startswith(("https://", "http://")) for m in input_list + metadata_list):
         evidence_dir = os.path.join(output_dir, "metadata")
         os.makedirs(evidence_dir, exist_ok=True)
-    evidence = load(*input_list, metadata=metadata_list, ca_bundle=ca_bundle, culture=culture, evidence_dir=evidence_dir,
-                    trust_certs=trust_list)
+    evidence = load(
+        *input_list,
+        metadata=metadata_list,
+        ca_bundle=ca_bundle,
+        culture=culture,
+        evidence_dir=evidence_dir,
+        trust_certs=trust_list,
+    )
     result = engine.audit(evidence, when, thresholds=thresholds, exceptions=exceptions or None)
     unmatched = list(result.unmatched_exceptions)
     drift_frames = None
@@ -239,7 +245,9 @@ def save_outputs(ctx: ReportContext, output_dir: str | os.PathLike[str]) -> None
     found = ctx.result.findings
     table = found.copy()
     if "evidence" in table.columns:
-        table["evidence"] = [json_dumps(v, default=str) if isinstance(v, (list, tuple, dict)) else v for v in table["evidence"]]
+        table["evidence"] = [
+            json_dumps(v, default=str) if isinstance(v, (list, tuple, dict)) else v for v in table["evidence"]
+        ]
     # text cells neutralised for spreadsheets (fedaudit.neutral.csv_cell); numbers stay numbers
     for column in table.columns:
         if table[column].dtype == object or pd.api.types.is_string_dtype(table[column].dtype):
@@ -255,7 +263,12 @@ def save_outputs(ctx: ReportContext, output_dir: str | os.PathLike[str]) -> None
         "statuses": ["fail", "excepted", "pass", "not applicable", "not evaluated"],
         # what each check is, once; then one record per cell (check, farm, domain, status ...)
         "checks": {
-            str(r["check"]): {"title": r["title"], "severity": r["severity"], "unit": r["unit"], "controls": r["controls"]}
+            str(r["check"]): {
+                "title": r["title"],
+                "severity": r["severity"],
+                "unit": r["unit"],
+                "controls": r["controls"],
+            }
             for r in frame_records(performed.drop_duplicates("check"))
         },
         "checks_performed": frame_records(performed.drop(columns=["title", "severity", "controls"])),
@@ -269,8 +282,14 @@ def save_outputs(ctx: ReportContext, output_dir: str | os.PathLike[str]) -> None
         "as_of": ctx.as_of.isoformat(),
         "parameters": ctx.parameters,
         "inputs": [
-            {"path": ctx.path(i.path), "size": i.size, "sha256": i.sha256, "kind": i.kind,
-             "captured_at": i.captured_at.isoformat() if i.captured_at else None, "captured_from": i.captured_from}
+            {
+                "path": ctx.path(i.path),
+                "size": i.size,
+                "sha256": i.sha256,
+                "kind": i.kind,
+                "captured_at": i.captured_at.isoformat() if i.captured_at else None,
+                "captured_from": i.captured_from,
+            }
             for i in ctx.evidence.inputs
         ],
         "metadata": [

@@ -33,24 +33,25 @@ import re
 import shutil
 import sys
 import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from fedaudit._version import __version__
+from fedaudit.engine.core import to_utc
 from fedaudit.errors import FedauditError, ReportError, UsageError
 from fedaudit.evidence.load import read_trust_certs
-from fedaudit.engine.core import to_utc
-from fedaudit.reporting.context import RUN_FILE
 from fedaudit.io.clock import Clock, system_clock
 from fedaudit.io.verify import load_private_key, sign_file
 from fedaudit.neutral import csv_row, json_dumps, path_text
+from fedaudit.reporting.context import RUN_FILE
 
 __all__ = [
     "FAIL_ON",
     "PAPER",
-    "TEMPLATE",
     "ReportResult",
+    "TEMPLATE",
     "add_outputs",
     "execute_template",
     "render_html",
@@ -89,8 +90,6 @@ class ReportResult:
     #: the report's status sentence (agrees with ``exit_code`` and names the gate)
     status: str = ""
     pdf: Path | None = None
-
-
 
 
 def _slug(*candidates: str | None) -> str:
@@ -241,7 +240,9 @@ def render_html(notebook: Any, *, title: str) -> str:
     if "</" in script:  # pragma: no cover - a programming error: the script would end early
         raise ReportError("report.js must not contain '</'")
     notebook.metadata["fedaudit_script"] = script
-    notebook.metadata["fedaudit_script_hash"] = "sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    notebook.metadata["fedaudit_script_hash"] = "sha256-" + base64.b64encode(
+        hashlib.sha256(script.encode("utf-8")).digest()
+    ).decode("ascii")
     exporter = TemplateExporter(config=config)
     exporter.output_mimetype = "text/html"
     body, _resources = exporter.from_notebook_node(notebook)
@@ -264,7 +265,9 @@ def render_pdf(page: str, target: Path, *, paper: str = "A4") -> None:
     except ModuleNotFoundError as exc:
         if exc.name != "weasyprint":
             raise
-        raise UsageError("report.pdf needs WeasyPrint: pip install 'fedaudit[pdf]' (see the README for its system libraries)") from None
+        raise UsageError(
+            "report.pdf needs WeasyPrint: pip install 'fedaudit[pdf]' (see the README for its system libraries)"
+        ) from None
     except OSError as exc:  # the Python package is there, Pango is not
         raise ReportError(f"WeasyPrint cannot load its system libraries (Pango): {exc}") from None
     if paper not in PAPER:
@@ -420,8 +423,16 @@ def report(
     """
     exceptions_file = exceptions if isinstance(exceptions, (str, os.PathLike)) else None
     paths = _validate(inputs, fail_on, {"ca_bundle": ca_bundle, "exceptions": exceptions_file, "sign_key": sign_key})
-    _notebook_paths({"PATH": paths, "--out": [out], "--metadata": list(metadata), "--ca-bundle": [ca_bundle],
-                     "--exceptions": [exceptions_file], "--history": [history]})
+    _notebook_paths(
+        {
+            "PATH": paths,
+            "--out": [out],
+            "--metadata": list(metadata),
+            "--ca-bundle": [ca_bundle],
+            "--exceptions": [exceptions_file],
+            "--history": [history],
+        }
+    )
     if paper not in PAPER:
         raise UsageError(f"paper: {paper!r} is not one of {', '.join(PAPER)}")
     read_trust_certs(trust_certs)  # a bad pinned certificate is a usage error before any work
@@ -460,7 +471,9 @@ def report(
         "exceptions": None,
         "trust_certs": [_absolute(c) for c in trust_certs],
         "output_dir": str(tmp),
-        "command_line": list(command_line) if command_line is not None else [os.path.basename(sys.argv[0]), *sys.argv[1:]],
+        "command_line": list(command_line)
+        if command_line is not None
+        else [os.path.basename(sys.argv[0]), *sys.argv[1:]],
     }
     try:
         parameters["exceptions"] = _stage_exceptions(exceptions, tmp)
@@ -539,7 +552,9 @@ def report(
     )
 
 
-def add_outputs(folder: str | os.PathLike[str], names: Sequence[str], *, sign_key: str | os.PathLike[str] | None = None) -> None:
+def add_outputs(
+    folder: str | os.PathLike[str], names: Sequence[str], *, sign_key: str | os.PathLike[str] | None = None
+) -> None:
     """List files written into a published report folder after the fact (``fedaudit run``'s
     SIEM files) in its ``manifest.json``, and sign it again when ``sign_key`` is given."""
     root = Path(folder)
@@ -570,7 +585,9 @@ def _relative_paths(page: str, roots: Sequence[str]) -> str:
             continue
         name = os.path.basename(absolute.rstrip(os.sep)) or absolute
         if os.path.isdir(absolute):
-            pairs.append((html.escape(absolute.rstrip(os.sep) + os.sep, quote=True), html.escape(name + "/", quote=True)))
+            pairs.append(
+                (html.escape(absolute.rstrip(os.sep) + os.sep, quote=True), html.escape(name + "/", quote=True))
+            )
         else:
             pairs.append((html.escape(absolute, quote=True), html.escape(name, quote=True)))
     for old, new in sorted(pairs, key=lambda p: -len(p[0])):
@@ -583,4 +600,6 @@ def _require_weasyprint() -> None:
     import importlib.util
 
     if importlib.util.find_spec("weasyprint") is None:
-        raise UsageError("report.pdf needs WeasyPrint: pip install 'fedaudit[pdf]' (see the README for its system libraries)")
+        raise UsageError(
+            "report.pdf needs WeasyPrint: pip install 'fedaudit[pdf]' (see the README for its system libraries)"
+        )

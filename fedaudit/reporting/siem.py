@@ -33,8 +33,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -77,7 +78,12 @@ JSONL_FIELDS = (
 OCSF_VERSION = "1.3.0"
 
 # OCSF severity_id: 0 Unknown, 1 Informational, 2 Low, 3 Medium, 4 High, 5 Critical, 6 Fatal, 99 Other.
-_OCSF_SEVERITY = {"info": (1, "Informational"), "warning": (3, "Medium"), "high": (4, "High"), "critical": (5, "Critical")}
+_OCSF_SEVERITY = {
+    "info": (1, "Informational"),
+    "warning": (3, "Medium"),
+    "high": (4, "High"),
+    "critical": (5, "Critical"),
+}
 
 
 def _iso(value: dt.datetime | pd.Timestamp) -> str:

@@ -25,27 +25,27 @@ import hashlib
 import io
 import re
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from cryptography.utils import CryptographyDeprecationWarning
 from lxml import etree
 
 from fedaudit._util import host_of
-from fedaudit.parse.certs import certificate_from_base64
 from fedaudit.errors import CertificateError, DateError, HostileXMLError, ParseError
+from fedaudit.parse.certs import certificate_from_base64
 from fedaudit.records import Certificate, LoadIssue, Severity
 
 __all__ = [
+    "Endpoint",
     "MAX_DEPTH",
     "MAX_DOCUMENT_BYTES",
-    "NS",
-    "Endpoint",
     "MetadataDocument",
     "MetadataEntity",
     "MetadataKey",
     "MetadataRole",
+    "NS",
     "SignatureInfo",
     "document_from_tree",
     "parse_metadata",
@@ -257,7 +257,8 @@ def parse_tree(
             if depth > max_depth:
                 raise HostileXMLError(
                     f"elements nested deeper than {max_depth} levels are refused",
-                    origin=origin, line=element.sourceline,
+                    origin=origin,
+                    line=element.sourceline,
                 )
     except etree.XMLSyntaxError as exc:
         message = str(exc.msg if getattr(exc, "msg", None) else exc)
@@ -269,16 +270,14 @@ def parse_tree(
         raise ParseError("no root element", origin=origin)
     if root.tag not in (_MD + "EntityDescriptor", _MD + "EntitiesDescriptor"):
         raise ParseError(
-            f"root element is {root.tag}, not md:EntityDescriptor or md:EntitiesDescriptor "
-            f"(namespace {NS['md']})",
-            origin=origin, line=root.sourceline,
+            f"root element is {root.tag}, not md:EntityDescriptor or md:EntitiesDescriptor (namespace {NS['md']})",
+            origin=origin,
+            line=root.sourceline,
         )
     return root
 
 
-_DATETIME = re.compile(
-    r"^\s*(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?\s*$"
-)
+_DATETIME = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?\s*$")
 
 
 def parse_xs_datetime(value: str) -> dt.datetime:
@@ -310,8 +309,13 @@ class _Collector:
         self.origin = origin
         self.issues: list[LoadIssue] = []
 
-    def issue(self, message: str, element: etree._Element | None = None, field: str | None = None,
-              severity: Severity = "warning") -> None:
+    def issue(
+        self,
+        message: str,
+        element: etree._Element | None = None,
+        field: str | None = None,
+        severity: Severity = "warning",
+    ) -> None:
         line = element.sourceline if element is not None else None
         self.issues.append(LoadIssue(self.origin, message, line=line, field=field, severity=severity))
 
@@ -338,8 +342,12 @@ class _Collector:
                 for problem in cert.problems:  # the rest of the certificate and the document stand
                     self.issue(f"certificate {cert.thumbprint}: {problem}", cert_el, field=field_name)
                 if cert.serial is None or cert.serial == "0":
-                    self.issue(f"certificate {cert.thumbprint} has a serial number that is not positive "
-                               "(RFC 5280 4.1.2.2)", cert_el, field=field_name, severity="info")
+                    self.issue(
+                        f"certificate {cert.thumbprint} has a serial number that is not positive (RFC 5280 4.1.2.2)",
+                        cert_el,
+                        field=field_name,
+                        severity="info",
+                    )
                 yield cert, cert_el
 
     def role_kind(self, element: etree._Element) -> str:
@@ -397,8 +405,9 @@ class _Collector:
             for kd in role.findall(_MD + "KeyDescriptor"):
                 use = kd.get("use") or "unspecified"
                 if use not in ("signing", "encryption", "unspecified"):
-                    self.issue(f"KeyDescriptor use={use!r} is not signing or encryption; read as unspecified",
-                               kd, field="use")
+                    self.issue(
+                        f"KeyDescriptor use={use!r} is not signing or encryption; read as unspecified", kd, field="use"
+                    )
                     use = "unspecified"
                 for key_info in kd.findall(_DS + "KeyInfo"):
                     for cert, cert_el in self.certificates(key_info, "KeyDescriptor/X509Certificate"):
@@ -415,7 +424,9 @@ class _Collector:
             line=element.sourceline,
         )
 
-    def walk(self, element: etree._Element, valid_until: dt.datetime | None, cache: str | None) -> Iterator[MetadataEntity]:
+    def walk(
+        self, element: etree._Element, valid_until: dt.datetime | None, cache: str | None
+    ) -> Iterator[MetadataEntity]:
         if element.tag == _MD + "EntityDescriptor":
             yield self.entity(element, valid_until, cache)
             return

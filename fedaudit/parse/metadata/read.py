@@ -215,16 +215,16 @@ def read_document(
     except InputError as exc:
         issues.append(LoadIssue(origin, exc.message, line=exc.line, field=exc.field, severity="high"))
         record = MetadataRecord(origin=origin, sha256=digest, error=fetch_error or exc.message, **fetch)
-        return ParseResult(origin=origin, kind="federation metadata (refused)", metadata=(record,), issues=tuple(issues))
+        return ParseResult(
+            origin=origin, kind="federation metadata (refused)", metadata=(record,), issues=tuple(issues)
+        )
     issues.extend(doc.issues)
     return ParseResult(
         origin=origin,
         kind=_kind(doc),
         metadata=tuple(_records(doc, verdict, fetch, fetch_error)),
         observations=tuple(
-            obs
-            for entity in doc.entities
-            for obs in _observations(entity, origin, verdict, fetch.get("url"))
+            obs for entity in doc.entities for obs in _observations(entity, origin, verdict, fetch.get("url"))
         ),
         issues=tuple(issues),
     )
@@ -285,8 +285,13 @@ def read_metadata(
         try:
             parsed.append(parse_sidecar(bytes(data), origin))
         except InputError as exc:
-            results.append(ParseResult(origin=origin, kind="fetch evidence (unreadable)", issues=(
-                LoadIssue(origin, exc.message, field=exc.field, severity="warning"),)))
+            results.append(
+                ParseResult(
+                    origin=origin,
+                    kind="fetch evidence (unreadable)",
+                    issues=(LoadIssue(origin, exc.message, field=exc.field, severity="warning"),),
+                )
+            )
     by_place: dict[tuple[str, str], FetchSidecar] = {}
     by_name: dict[str, list[FetchSidecar]] = {}
     for sc in parsed:

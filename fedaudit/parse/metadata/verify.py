@@ -44,8 +44,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -281,8 +282,10 @@ def _verifier_class() -> type:
         def _c14n(self, nodes: Any, algorithm: Any, inclusive_ns_prefixes: Any = None) -> bytes:
             out = super()._c14n(nodes, algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes)
             is_signed_info = (
-                isinstance(nodes, etree._Element) and nodes.tag == _DS + "SignedInfo"
-                and nodes.getparent() is not None and nodes.getparent().getparent() is None
+                isinstance(nodes, etree._Element)
+                and nodes.tag == _DS + "SignedInfo"
+                and nodes.getparent() is not None
+                and nodes.getparent().getparent() is None
             )
             exclusive = algorithm.value.startswith("http://www.w3.org/2001/10/xml-exc-c14n#")
             if is_signed_info and not exclusive and b' xmlns=""' in out:
@@ -291,7 +294,9 @@ def _verifier_class() -> type:
                     out = out.replace(b' xmlns=""', b"")
             return out
 
-        def _resolve_reference(self, doc_root: etree._Element, reference: etree._Element, uri_resolver: Any = None) -> Any:
+        def _resolve_reference(
+            self, doc_root: etree._Element, reference: etree._Element, uri_resolver: Any = None
+        ) -> Any:
             uri = reference.get("URI")
             if uri is None:
                 payload = doc_root
@@ -363,8 +368,11 @@ def verify_tree(
         whole = [s for s in inner if _covers_whole_document(s)]
         if len(whole) != 1 or len(inner) != 1:
             where = ", ".join(_element_path(s) for s in inner[:3]) + (" ..." if len(inner) > 3 else "")
-            what = ("none of them covers the whole document" if not whole
-                    else f"{len(whole)} of them cover the whole document (ambiguous)")
+            what = (
+                "none of them covers the whole document"
+                if not whole
+                else f"{len(whole)} of them cover the whole document (ambiguous)"
+            )
             return SignatureVerification(
                 "invalid",
                 error=f"unsupported signature placement: the document root is not signed; {len(inner)} "
@@ -374,29 +382,43 @@ def verify_tree(
         # URI, xmlsec1's reading) with the enveloped-signature transform covers every byte of it
         # (python3-saml signs SPSSODescriptor this way): judged like a root signature.
         root_sigs = whole
-    info = document.signature if document is not None and document.signature is not None else collector.signature(root_sigs[0])
+    info = (
+        document.signature
+        if document is not None and document.signature is not None
+        else collector.signature(root_sigs[0])
+    )
     sig_alg = algorithm_name(info.signature_method)
     dig_alg = algorithm_name(info.digest_methods[0]) if info.digest_methods else None
 
-    def result(status: str, error: str | None = None, signer: Certificate | None = None,
-               source: str | None = None) -> SignatureVerification:
+    def result(
+        status: str, error: str | None = None, signer: Certificate | None = None, source: str | None = None
+    ) -> SignatureVerification:
         return SignatureVerification(
-            status, signer=signer, signer_source=source, signature_algorithm=sig_alg,
-            digest_algorithm=dig_alg, reference_uri=info.reference_uris[0] if info.reference_uris else None,
+            status,
+            signer=signer,
+            signer_source=source,
+            signature_algorithm=sig_alg,
+            digest_algorithm=dig_alg,
+            reference_uri=info.reference_uris[0] if info.reference_uris else None,
             error=error,
         )
 
     if len(root_sigs) > 1:
         return result("invalid", f"{len(root_sigs)} ds:Signature elements on the document root (ambiguous)")
     if len(info.reference_uris) != 1:
-        return result("invalid", f"SignedInfo has {len(info.reference_uris)} References; exactly one, "
-                      "covering the document root, is required")
+        return result(
+            "invalid",
+            f"SignedInfo has {len(info.reference_uris)} References; exactly one, "
+            "covering the document root, is required",
+        )
     uri = info.reference_uris[0]
     root_id = root.get("ID")
     if uri is not None and uri != "":
         if not root_id or uri != f"#{root_id}":
-            return result("invalid", f"the signature covers {uri}, not the document root "
-                          f"(root ID {root_id!r}); signature wrapping")
+            return result(
+                "invalid",
+                f"the signature covers {uri}, not the document root (root ID {root_id!r}); signature wrapping",
+            )
         count = _id_count(root, root_id)
         if count != 1:
             return result("invalid", f"ID {root_id!r} is carried by {count} elements (duplicated IDs)")
@@ -405,8 +427,9 @@ def verify_tree(
     key_descriptor = [key.certificate for entity in entities for key in entity.keys if key.use in _SIGNING_USES]
     candidates = _candidates(key_descriptor, info.key_info_certificates, tuple(trusted))
     if not candidates:
-        return result("error", "no certificate to check the signature with (no ds:KeyInfo certificate, "
-                      "no signing KeyDescriptor)")
+        return result(
+            "error", "no certificate to check the signature with (no ds:KeyInfo certificate, no signing KeyDescriptor)"
+        )
 
     from signxml.exceptions import InvalidDigest, InvalidInput, InvalidSignature
 
@@ -421,8 +444,10 @@ def verify_tree(
         except InvalidDigest as exc:
             # SignedInfo verified with this key, so the signer is known, but the signed content
             # changed afterwards: definitive.
-            return result("invalid", f"digest mismatch: content changed after signing ({exc}); "
-                          f"SignedInfo verifies with {_describe(cert)}")
+            return result(
+                "invalid",
+                f"digest mismatch: content changed after signing ({exc}); SignedInfo verifies with {_describe(cert)}",
+            )
         except InvalidSignature as exc:  # includes InvalidCertificate: try the next key
             failures.append(f"{_describe(cert)}: {exc}".strip())
             continue
@@ -445,11 +470,13 @@ def verify_tree(
 
     tried = len(candidates)
     if info.key_info_certificates or tuple(trusted):
-        return result("invalid", f"signature verification failed with all {tried} candidate certificates "
-                      f"(first: {failures[0] if failures else 'none'})")
+        return result(
+            "invalid",
+            f"signature verification failed with all {tried} candidate certificates "
+            f"(first: {failures[0] if failures else 'none'})",
+        )
     return result(
         "error",
         f"cannot check: ds:Signature names no certificate (no ds:KeyInfo) and none of the document's "
         f"{tried} signing certificates verifies it; the signer is not in the document",
     )
-
