@@ -529,83 +529,28 @@ def _fetch(
     retries: int,
     backoff: float,
 ) -> FetchResult:
+    """One URL: refuse what must not be fetched, follow redirects with retries, judge the
+    response, write body and sidecar. Every step records what it saw; nothing raises for a
+    network failure."""
     fetched_at = system_clock()
     start = time.monotonic()
-    bound = attempt_bound(timeout)
-    verify: bool | str = False if insecure else (ca_bundle or True)
-    attempts: list[Attempt] = []
-    redirects: list[Redirect] = []
     raw_url = url
     url = _url_text(url)  # what is recorded and shown: bytes that are not UTF-8 as %XX
-    current = url
-    last = _Exchange(url=url)
-    error: str | None = None
-    if url != raw_url:
-        error = "refused: the URL holds bytes that are not UTF-8 text or control characters (recorded as %XX)"
-    elif urlsplit(url).scheme.lower() != "https":
-        error = "refused: not an https:// URL (metadata is fetched over verified TLS only)"
-    else:
-        for _hop in range(MAX_REDIRECTS + 1):
-            for attempt in range(retries + 1):
-                last = _exchange(session, current, verify=verify, timeout=timeout, max_bytes=max_bytes, bound=bound)
-                if last.abandoned:  # its thread may still hold the session: never reuse it
-                    session = _new_session()
-                attempts.append(
-                    Attempt(
-                        current,
-                        last.status,
-                        last.error or (f"HTTP {last.status}" if last.status and last.status >= 500 else None),
-                        last.elapsed_ms,
-                    )
-                )
-                if not last.retryable or attempt == retries:
-                    break
-                time.sleep(backoff * (2**attempt))
-            error = last.error
-            if error is None and last.status in _REDIRECT_CODES:
-                location = last.headers.get("location")
-                if not location:
-                    error = f"HTTP {last.status} redirect without a Location header"
-                    break
-                target = _redirect_target(current, location)
-                if target is None:
-                    shown = _one_line(escape_controls(location), 200)
-                    redirects.append(Redirect(current, last.status, shown))
-                    error = f"HTTP {last.status} redirect to a Location that is not a URL: {shown}"
-                    break
-                redirects.append(Redirect(current, last.status, target))
-                if urlsplit(target).scheme.lower() != "https":
-                    error = f"redirect to a non-https URL refused: {_one_line(target, 200)}"
-                    break
-                if len(redirects) > MAX_REDIRECTS:
-                    error = f"more than {MAX_REDIRECTS} redirects"
-                    break
-                current = target
-                continue
-            break
-    body = last.body or None
-    body_kind = None
-    if body is not None:
-        body_kind = "metadata" if sniff_kind(body) == "metadata" else "other"
-    content_type = last.headers.get("content-type")
-    content_type = _one_line(escape_controls(content_type), 200) if content_type is not None else None
-    if error is None and last.status is not None:
-        if not 200 <= last.status < 300:
-            error = _one_line(f"HTTP {last.status} {escape_controls(last.reason or '')}".strip())
-        elif body is None:
-            error = f"HTTP {last.status} with an empty body"
-        elif body_kind != "metadata":
-            error = f"the response is not federation metadata (content-type {content_type or 'not given'})"
+    trip = _Trip(url=url, current=url, last=_Exchange(url=url))
+    trip.error = _refusal(url, raw_url)
+    if trip.error is None:
+        verify: bool | str = False if insecure else (ca_bundle or True)
+        _follow(trip, session, verify=verify, timeout=timeout, max_bytes=max_bytes, retries=retries, backoff=backoff)
+    last = trip.last
+    body, body_kind, content_type, error = _judge_response(last, trip.error)
     elapsed_ms = int((time.monotonic() - start) * 1000)
     server_cert = _server_certificate(last.der)
-    stem = _stem(url, fetched_at)
-    suffix = ".xml" if body_kind == "metadata" else ".body"
     sha = hashlib.sha256(body).hexdigest() if body is not None else None
     sidecar: dict[str, Any] = {
         "fedaudit_fetch": 1,
         "fedaudit_version": __version__,
         "url": url,
-        "final_url": current,
+        "final_url": trip.current,
         "fetched_at": _iso(fetched_at),
         "status": last.status,
         "elapsed_ms": elapsed_ms,
@@ -619,30 +564,17 @@ def _fetch(
         "body": None,
         "body_kind": body_kind,
         "error": error,
-        "redirects": [{"url": r.url, "status": r.status, "location": r.location} for r in redirects],
+        "redirects": [{"url": r.url, "status": r.status, "location": r.location} for r in trip.redirects],
         "attempts": [
-            {"url": a.url, "status": a.status, "error": a.error, "elapsed_ms": a.elapsed_ms} for a in attempts
+            {"url": a.url, "status": a.status, "error": a.error, "elapsed_ms": a.elapsed_ms} for a in trip.attempts
         ],
         "user_agent": USER_AGENT,
     }
-    files = []
-    if body is not None:
-        files.append((suffix, body))
-    # the body's final name is known only once the stem is reserved: write the sidecar last
-    for n in range(1000):
-        name = stem if n == 0 else f"{stem}-{n}"
-        sidecar["body"] = f"{name}{suffix}" if body is not None else None
-        payload = (json_dumps(sidecar, indent=2) + "\n").encode("utf-8")
-        try:
-            paths = _publish_exact(out_dir, name, files + [(".fetch.json", payload)])
-        except FileExistsError:
-            continue
-        break
-    else:
-        raise FetchError(f"{out_dir}: cannot find a free file name for {stem}")
+    suffix = ".xml" if body_kind == "metadata" else ".body"
+    paths = _write_evidence(out_dir, _stem(url, fetched_at), body, suffix, sidecar)
     return FetchResult(
         url=url,
-        final_url=current,
+        final_url=trip.current,
         fetched_at=fetched_at,
         status=last.status,
         elapsed_ms=elapsed_ms,
@@ -656,9 +588,127 @@ def _fetch(
         body_path=str(paths[0]) if body is not None else None,
         body_kind=body_kind,
         error=error,
-        redirects=tuple(redirects),
-        attempts=tuple(attempts),
+        redirects=tuple(trip.redirects),
+        attempts=tuple(trip.attempts),
     )
+
+
+@dataclass
+class _Trip:
+    """What following one URL went through: the last exchange, the hops and the attempts."""
+
+    url: str
+    current: str
+    last: _Exchange
+    error: str | None = None
+    attempts: list[Attempt] = field(default_factory=list)
+    redirects: list[Redirect] = field(default_factory=list)
+
+
+def _refusal(url: str, raw_url: str) -> str | None:
+    """Why ``url`` is not fetched at all, or None."""
+    if url != raw_url:
+        return "refused: the URL holds bytes that are not UTF-8 text or control characters (recorded as %XX)"
+    if urlsplit(url).scheme.lower() != "https":
+        return "refused: not an https:// URL (metadata is fetched over verified TLS only)"
+    return None
+
+
+def _follow(
+    trip: _Trip,
+    session: requests.Session,
+    *,
+    verify: bool | str,
+    timeout: float,
+    max_bytes: int,
+    retries: int,
+    backoff: float,
+) -> None:
+    """Request ``trip.current``, retrying transient failures, and follow https redirects."""
+    bound = attempt_bound(timeout)
+    for _hop in range(MAX_REDIRECTS + 1):
+        for attempt in range(retries + 1):
+            last = _exchange(session, trip.current, verify=verify, timeout=timeout, max_bytes=max_bytes, bound=bound)
+            trip.last = last
+            if last.abandoned:  # its thread may still hold the session: never reuse it
+                session = _new_session()
+            trip.attempts.append(
+                Attempt(
+                    trip.current,
+                    last.status,
+                    last.error or (f"HTTP {last.status}" if last.status and last.status >= 500 else None),
+                    last.elapsed_ms,
+                )
+            )
+            if not last.retryable or attempt == retries:
+                break
+            time.sleep(backoff * (2**attempt))
+        trip.error = trip.last.error
+        if trip.error is not None or trip.last.status not in _REDIRECT_CODES:
+            return
+        target = _redirect(trip)
+        if target is None:
+            return
+        trip.current = target
+
+
+def _redirect(trip: _Trip) -> str | None:
+    """The next URL of a redirect response, or None with ``trip.error`` set when it is refused."""
+    last = trip.last
+    status = last.status
+    assert status is not None  # called for a 3xx status only
+    location = last.headers.get("location")
+    if not location:
+        trip.error = f"HTTP {status} redirect without a Location header"
+        return None
+    target = _redirect_target(trip.current, location)
+    if target is None:
+        shown = _one_line(escape_controls(location), 200)
+        trip.redirects.append(Redirect(trip.current, status, shown))
+        trip.error = f"HTTP {status} redirect to a Location that is not a URL: {shown}"
+        return None
+    trip.redirects.append(Redirect(trip.current, status, target))
+    if urlsplit(target).scheme.lower() != "https":
+        trip.error = f"redirect to a non-https URL refused: {_one_line(target, 200)}"
+        return None
+    if len(trip.redirects) > MAX_REDIRECTS:
+        trip.error = f"more than {MAX_REDIRECTS} redirects"
+        return None
+    return target
+
+
+def _judge_response(last: _Exchange, error: str | None) -> tuple[bytes | None, str | None, str | None, str | None]:
+    """(body, body kind, content type, error) of the final response: a non-2xx status, an
+    empty body or a body that is not metadata is an error even when the exchange succeeded."""
+    body = last.body or None
+    body_kind = None
+    if body is not None:
+        body_kind = "metadata" if sniff_kind(body) == "metadata" else "other"
+    content_type = last.headers.get("content-type")
+    content_type = _one_line(escape_controls(content_type), 200) if content_type is not None else None
+    if error is None and last.status is not None:
+        if not 200 <= last.status < 300:
+            error = _one_line(f"HTTP {last.status} {escape_controls(last.reason or '')}".strip())
+        elif body is None:
+            error = f"HTTP {last.status} with an empty body"
+        elif body_kind != "metadata":
+            error = f"the response is not federation metadata (content-type {content_type or 'not given'})"
+    return body, body_kind, content_type, error
+
+
+def _write_evidence(out_dir: Path, stem: str, body: bytes | None, suffix: str, sidecar: dict[str, Any]) -> list[Path]:
+    """Body (when any) and sidecar under the first free ``stem``, ``stem-1``, ...; the sidecar
+    names the body, so it is written last."""
+    files = [(suffix, body)] if body is not None else []
+    for n in range(1000):
+        name = stem if n == 0 else f"{stem}-{n}"
+        sidecar["body"] = f"{name}{suffix}" if body is not None else None
+        payload = (json_dumps(sidecar, indent=2) + "\n").encode("utf-8")
+        try:
+            return _publish_exact(out_dir, name, [*files, (".fetch.json", payload)])
+        except FileExistsError:
+            continue
+    raise FetchError(f"{out_dir}: cannot find a free file name for {stem}")
 
 
 def attempt_bound(timeout: float) -> float:
