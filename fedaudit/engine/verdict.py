@@ -109,10 +109,9 @@ def _days_text(days: float | None) -> str:
     if days is None:
         return "expiry unknown"
     if days < 0:
-        return f"expired {-days:.0f} days ago"
-    if days < 15:
-        return f"{days:.1f} days left"
-    return f"{days:.0f} days left"
+        return f"expired {days_left_text(-days)} days ago"
+    # the number as the verdict tables print it (one formatter: days_left_text)
+    return f"{days_left_text(days)} days left"
 
 
 def _inputs_text(st: DomainState) -> dict[str, str]:
