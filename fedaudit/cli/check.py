@@ -23,8 +23,8 @@ from fedaudit.cli._common import (
     write_out,
 )
 from fedaudit.engine.core import AuditResult, audit, exit_code
-from fedaudit.evidence.load import load
 from fedaudit.engine.verdict import days_left_text
+from fedaudit.evidence.load import load
 from fedaudit.neutral import json_dumps, term
 
 __all__ = ["register", "render_table", "run"]
