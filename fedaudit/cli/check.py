@@ -23,6 +23,7 @@ from fedaudit.cli._common import (
     write_out,
 )
 from fedaudit.engine.core import AuditResult, audit, exit_code
+from fedaudit.engine.verdict import days_left_text
 from fedaudit.evidence.load import load
 from fedaudit.neutral import json_dumps, term
 
@@ -141,10 +142,7 @@ def _yn(value: Any, yes: str, no: str) -> str:
 
 
 def _days(value: Any) -> str:
-    value = _v(value)
-    if value is None:
-        return "unknown"
-    return f"{value:.0f}" if abs(value) >= 35 else f"{value:.1f}"
+    return days_left_text(_v(value))
 
 
 def _wrap(text: str, indent: int, width: int = 100) -> list[str]:

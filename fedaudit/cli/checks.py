@@ -57,7 +57,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _table(frame: pd.DataFrame) -> str:
     width = max(len(x) for x in frame["id"]) if len(frame) else 10
-    lines = [f"{len(frame)} checks (severity: critical > high > warning > info)", ""]
+    # registry order is the order the checks run and the report lists them, not severity order
+    lines = [f"{len(frame)} checks, in the order they run (severities: critical > high > warning > info)", ""]
     lines.append(f"{'ID':<{width}}  {'SEVERITY':<8}  TITLE")
     for row in frame.itertuples(index=False):
         lines.append(f"{row.id:<{width}}  {row.severity:<8}  {row.title}")

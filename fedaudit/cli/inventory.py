@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 import pandas as pd
 
@@ -88,4 +89,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         frames["inputs"] = _inputs_frame(evidence)
         write_out(render_frames(frames, args.format))
-    return 1 if args.strict and len(evidence.issues) else 0
+    if args.strict and len(evidence.issues):
+        n = len(evidence.issues)
+        sys.stderr.write(
+            f"fedaudit inventory: --strict: {n} load issue{'s' if n != 1 else ''} (listed under issues), so exit 1\n"
+        )
+        return 1
+    return 0

@@ -43,7 +43,10 @@ from fedaudit.evidence.idp import IDP_NAMES
 from fedaudit.evidence.view import DomainState, EstateView, FarmFact, domain_state, metadata_public
 from fedaudit.frames import make_frame
 
-__all__ = ["TIMELINE_EVENTS", "build_timeline", "build_verdicts", "decide", "table"]
+__all__ = [
+    "TIMELINE_EVENTS", "build_timeline", "build_verdicts", "days_left_text", "decide", "table", "urgency_key",
+    "urgency_order",
+]
 
 #: Timeline ``event`` values and what they mark.
 TIMELINE_EVENTS = {
@@ -106,10 +109,9 @@ def _days_text(days: float | None) -> str:
     if days is None:
         return "expiry unknown"
     if days < 0:
-        return f"expired {-days:.0f} days ago"
-    if days < 15:
-        return f"{days:.1f} days left"
-    return f"{days:.0f} days left"
+        return f"expired {days_left_text(-days)} days ago"
+    # the number as the verdict tables print it (one formatter: days_left_text)
+    return f"{days_left_text(days)} days left"
 
 
 def _inputs_text(st: DomainState) -> dict[str, str]:
@@ -386,13 +388,52 @@ def build_verdicts(view: EstateView, findings: Iterable[Finding], as_of: dt.date
 
 
 def _urgency(row: dict[str, Any]) -> tuple[int, int, float, str, str]:
-    """Most urgent first: sign-in broken now (no days left), then severity, then days left
-    (unknown after known), then the name."""
-    days = row.get("days_left")
+    return urgency_key(row.get("days_left"), row.get("severity"), row.get("domain"), row.get("farm"))
+
+
+def _blank(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def urgency_key(days_left: Any, severity: Any, domain: Any, farm: Any) -> tuple[int, int, float, str, str]:
+    """The one urgency order of verdicts (the verdict table, the report's summary and its
+    timeline all use it). Most urgent first: sign-in broken now (no days left), then severity,
+    then days left (unknown after known), then the name. Missing values (None, NA, NaN) are
+    accepted, so it works on a frame's cells as well as on the builder's rows."""
+    days = None if _blank(days_left) else float(days_left)
     broken = days is not None and days <= 0
-    sev = SEVERITY_RANK.get(row.get("severity") or "", 0)
-    return (0 if broken else 1, -sev, days if days is not None else float("inf"), row.get("domain") or "",
-            row.get("farm") or "")
+    sev = 0 if _blank(severity) else SEVERITY_RANK.get(str(severity), 0)
+    return (
+        0 if broken else 1,
+        -sev,
+        days if days is not None else float("inf"),
+        "" if _blank(domain) else str(domain),
+        "" if _blank(farm) else str(farm),
+    )
+
+
+def urgency_order(verdicts: pd.DataFrame) -> list[int]:
+    """Positions (``iloc``) of a verdicts frame's rows, most urgent first (:func:`urgency_key`)."""
+    severity = verdicts["severity"] if "severity" in verdicts.columns else [None] * len(verdicts)
+    keys = [
+        urgency_key(d, s, n, f)
+        for d, s, n, f in zip(verdicts["days_left"], severity, verdicts["domain"], verdicts["farm"])
+    ]
+    return sorted(range(len(keys)), key=keys.__getitem__)
+
+
+def days_left_text(days_left: Any) -> str:
+    """Days left as every table prints them (the report's summary and verdict table, ``fedaudit
+    check``): one decimal under 35 days, whole days from 35 on, "unknown" when missing."""
+    if _blank(days_left):
+        return "unknown"
+    value = float(days_left)
+    return f"{value:,.0f}" if abs(value) >= 35 else f"{value:,.1f}"
 
 
 def _farm_row(view: EstateView, farm: FarmFact, findings: _FindingIndex, as_of: dt.datetime, th: Thresholds) -> dict[str, Any]:

@@ -195,7 +195,7 @@ def verify_report(folder: str | os.PathLike[str], *, public_key: str | os.PathLi
         manifest = json.loads(manifest_bytes.decode("utf-8"))
         outputs = manifest["outputs"]
     except FileNotFoundError:
-        out.problems.append(Problem("missing", MANIFEST, f"{MANIFEST} is missing: nothing to verify against"))
+        out.problems.append(Problem("missing", MANIFEST, f"{MANIFEST} is not in the folder: nothing to verify against"))
         return out
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
         out.problems.append(Problem("manifest", MANIFEST, f"{MANIFEST} cannot be read: {exc}"))
@@ -217,7 +217,7 @@ def verify_report(folder: str | os.PathLike[str], *, public_key: str | os.PathLi
             continue
         path = root / rel
         if not path.is_file():
-            out.problems.append(Problem("missing", name, f"{name} is listed in {MANIFEST} but missing"))
+            out.problems.append(Problem("missing", name, f"{name} is listed in {MANIFEST} but not in the folder"))
             continue
         actual = _sha256(path)
         if actual != str(entry.get("sha256", "")).lower():
@@ -225,7 +225,7 @@ def verify_report(folder: str | os.PathLike[str], *, public_key: str | os.PathLi
                 Problem(
                     "changed",
                     name,
-                    f"{name} changed: {MANIFEST} says SHA-256 {entry.get('sha256')}, the file has {actual}",
+                    f"{name}: {MANIFEST} says SHA-256 {entry.get('sha256')}, the file has {actual}",
                 )
             )
         else:

@@ -418,6 +418,17 @@ _STATUS_TEXT = {
 }
 
 
+def _status_text(status: str, exit_text: str, fail_on: Any) -> str:
+    """The status as the index shows it, in agreement with the exit code the run returned: a
+    no-evidence run fails at the default gate (exit 1), but passes one set above high."""
+    if status == "no-evidence" and exit_text == "0":
+        gate = f"--fail-on {fail_on}" if isinstance(fail_on, str) and fail_on else "its gate"
+        return f"no evidence (nothing to judge; {gate} let it pass: exit 0)"
+    if status == "no-evidence" and exit_text not in ("1", "-"):
+        return f"no evidence (nothing to judge: exit {exit_text})"
+    return _STATUS_TEXT.get(status, status)
+
+
 def _href(target: Any, root: Path) -> str | None:
     if not isinstance(target, str) or not target:
         return None
@@ -464,20 +475,23 @@ def render_index(frame: pd.DataFrame, root: Path, *, generated: dt.datetime) -> 
             status = str(row["status"])
             if status == "complete" and counts.get("no_evidence"):
                 status = "no-evidence"
+            exit_code = row["exit_code"]
+            # what `fedaudit run` returned for this audit: a failed run returns 2 (none is recorded)
+            exit_text = (
+                ("2" if status == "failed" else "-") if exit_code is None or pd.isna(exit_code) else str(int(exit_code))
+            )
             cells = [
                 f'<td class="n">{e(str(row["id"]))}</td>',
                 f"<td>{e(_fmt_time(row['started']))}</td>",
                 f"<td>{e(_fmt_time(row['as_of'])[:10])}</td>",
-                f'<td><span class="s {e(status)}">{e(_STATUS_TEXT.get(status, status))}</span>'
+                f'<td><span class="s {e(status)}">{e(_status_text(status, exit_text, row.get("fail_on")))}</span>'
                 + (f"<br>{e(str(row['error']))}" if isinstance(row.get("error"), str) else "")
                 + "</td>",
             ]
             for sev in ("critical", "high", "warning", "info", "excepted"):
                 value = counts.get(sev)
                 cells.append(f'<td class="n">{e(str(value)) if value is not None else "-"}</td>')
-            exit_code = row["exit_code"]
-            exit_text = "-" if exit_code is None or pd.isna(exit_code) else str(int(exit_code))
-            cells.append(f'<td class="n{" exit1" if exit_text == "1" else ""}">{e(exit_text)}</td>')
+            cells.append(f'<td class="n{" exit1" if exit_text in ("1", "2") else ""}">{e(exit_text)}</td>')
             report_href = _href(row["report_path"], root)
             if report_href:
                 label = row["report_folder"] if isinstance(row["report_folder"], str) else "report"

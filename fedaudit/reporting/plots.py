@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 import pandas as pd
 
 from fedaudit.frames import empty_frame
-from fedaudit.checks import ACTION_RANK
 from fedaudit.errors import UsageError
 from fedaudit.engine.core import AuditResult
+from fedaudit.engine.verdict import urgency_order
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -180,18 +180,15 @@ def _empty(fig: Figure, ax: Axes, message: str) -> Figure:
     return fig
 
 
-def _domain_rank(verdicts: pd.DataFrame) -> dict[str, tuple[float, float, str]]:
-    """domain -> sort key, most urgent first: action (the engine's urgency order), then days
-    left (unknown first)."""
+def _domain_rank(verdicts: pd.DataFrame) -> dict[str, int]:
+    """domain -> its place in the verdicts' urgency order (the verdict table's order:
+    :func:`fedaudit.engine.verdict.urgency_order`), most urgent first."""
 
-    rank: dict[str, tuple[float, float, str]] = {}
-    for row in verdicts.itertuples(index=False):
-        domain = _s(row.domain)
-        if domain is None:
-            continue
-        days = row.days_left
-        days = -math.inf if days is None or pd.isna(days) else float(days)
-        rank[domain] = (-float(ACTION_RANK.get(_s(row.action) or "", 0)), days, domain)
+    rank: dict[str, int] = {}
+    for place, i in enumerate(urgency_order(verdicts)):
+        domain = _s(verdicts["domain"].iloc[i])
+        if domain is not None and domain not in rank:
+            rank[domain] = place
     return rank
 
 
@@ -267,17 +264,18 @@ def _timeline_bars(certificates: pd.DataFrame, farms: set[str] | None, domains: 
 
 def _order_bars(bars: list[_Bar], verdicts: pd.DataFrame) -> list[_Bar]:
     rank = _domain_rank(verdicts)
-    worst_of_farm: dict[str, tuple[float, float, str]] = {}
+    worst_of_farm: dict[str, float] = {}
     for bar in bars:
         if bar.domain and bar.domain in rank:
             current = worst_of_farm.get(bar.farm or "")
             if current is None or rank[bar.domain] < current:
                 worst_of_farm[bar.farm or ""] = rank[bar.domain]
-    tail = (math.inf, math.inf, "")
+    tail = math.inf
 
     def key(bar: _Bar) -> tuple[Any, ...]:
         farm = bar.farm or ""
-        domain_key = (-math.inf, -math.inf, "") if bar.domain is None else rank.get(bar.domain, (*tail[:2], bar.domain))
+        # farm-level bars first in their farm; domains without a verdict after those with one
+        domain_key = -math.inf if bar.domain is None else rank.get(bar.domain, tail)
         return (
             worst_of_farm.get(farm, tail),
             farm,

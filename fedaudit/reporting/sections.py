@@ -40,6 +40,7 @@ from fedaudit.reporting.plots import MATRIX_VIEWS, matrix_note, mismatch_rows
 from fedaudit.checks import by_id
 from fedaudit.checks import REGISTRY
 from fedaudit.engine.core import AuditResult
+from fedaudit.engine.verdict import days_left_text, urgency_order
 from fedaudit.reporting.plots import ResultLike
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -270,25 +271,16 @@ def header(ctx: ReportContext) -> Fragment:
     verdicts_ = ctx.result.verdicts
     broken = verdicts_[verdicts_["action"].astype("string").fillna("insufficient-evidence") != "none"]
     if len(broken):
-        order = sorted(
-            range(len(broken)),
-            key=lambda i: (
-                -ACTION_RANK.get(str(broken["action"].iloc[i]), 4),
-                -1e9 if _na(broken["days_left"].iloc[i]) else float(broken["days_left"].iloc[i]),
-                str(broken["domain"].iloc[i]),
-            ),
-        )
+        order = urgency_order(broken)
         rows = []
         for i in order[:SUMMARY_ROWS]:
             r = broken.iloc[i]
-            days = "unknown" if _na(r["days_left"]) else f"{float(r['days_left']):,.0f}"
+            days = days_left_text(r["days_left"])
             reason = "" if _na(r["reason"]) else str(r["reason"])
-            if len(reason) > 160:
-                reason = reason[:157].rstrip() + "\u2026"
             rows.append(
                 f'<tr><td data-label="action">{_badge(r["action"])}</td><td data-label="domain"><strong>{_e(_plain(r["domain"]))}</strong>'
                 f'<br><span class="fa-note">{_e("" if _na(r["farm"]) else r["farm"])}</span></td>'
-                f'<td data-label="days left">{_e(days)}</td><td data-label="why">{_e(reason)}</td></tr>'
+                f'<td data-label="days left">{_e(days)}</td><td data-label="why" class="fa-wrap">{_e(reason)}</td></tr>'
             )
         more = len(broken) - min(len(broken), SUMMARY_ROWS)
         broken_html = (
@@ -333,17 +325,25 @@ def header(ctx: ReportContext) -> Fragment:
 
 
 def _need_heading(broken: pd.DataFrame, verdicts_: pd.DataFrame) -> str:
-    """"Domains that need action (7 of 11) and 1 farm": counted as the status sentence counts."""
+    """"Domains that need action (7 of 11) and 1 farm without a federated domain": counted as
+    the status sentence counts; without any federated domain it says what needs action instead."""
     domains = int(verdicts_["domain"].notna().sum())
     need = int(broken["domain"].notna().sum())
     farms = int((broken["domain"].isna() & broken["farm"].notna()).sum())
     other = len(broken) - need - farms
-    text = f"Domains that need action ({need} of {domains})"
+    farm_text = f"{_plural(farms, 'AD FS farm')} without a federated domain"
+    # a row with neither farm nor domain: the evidence holds nothing to judge
+    nothing = "the evidence holds no AD FS farm and no federated domain, so there is nothing to judge"
+    if domains:
+        text = f"Domains that need action ({need} of {domains})"
+        if farms:
+            text += f" and {farm_text}"
+        if other:
+            text += f"; {nothing}"
+        return text
     if farms:
-        text += f" and {_plural(farms, 'farm')} without a federated domain"
-    if other:
-        text += f" and {other} without any evidence"
-    return text
+        return f"Needs action: {farm_text}" + (f"; {nothing}" if other else "")
+    return "Nothing to judge: the evidence holds no AD FS farm and no federated domain"
 
 
 def _drift_summary(ctx: ReportContext) -> str:
@@ -406,7 +406,7 @@ def _verdict_cell(column: str, value: Any) -> str:
     if column in ("auto_certificate_rollover", "in_sync", "metadata_public"):
         return _yes_no(value)
     if column == "days_left":
-        return "unknown" if _na(value) else f"{float(value):,.1f}"
+        return days_left_text(value)
     return "\u2014" if _na(value) else str(value)
 
 
@@ -433,9 +433,10 @@ def verdicts(ctx: ReportContext) -> Fragment:
     )
     if not len(frame):
         return _section("verdicts", intro + '<p class="fa-note">No federated domain in the evidence.</p>', "no verdicts")
-    # The verdicts frame is already in urgency order (fedaudit.verdict: broken now, severity, days left).
+    # one urgency order for the table, the summary and the timeline (fedaudit.engine.verdict.urgency_key)
+    frame = frame.iloc[urgency_order(frame)].reset_index(drop=True)
     frame["_rank"] = [-ACTION_RANK.get(str(a), 0) for a in frame["action"].astype("string").fillna("")]
-    frame["_days"] = frame["days_left"].astype("Float64").fillna(-1e9)
+    frame["_pos"] = range(len(frame))
     summarised = None
     if len(frame) > VERDICT_ROWS:
         # many domains: the domains of one farm that share an action become one row (with the
@@ -466,10 +467,12 @@ def verdicts(ctx: ReportContext) -> Fragment:
     if summarised is not None and len(summarised):
         per_group = []
         groups = summarised.groupby(
-            [summarised["_rank"], summarised["farm"].astype("string").fillna("(no farm)"), summarised["action"].astype("string")],
-            sort=True,
+            [summarised["farm"].astype("string").fillna("(no farm)"), summarised["action"].astype("string")],
+            sort=False,
         )
-        for (rank, farm, action), group in groups:
+        # groups in the urgency order of their most urgent domain
+        for (farm, action), group in sorted(groups, key=lambda g: int(g[1]["_pos"].min())):
+            rank = int(group["_rank"].iloc[0])
             days = group["days_left"].astype("Float64").dropna()
             names = ", ".join(str(d) for d in group["domain"])
             example = group.iloc[0]
@@ -478,7 +481,7 @@ def verdicts(ctx: ReportContext) -> Fragment:
             per_group.append(
                 f'<tr><td data-label="action" data-sort="{-float(rank):g}">{_badge(action)}</td>'
                 f'<td data-label="farm">{_e(farm)}</td><td data-label="domains">{len(group)}</td>'
-                f'<td data-label="fewest days left">{_e(f"{float(days.min()):,.1f}" if len(days) else "unknown")}</td>'
+                f'<td data-label="fewest days left">{_e(days_left_text(days.min() if len(days) else None))}</td>'
                 f'<td data-label="why (first domain)">{_e(reason)}'
                 + (f"<br><strong>Missing evidence:</strong> {_e(missing)}" if missing else "")
                 + f'<details><summary>the {len(group)} domains</summary><p class="fa-names">{_e(names)}</p></details></td></tr>'
@@ -1203,11 +1206,9 @@ def domain_detail(result: AuditResult, domain: str | None = None) -> Fragment:
     if not len(verdicts_):
         return Fragment('<p class="fa-note">No federated domain in the evidence.</p>', "no domains")
     if domain is None:
-        urgency = [
-            (-ACTION_RANK.get(str(a), 0), -1e9 if _na(d) else float(d), str(n))
-            for a, d, n in zip(verdicts_["action"], verdicts_["days_left"], verdicts_["domain"])
-        ]
-        domain = min(urgency)[2]
+        order = urgency_order(verdicts_)
+        named = [i for i in order if not _na(verdicts_["domain"].iloc[i])]
+        domain = str(verdicts_["domain"].iloc[(named or order)[0]])
     match = verdicts_[verdicts_["domain"].astype("string").str.lower() == domain.lower()]
     if not len(match):
         known = ", ".join(map(str, verdicts_["domain"]))

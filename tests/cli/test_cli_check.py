@@ -30,6 +30,10 @@ def test_checks_lists_the_registry(capsys):
     for c in REGISTRY:
         assert c.id in out
     assert "NIST SP 800-53 r5 SC-12" in out and "runbook:" in out
+    # the heading says what the order is: the registry's (the order the checks run), not severity's
+    assert out.splitlines()[0] == f"{len(REGISTRY)} checks, in the order they run (severities: critical > high > warning > info)"
+    ids = [line.split()[0] for line in out.splitlines()[3:] if line and not line.startswith(" ")]
+    assert ids == [c.id for c in REGISTRY]
 
 
 def test_checks_json(capsys):

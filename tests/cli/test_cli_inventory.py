@@ -53,8 +53,11 @@ def test_strict_exits_1_with_issues_and_0_without(folder, capsys):
     assert main(["inventory", str(folder / "graph.json"), "--strict"]) == 0
     capsys.readouterr()
     rc = main(["inventory", str(folder), "--strict", "--format", "json"])
-    out = json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
     assert rc == 1
+    # one line on stderr says why it failed (stdout stays pure JSON)
+    assert captured.err == "fedaudit inventory: --strict: 1 load issue (listed under issues), so exit 1\n"
     assert [i["field"] for i in out["issues"]] == [None] and "domain_map" in out["issues"][0]["message"]
     assert main(["inventory", str(folder)]) == 0  # issues without --strict
 

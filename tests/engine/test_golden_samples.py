@@ -189,3 +189,19 @@ def test_notification_triage_scenario_i():
     assert triage["woodgrovebank.com"] == "notification.action-needed"  # rollover off, 29 days left
     assert triage["proseware.com"] == "notification.action-needed"  # metadata not reachable
     assert triage["contosolabs.com"] == "notification.undetermined"
+
+
+def test_readme_days_left_are_what_the_tool_prints(result) -> None:
+    """data/samples/README.md's expected-verdicts table states days left as the verdict tables
+    print them (fedaudit.engine.verdict.days_left_text), never rounded another way."""
+    from fedaudit.engine.verdict import days_left_text
+
+    text = (SAMPLES / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Expected verdicts", 1)[1]
+    printed = {str(d): days_left_text(v) for d, v in zip(result.verdicts["domain"], result.verdicts["days_left"])}
+    checked = 0
+    for m in re.finditer(r"^\| ([a-z0-9., -]+?) \([a-z, ]+\) \| [^|]*? / [^|]*? / [^|]*? / \**([0-9.,]+)\**", section, re.M):
+        for domain in m.group(1).split(", "):
+            assert printed[domain] == m.group(2), (domain, m.group(2), printed[domain])
+            checked += 1
+    assert checked >= 9

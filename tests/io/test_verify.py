@@ -51,7 +51,14 @@ def test_changed_missing_and_extra_files_are_each_named(tmp_path, capsys):
     }
     assert main(["verify", str(folder)]) == 1
     out = capsys.readouterr().out
-    assert "report.html changed" in out and "metadata/a.xml is listed" in out and "notes.txt is not listed" in out
+    lines = out.splitlines()
+    assert any(line.startswith("changed: report.html: manifest.json says SHA-256 ") for line in lines)
+    assert "missing: metadata/a.xml is listed in manifest.json but not in the folder" in lines
+    assert "extra: notes.txt is not listed in manifest.json" in lines
+    # each line names its kind once
+    for line in lines[:-1]:
+        kind = line.split(":", 1)[0]
+        assert line.count(kind) == 1, line
 
 
 def test_a_manifest_that_lists_paths_outside_the_folder_is_refused(tmp_path):

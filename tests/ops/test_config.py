@@ -247,3 +247,21 @@ def test_retention_per_audit_overrides_the_output_default(estate: Path) -> None:
     bad = write(estate, '[[audit]]\nname = "c"\nexports = ["exports/contoso"]\nretention = 0\n', "bad.toml")
     with pytest.raises(ConfigError, match=r"\[\[audit\]\] #1 \('c'\) retention: expected a whole number of days"):
         load_config(bad)
+
+
+def test_example_exceptions_name_the_farms_and_domains_of_their_audit() -> None:
+    """examples/exceptions.toml (and its CSV twin) is attached to the contoso audit: every farm it
+    names is a farm that audit fetches metadata from, every domain a contoso domain."""
+    from urllib.parse import urlsplit
+
+    from fedaudit.engine.waivers import load_exceptions
+
+    contoso = load_config(EXAMPLES / "fedaudit.toml").audit("contoso")
+    farms = {urlsplit(u).hostname for u in contoso.metadata}
+    assert contoso.exceptions is not None
+    for path in (contoso.exceptions, EXAMPLES / "exceptions.csv"):
+        records = load_exceptions(path)
+        assert records
+        for r in records:
+            assert r.farm is None or r.farm in farms, (path.name, r.farm)
+            assert r.domain is None or r.domain.split(".")[0] == "contoso", (path.name, r.domain)

@@ -532,3 +532,25 @@ def test_discover_fetches_the_metadata_the_exports_point_at(estate, monkeypatch)
     assert "progress" not in kwargs and kwargs["ca_bundle"] is None
     assert calls[0]["inputs"][-1] == str(out_dir)
     assert history.runs(estate / "audits" / "history.sqlite")["evidence_path"].tolist() == [str(out_dir)]
+
+
+@pytest.mark.parametrize(("fail_on", "code"), [("high", 1), ("critical", 0)])
+def test_no_evidence_run_index_shows_the_exit_code_run_returned(tmp_path, fail_on, code) -> None:
+    # An empty export folder: nothing to judge. The index's status and Exit column must say what
+    # `fedaudit run` returned (1 at the default gate; 0 with a gate above high), never "failed" with 0.
+    (tmp_path / "exp").mkdir()
+    cfg = tmp_path / "fedaudit.toml"
+    cfg.write_text(f'[output]\nroot = "audits"\n[[audit]]\nname = "empty"\nexports = ["exp"]\nfail_on = "{fail_on}"\n',
+                   encoding="utf-8")
+    assert main(["run", "--config", str(cfg), "--as-of", "2026-11-05", "--quiet"]) == code
+    index = (tmp_path / "audits" / "index.html").read_text(encoding="utf-8")
+    row = re.search(r"<tr><td class=\"n\">1</td>.*?</tr>", index, re.S)
+    assert row is not None
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)
+    assert re.sub(r"<[^>]+>", "", cells[9]) == str(code)
+    status = html.unescape(re.sub(r"<[^>]+>", "", cells[3]))
+    assert status.startswith("no evidence")
+    if code:
+        assert "failed" in status
+    else:
+        assert "failed" not in status and f"--fail-on {fail_on}" in status and "exit 0" in status
