@@ -7,8 +7,8 @@ import textwrap
 
 import pandas as pd
 
-from fedaudit.cli._common import add_format, render_frames, write_out
 from fedaudit.checks import REGISTRY
+from fedaudit.cli._common import add_format, render_frames, write_out
 
 __all__ = ["checks_frame", "register", "run"]
 
@@ -40,7 +40,9 @@ def checks_frame() -> pd.DataFrame:
         }
         for c in REGISTRY
     ]
-    return pd.DataFrame(rows, columns=["id", "severity", "title", "reference", "controls", "action", "description"]).astype("string")
+    return pd.DataFrame(
+        rows, columns=["id", "severity", "title", "reference", "controls", "action", "description"]
+    ).astype("string")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -46,7 +46,15 @@ _TABLE_COLUMNS = {
         "certificate_critical_threshold",
         "certificate_duration",
     ],
-    "domains": ["domain", "authentication", "farm", "issuer_uri", "signing_thumbprint", "next_signing_thumbprint", "update_result"],
+    "domains": [
+        "domain",
+        "authentication",
+        "farm",
+        "issuer_uri",
+        "signing_thumbprint",
+        "next_signing_thumbprint",
+        "update_result",
+    ],
     "issues": ["severity", "origin", "line", "field", "message"],
     "metadata": ["farm", "entity_id", "url", "reachable", "signature", "valid_until", "error"],
 }
@@ -68,8 +76,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _inputs_frame(evidence) -> pd.DataFrame:
-    rows = [{"path": i.path, "size": i.size, "sha256": i.sha256 or None, "kind": i.kind,
-             "captured_at": i.captured_at, "captured_from": i.captured_from} for i in evidence.inputs]
+    rows = [
+        {
+            "path": i.path,
+            "size": i.size,
+            "sha256": i.sha256 or None,
+            "kind": i.kind,
+            "captured_at": i.captured_at,
+            "captured_from": i.captured_from,
+        }
+        for i in evidence.inputs
+    ]
     frame = pd.DataFrame(rows, columns=["path", "size", "sha256", "kind"])
     return frame.astype({"path": "string", "size": "Int64", "sha256": "string", "kind": "string"})
 

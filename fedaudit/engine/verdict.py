@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
 
@@ -44,7 +45,13 @@ from fedaudit.evidence.view import DomainState, EstateView, FarmFact, domain_sta
 from fedaudit.frames import make_frame
 
 __all__ = [
-    "TIMELINE_EVENTS", "build_timeline", "build_verdicts", "days_left_text", "decide", "table", "urgency_key",
+    "TIMELINE_EVENTS",
+    "build_timeline",
+    "build_verdicts",
+    "days_left_text",
+    "decide",
+    "table",
+    "urgency_key",
     "urgency_order",
 ]
 
@@ -63,7 +70,12 @@ TIMELINE_EVENTS = {
 
 def _bucket_values(th: Thresholds) -> list[float]:
     """One representative days-left value per region of the table."""
-    return [-1.0, th.expiry_urgent_days / 2, (th.expiry_urgent_days + th.expiry_warning_days) / 2, th.expiry_warning_days + 365]
+    return [
+        -1.0,
+        th.expiry_urgent_days / 2,
+        (th.expiry_urgent_days + th.expiry_warning_days) / 2,
+        th.expiry_warning_days + 365,
+    ]
 
 
 def table(
@@ -115,7 +127,9 @@ def _days_text(days: float | None) -> str:
 
 
 def _inputs_text(st: DomainState) -> dict[str, str]:
-    r = {True: "automatic rollover is on", False: "automatic rollover is off", None: "the rollover state is unknown"}[st.rollover]
+    r = {True: "automatic rollover is on", False: "automatic rollover is off", None: "the rollover state is unknown"}[
+        st.rollover
+    ]
     if st.in_sync is None:
         s = "whether Entra ID holds AD FS's certificates is unknown"
     elif st.in_sync:
@@ -132,7 +146,15 @@ def _inputs_text(st: DomainState) -> dict[str, str]:
         m = f"the metadata is not reachable ({st.metadata_basis})"
     d = _days_text(st.days_left)
     if st.broken_now:
-        d = "sign-in fails now (0 days left" + (f"; the AD FS primary itself has {_days_text(st.cert_days)}" if st.cert_days is not None and st.cert_days > 0 else "") + ")"
+        d = (
+            "sign-in fails now (0 days left"
+            + (
+                f"; the AD FS primary itself has {_days_text(st.cert_days)}"
+                if st.cert_days is not None and st.cert_days > 0
+                else ""
+            )
+            + ")"
+        )
     return {"R": r, "S": s, "M": m, "D": d}
 
 
@@ -158,14 +180,23 @@ def _base_reason(action: str, rows: set[str], st: DomainState, th: Thresholds) -
     if action == "fix-metadata":
         return f"Fix the metadata: {t['R']} and {t['S']}, but {t['M']}, so Entra ID cannot fetch the next certificate; {t['D']}."
     if action == "enable-rollover":
-        return (f"Enable automatic rollover: it is off with self-signed certificates; {t['D']}"
-                + (f", so renew by hand before {due} if it stays off." if due else "."))
+        return f"Enable automatic rollover: it is off with self-signed certificates; {t['D']}" + (
+            f", so renew by hand before {due} if it stays off." if due else "."
+        )
     if action == "plan-renewal":
-        return (f"Plan the manual renewal: {t['R']} (CA-issued certificate); {t['D']}"
-                + (f"; renew before {due}." if due else "."))
-    unknown = [name for name, value in (("rollover state", st.rollover), ("sync", st.in_sync),
-                                        ("metadata reachability", st.metadata_public), ("days left", st.days_left))
-               if value is None]
+        return f"Plan the manual renewal: {t['R']} (CA-issued certificate); {t['D']}" + (
+            f"; renew before {due}." if due else "."
+        )
+    unknown = [
+        name
+        for name, value in (
+            ("rollover state", st.rollover),
+            ("sync", st.in_sync),
+            ("metadata reachability", st.metadata_public),
+            ("days left", st.days_left),
+        )
+        if value is None
+    ]
     if not unknown:
         return "Cannot judge: the evidence is incomplete; see missing."
     listed = unknown[0] if len(unknown) == 1 else ", ".join(unknown[:-1]) + " and " + unknown[-1]
@@ -178,15 +209,23 @@ def _idp_reason(action: str, st: DomainState, th: Thresholds, *, next_held: bool
     due = ""
     if st.days_cert is not None and st.days_cert.not_after is not None:
         due = f"{st.days_cert.not_after - dt.timedelta(days=th.expiry_warning_days):%Y-%m-%d}"
-    head = (f"{st.domain.name} signs in with {name}, not AD FS: Entra ID does not fetch its certificates, so each "
-            "renewal is pushed to Entra ID by hand")
+    head = (
+        f"{st.domain.name} signs in with {name}, not AD FS: Entra ID does not fetch its certificates, so each "
+        "renewal is pushed to Entra ID by hand"
+    )
     if action == "renew-now":
-        return f"Renew now (as runbook row 3): {head}, and {_days_text(st.days_left)} (under {th.expiry_warning_days:g})."
+        return (
+            f"Renew now (as runbook row 3): {head}, and {_days_text(st.days_left)} (under {th.expiry_warning_days:g})."
+        )
     if action == "plan-renewal":
         if next_held:
-            return (f"Plan the renewal: {head}; {_days_text(st.days_left)} on the current certificate, and Entra ID "
-                    "already holds the next one (NextSigningCertificate): make sure the provider switches to it in time.")
-        return f"Plan the renewal: {head}; {_days_text(st.days_left)}" + (f"; push the next certificate before {due}." if due else ".")
+            return (
+                f"Plan the renewal: {head}; {_days_text(st.days_left)} on the current certificate, and Entra ID "
+                "already holds the next one (NextSigningCertificate): make sure the provider switches to it in time."
+            )
+        return f"Plan the renewal: {head}; {_days_text(st.days_left)}" + (
+            f"; push the next certificate before {due}." if due else "."
+        )
     return f"Cannot judge: {head}; the expiry of the certificate Entra ID holds is unknown; see missing."
 
 
@@ -258,8 +297,14 @@ def _verdict(
         # No AutoCertificateRollover and no metadata poll: Entra ID holds what was pushed to it, so
         # every renewal is manual, like rollover off with a CA-issued certificate (row 3 under 35 days).
         # A next certificate Entra already holds carries the domain past the current one's expiry.
-        nexts = [c for c in st.domain.entra_next if c.not_after is not None and st.days_cert is not None
-                 and st.days_cert.not_after is not None and c.not_after > st.days_cert.not_after]
+        nexts = [
+            c
+            for c in st.domain.entra_next
+            if c.not_after is not None
+            and st.days_cert is not None
+            and st.days_cert.not_after is not None
+            and c.not_after > st.days_cert.not_after
+        ]
         ahead = days
         if nexts and days is not None and st.days_cert is not None and st.days_cert.not_after is not None:
             best = max(nexts, key=lambda c: c.not_after)  # type: ignore[arg-type,return-value]
@@ -267,7 +312,9 @@ def _verdict(
         action, rows = decide(False, None, None, ahead, ca_issued=True, th=th)
         reason = _idp_reason(action, st, th, next_held=bool(nexts))
     else:
-        action, rows = decide(rollover, in_sync, mpub, days if table_days is None else table_days, ca_issued=ca_issued, th=th)
+        action, rows = decide(
+            rollover, in_sync, mpub, days if table_days is None else table_days, ca_issued=ca_issued, th=th
+        )
         reason = _base_reason(action, rows, st, th) if st is not None else (base_reason or "")
     if st is None and action == "insufficient-evidence":
         reason = base_reason or "Cannot judge: no federated domain and no AD FS evidence."
@@ -294,8 +341,9 @@ def _verdict(
         if asking:
             f0 = asking[0]
             action = f0.action
-            reason = (f"{_ACTION_WORDS[action]}: {f0.title} ({f0.id}, warning). The decision table alone says none: "
-                      + reason)
+            reason = (
+                f"{_ACTION_WORDS[action]}: {f0.title} ({f0.id}, warning). The decision table alone says none: " + reason
+            )
     if action == "none" and None in (rollover, in_sync, mpub, days):
         # Row 1 ignores validity, but "none" is only ever said on complete evidence.
         action = "insufficient-evidence"
@@ -357,8 +405,9 @@ def build_verdicts(view: EstateView, findings: Iterable[Finding], as_of: dt.date
                 findings=index,
                 th=th,
                 base_reason=None,
-                primary_tp=st.days_cert.thumbprint if st.days_cert is not None and st.days_cert in st.adfs_primaries else (
-                    st.adfs_primaries[0].thumbprint if st.adfs_primaries else None),
+                primary_tp=st.days_cert.thumbprint
+                if st.days_cert is not None and st.days_cert in st.adfs_primaries
+                else (st.adfs_primaries[0].thumbprint if st.adfs_primaries else None),
                 entra_tp=entra_tp,
                 not_after=st.days_cert.not_after if st.days_cert else None,
             )
@@ -378,10 +427,23 @@ def build_verdicts(view: EstateView, findings: Iterable[Finding], as_of: dt.date
             "| Out-File \"federation-$($_.Id).json\" } (after Connect-MgGraph -Scopes 'Domain.Read.All')",
         ]
         rows.append(
-            _verdict(domain=None, farm=None, st=None, rollover=None, in_sync=None, mpub=None, days=None,
-                     ca_issued=None, missing=missing, findings=index, th=th,
-                     base_reason="Cannot judge: the evidence holds no AD FS farm and no federated domain.",
-                     primary_tp=None, entra_tp=None, not_after=None)
+            _verdict(
+                domain=None,
+                farm=None,
+                st=None,
+                rollover=None,
+                in_sync=None,
+                mpub=None,
+                days=None,
+                ca_issued=None,
+                missing=missing,
+                findings=index,
+                th=th,
+                base_reason="Cannot judge: the evidence holds no AD FS farm and no federated domain.",
+                primary_tp=None,
+                entra_tp=None,
+                not_after=None,
+            )
         )
     rows.sort(key=_urgency)
     return make_frame("verdicts", rows)
@@ -436,20 +498,24 @@ def days_left_text(days_left: Any) -> str:
     return f"{value:,.0f}" if abs(value) >= 35 else f"{value:,.1f}"
 
 
-def _farm_row(view: EstateView, farm: FarmFact, findings: _FindingIndex, as_of: dt.datetime, th: Thresholds) -> dict[str, Any]:
+def _farm_row(
+    view: EstateView, farm: FarmFact, findings: _FindingIndex, as_of: dt.datetime, th: Thresholds
+) -> dict[str, Any]:
     primary = primary_of(farm)
     days = primary.days_left(as_of) if primary is not None else None
     mpub, _ = metadata_public(farm.metadata)
     missing = [
         f"Entra domains federated with {farm.name}: Get-MgDomain "
         "| Where-Object AuthenticationType -eq Federated | ForEach-Object { Get-MgDomainFederationConfiguration "
-        "-DomainId $_.Id | ConvertTo-Json -Depth 5 | Out-File \"federation-$($_.Id).json\" } "
+        '-DomainId $_.Id | ConvertTo-Json -Depth 5 | Out-File "federation-$($_.Id).json" } '
         "(after Connect-MgGraph -Scopes 'Domain.Read.All')"
     ]
     if farm.rollover is None:
         missing.append(f"AD FS properties of {farm.name}: Get-AdfsProperties (on an AD FS server of {farm.name})")
     if primary is None:
-        missing.append(f"AD FS token-signing certificates of {farm.name}: Get-AdfsCertificate -CertificateType Token-Signing")
+        missing.append(
+            f"AD FS token-signing certificates of {farm.name}: Get-AdfsCertificate -CertificateType Token-Signing"
+        )
     if mpub is None:
         missing.append(f"federation metadata of {farm.name}: {rm.fetch_command(farm.metadata_url)}")
     ca = None
@@ -462,9 +528,20 @@ def _farm_row(view: EstateView, farm: FarmFact, findings: _FindingIndex, as_of: 
     else:
         base = f"Cannot judge {farm.name} for Entra ID: no federated domain of this farm is in the evidence; {_days_text(days)}."
     return _verdict(
-        domain=None, farm=farm.name, st=None, rollover=farm.rollover, in_sync=None, mpub=mpub, days=days, ca_issued=ca,
-        missing=missing, findings=findings, th=th, base_reason=base,
-        primary_tp=primary.thumbprint if primary else None, entra_tp=None,
+        domain=None,
+        farm=farm.name,
+        st=None,
+        rollover=farm.rollover,
+        in_sync=None,
+        mpub=mpub,
+        days=days,
+        ca_issued=ca,
+        missing=missing,
+        findings=findings,
+        th=th,
+        base_reason=base,
+        primary_tp=primary.thumbprint if primary else None,
+        entra_tp=None,
         not_after=primary.not_after if primary else None,
     )
 
@@ -475,18 +552,50 @@ def _farm_row(view: EstateView, farm: FarmFact, findings: _FindingIndex, as_of: 
 def build_timeline(view: EstateView, as_of: dt.datetime, th: Thresholds) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
 
-    def add(farm: str | None, domain: str | None, event: str, time: dt.datetime | None, thumbprint: str | None,
-            source: str | None, detail: str) -> None:
+    def add(
+        farm: str | None,
+        domain: str | None,
+        event: str,
+        time: dt.datetime | None,
+        thumbprint: str | None,
+        source: str | None,
+        detail: str,
+    ) -> None:
         if time is None:
             return
-        rows.append({"farm": farm, "domain": domain, "event": event, "time": time, "thumbprint": thumbprint,
-                     "source": source, "detail": detail})
+        rows.append(
+            {
+                "farm": farm,
+                "domain": domain,
+                "event": event,
+                "time": time,
+                "thumbprint": thumbprint,
+                "source": source,
+                "detail": detail,
+            }
+        )
 
     for farm in view.farms.values():
         for label, certs in (("AD FS primary", farm.ts_primaries), ("AD FS secondary", farm.ts_secondaries)):
             for c in certs:
-                add(farm.name, None, "not_before", c.not_before, c.thumbprint, "adfs", f"{label} token-signing certificate valid from")
-                add(farm.name, None, "not_after", c.not_after, c.thumbprint, "adfs", f"{label} token-signing certificate expires")
+                add(
+                    farm.name,
+                    None,
+                    "not_before",
+                    c.not_before,
+                    c.thumbprint,
+                    "adfs",
+                    f"{label} token-signing certificate valid from",
+                )
+                add(
+                    farm.name,
+                    None,
+                    "not_after",
+                    c.not_after,
+                    c.thumbprint,
+                    "adfs",
+                    f"{label} token-signing certificate expires",
+                )
         primary = primary_of(farm)
         if primary is not None and primary.not_after is not None:
             na = primary.not_after
@@ -502,33 +611,83 @@ def build_timeline(view: EstateView, as_of: dt.datetime, th: Thresholds) -> pd.D
                 if secs:
                     gen_detail = f"secondary {secs[0].thumbprint[:8]} generated (its NotBefore)"
                 overdue = " (overdue: not promoted)" if secs and proj["promotion"] + proj["interval"] < as_of else ""
-                early = (" (before Entra ID starts polling: push the certificate by hand)"
-                         if proj["promotion"] < proj["entra_polling_start"] else "")
+                early = (
+                    " (before Entra ID starts polling: push the certificate by hand)"
+                    if proj["promotion"] < proj["entra_polling_start"]
+                    else ""
+                )
                 add(farm.name, None, "projected_generation", gen, primary.thumbprint, "projection", gen_detail)
-                add(farm.name, None, "projected_promotion", proj["promotion"], primary.thumbprint,
-                    "projection", f"CertificatePromotionThreshold {promo_d:g} days after generation{lag}{cond}{overdue}{early}")
-                add(farm.name, None, "critical_threshold", proj["critical"], primary.thumbprint,
-                    "projection", f"CertificateCriticalThreshold {crit_d:g} days before NotAfter{cond}")
-            add(farm.name, None, "entra_polling_start", na - dt.timedelta(days=th.expiry_warning_days), primary.thumbprint,
-                "runbook", f"Entra ID polls the metadata from {th.expiry_warning_days:g} days before the AD FS primary expires")
-            add(farm.name, None, "mark_15_days", na - dt.timedelta(days=th.expiry_urgent_days), primary.thumbprint,
-                "runbook", f"{th.expiry_urgent_days:g} days before the AD FS primary expires (decision table row 2)")
+                add(
+                    farm.name,
+                    None,
+                    "projected_promotion",
+                    proj["promotion"],
+                    primary.thumbprint,
+                    "projection",
+                    f"CertificatePromotionThreshold {promo_d:g} days after generation{lag}{cond}{overdue}{early}",
+                )
+                add(
+                    farm.name,
+                    None,
+                    "critical_threshold",
+                    proj["critical"],
+                    primary.thumbprint,
+                    "projection",
+                    f"CertificateCriticalThreshold {crit_d:g} days before NotAfter{cond}",
+                )
+            add(
+                farm.name,
+                None,
+                "entra_polling_start",
+                na - dt.timedelta(days=th.expiry_warning_days),
+                primary.thumbprint,
+                "runbook",
+                f"Entra ID polls the metadata from {th.expiry_warning_days:g} days before the AD FS primary expires",
+            )
+            add(
+                farm.name,
+                None,
+                "mark_15_days",
+                na - dt.timedelta(days=th.expiry_urgent_days),
+                primary.thumbprint,
+                "runbook",
+                f"{th.expiry_urgent_days:g} days before the AD FS primary expires (decision table row 2)",
+            )
         add(farm.name, None, "as_of", as_of, None, "audit", "audit date")
 
     for d in view.federated_domains:
-        for label, certs in (("Entra SigningCertificate", d.entra_current), ("Entra NextSigningCertificate", d.entra_next)):
+        for label, certs in (
+            ("Entra SigningCertificate", d.entra_current),
+            ("Entra NextSigningCertificate", d.entra_next),
+        ):
             for c in certs:
                 add(d.farm, d.name, "not_before", c.not_before, c.thumbprint, "entra", f"{label} valid from")
                 add(d.farm, d.name, "not_after", c.not_after, c.thumbprint, "entra", f"{label} expires")
         st = domain_state(view, d, as_of, th)
         if st.days_cert is not None and st.days_cert.not_after is not None:
             na = st.days_cert.not_after
-            add(d.farm, d.name, "entra_polling_start", na - dt.timedelta(days=th.expiry_warning_days),
-                st.days_cert.thumbprint, "runbook", f"Entra ID polls the metadata for {d.name} ({st.days_basis})")
-            add(d.farm, d.name, "mark_15_days", na - dt.timedelta(days=th.expiry_urgent_days), st.days_cert.thumbprint,
-                "runbook", f"{th.expiry_urgent_days:g} days before expiry ({st.days_basis})")
+            add(
+                d.farm,
+                d.name,
+                "entra_polling_start",
+                na - dt.timedelta(days=th.expiry_warning_days),
+                st.days_cert.thumbprint,
+                "runbook",
+                f"Entra ID polls the metadata for {d.name} ({st.days_basis})",
+            )
+            add(
+                d.farm,
+                d.name,
+                "mark_15_days",
+                na - dt.timedelta(days=th.expiry_urgent_days),
+                st.days_cert.thumbprint,
+                "runbook",
+                f"{th.expiry_urgent_days:g} days before expiry ({st.days_basis})",
+            )
         add(d.farm, d.name, "as_of", as_of, None, "audit", "audit date")
     frame = make_frame("timeline", rows)
     if len(frame):
-        frame = frame.sort_values(["farm", "domain", "time", "event"], na_position="first", kind="stable").reset_index(drop=True)
+        frame = frame.sort_values(["farm", "domain", "time", "event"], na_position="first", kind="stable").reset_index(
+            drop=True
+        )
     return frame

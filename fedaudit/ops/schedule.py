@@ -32,9 +32,10 @@ import html
 import os
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote
 
 import pandas as pd
@@ -44,6 +45,7 @@ from fedaudit.engine.core import audit as run_audit
 from fedaudit.engine.waivers import AcceptedException, load_exceptions
 from fedaudit.errors import FedauditError, ReportError
 from fedaudit.evidence.load import load
+from fedaudit.io.clock import Clock, system_clock
 from fedaudit.io.fetch import fetch_all
 from fedaudit.io.files import write_text_atomic
 from fedaudit.io.graph import Credential, collect_entra
@@ -52,7 +54,6 @@ from fedaudit.ops import history
 from fedaudit.ops.config import AuditConfig, Config
 from fedaudit.reporting.render import add_outputs, report
 from fedaudit.reporting.siem import finding_records, to_ocsf, write_jsonl
-from fedaudit.io.clock import Clock, system_clock
 
 __all__ = ["AuditRun", "RunSummary", "render_index", "run_audits", "write_index"]
 
@@ -87,8 +88,6 @@ class RunSummary:
         if any(c == 2 for c in codes):
             return 2
         return 1 if any(c == 1 for c in codes) else 0
-
-
 
 
 def _sha256(path: Path) -> str:
@@ -160,8 +159,10 @@ def _run_one(
     except Exception as exc:
         # A full disk, or a bug: this audit failed, recorded with its cause; the other audits
         # and the index still happen.
-        error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, OSError) else (
-            f"{exc.filename + ': ' if isinstance(exc.filename, str) else ''}{exc.strerror or exc}"
+        error = (
+            f"{type(exc).__name__}: {exc}"
+            if not isinstance(exc, OSError)
+            else (f"{exc.filename + ': ' if isinstance(exc.filename, str) else ''}{exc.strerror or exc}")
         )
         history.fail_run(db_path, run_id, finished=clock(), error=error)
         say(f"{audit.name}: run {run_id} failed: {error}")
@@ -292,12 +293,16 @@ def _discovered_urls(audit: AuditConfig, collected: list[Path]) -> list[str]:
     return list(dict.fromkeys(str(u) for u in found["url"].dropna()))
 
 
-def _judge(inputs: list[str], audit: AuditConfig, as_of: dt.datetime, exceptions: list[AcceptedException]) -> AuditResult:
+def _judge(
+    inputs: list[str], audit: AuditConfig, as_of: dt.datetime, exceptions: list[AcceptedException]
+) -> AuditResult:
     evidence = load(*inputs, culture=audit.culture)
     return run_audit(evidence, as_of, thresholds=dict(audit.thresholds) or None, exceptions=exceptions)
 
 
-def _write_siem(folder: Path, result: AuditResult, audit: str, *, as_of: dt.datetime, time: dt.datetime, ocsf: bool) -> dict[str, str]:
+def _write_siem(
+    folder: Path, result: AuditResult, audit: str, *, as_of: dt.datetime, time: dt.datetime, ocsf: bool
+) -> dict[str, str]:
 
     records = finding_records(result.findings, time=time, as_of=as_of, audit=audit)
     written = [write_jsonl(folder / "findings.jsonl", records)]

@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from fedaudit.frames import empty_frame
-from fedaudit.errors import UsageError
 from fedaudit.engine.core import AuditResult
 from fedaudit.engine.verdict import urgency_order
+from fedaudit.errors import UsageError
+from fedaudit.frames import empty_frame
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -165,13 +166,22 @@ def figure_png(fig: Figure, *, dpi: int = 100) -> bytes:
 
 def _footer(fig: Figure, text: str) -> None:
     if text:
-        fig.text(0.01, 0.04 / fig.get_figheight(), text, ha="left", va="bottom", fontsize=8, color="#333333",
-                 parse_math=False)
+        fig.text(
+            0.01,
+            0.04 / fig.get_figheight(),
+            text,
+            ha="left",
+            va="bottom",
+            fontsize=8,
+            color="#333333",
+            parse_math=False,
+        )
 
 
 def _header(fig: Figure, text: str) -> None:
-    fig.text(0.01, 1 - 0.06 / fig.get_figheight(), text, ha="left", va="top", fontsize=8, color="#333333",
-             parse_math=False)
+    fig.text(
+        0.01, 1 - 0.06 / fig.get_figheight(), text, ha="left", va="top", fontsize=8, color="#333333", parse_math=False
+    )
 
 
 def _empty(fig: Figure, ax: Axes, message: str) -> Figure:
@@ -323,36 +333,9 @@ def _event_style(event: str) -> tuple[str, str, str] | None:
     return None
 
 
-def timeline_figure(
-    result: ResultLike,
-    *,
-    max_rows: int = 40,
-    page: int = 0,
-    farms: Iterable[str] | str | None = None,
-    domains: Iterable[str] | str | None = None,
-    window: tuple[float, float] | None = None,
-) -> Figure:
-    """One bar per token-signing certificate (not_before to not_after), grouped by farm and domain.
-
-    Bars are coloured and hatched by source (AD FS, Entra ID, metadata). Before each primary's
-    expiry the 35-day Entra polling window and the 15-day urgency window are shaded; the as-of
-    date is a vertical line; projected AD FS generation and promotion and Entra's first poll
-    (from the timeline frame) are markers. Rows are ordered most urgent domain first; ``page``
-    selects which ``max_rows`` rows to draw, and the footer says how many pages there are.
-    ``farms``/``domains`` restrict the figure (drilling into one domain keeps its farm's rows).
-    ``window`` (days before and after the as-of date, e.g. ``(30, 120)``) focuses the x axis on
-    the weeks that decide a renewal: ticks every half month, each polling and urgency window's
-    start labelled with its day count and date, and each projected event labelled with its date.
-    """
-    import matplotlib.dates as mdates
-    from matplotlib.collections import PolyCollection
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
-    if max_rows < 1 or page < 0:
-        raise UsageError("max_rows must be >= 1 and page >= 0")
-    data = frames_of(result)
-    farm_sel, domain_sel = _select(farms), _select(domains)
+def _timeline_rows(data: dict[str, Any], farm_sel: set[str] | None, domain_sel: set[str] | None) -> list[_Bar]:
+    """The timeline's rows: one per certificate of the selection, a row saying so for a
+    federated domain whose Entra certificates are missing, most urgent domain first."""
     bars = _timeline_bars(data["certificates"], farm_sel, domain_sel)
     if domain_sel is not None:
         keep_farms = {b.farm for b in bars if b.domain is not None}
@@ -368,18 +351,12 @@ def timeline_figure(
         ):
             continue
         bars.append(_Bar(farm, domain, "missing", None, None, "", pd.NaT, pd.NaT))
-    bars = _order_bars(bars, data["verdicts"])
-    total = len(bars)
-    pages = max(1, math.ceil(total / max_rows))
-    shown = bars[page * max_rows : (page + 1) * max_rows]
-    rows = max(len(shown), 1)
-    fig = _new_figure(WIDTH_INCHES, 1.9 + rows * ROW_INCHES)
-    ax = fig.add_subplot()
-    if not shown:
-        message = "No certificate with validity dates in the evidence." if page == 0 else f"No page {page + 1}."
-        return _empty(fig, ax, message)
+    return _order_bars(bars, data["verdicts"])
 
-    as_of = data["as_of"]
+
+def _x_range(shown: list[_Bar], as_of: Any, window: tuple[float, float] | None) -> tuple[Any, Any, Any]:
+    """(centre, left, right) of the x axis: the certificates' span around the as-of date,
+    at most two years either side, or ``window`` days before and after it."""
     starts = [b.start for b in shown if b.source != "missing"]
     ends = [b.end for b in shown if b.source != "missing"]
     centre = as_of if as_of is not None else min(starts, default=pd.Timestamp("2000-01-01", tz="UTC"))
@@ -392,9 +369,24 @@ def timeline_figure(
     lo, hi = lo - pad, hi + pad
     if window is not None:
         lo, hi = centre - pd.Timedelta(days=window[0]), centre + pd.Timedelta(days=window[1])
-    x = mdates.date2num
+    return centre, lo, hi
 
-    # shaded windows per group, behind the bars
+
+def _draw_windows(
+    ax: Axes,
+    shown: list[_Bar],
+    bars: list[_Bar],
+    data: dict[str, Any],
+    lo: Any,
+    hi: Any,
+    window: tuple[float, float] | None,
+) -> None:
+    """Shade each group's polling and urgency windows before its primary's expiry (behind the
+    bars); in a focused window, label where each starts."""
+    import matplotlib.dates as mdates
+    from matplotlib.collections import PolyCollection
+
+    x = mdates.date2num
     expiry = _primary_expiry(bars)
     y_of_group: dict[tuple[str, str], list[int]] = {}
     for y, bar in enumerate(shown):
@@ -413,15 +405,29 @@ def timeline_figure(
             if window is not None and lo <= start <= hi:
                 near_end = start > hi - (hi - lo) * 0.1
                 ax.annotate(
-                    f"{days:g} d: {start:%m-%d}", xy=(x0, y0), xytext=(-1 if near_end else 1, -0.5), textcoords="offset points",
-                    fontsize=6, ha="right" if near_end else "left", va="top", color="#222222", zorder=6, annotation_clip=True,
+                    f"{days:g} d: {start:%m-%d}",
+                    xy=(x0, y0),
+                    xytext=(-1 if near_end else 1, -0.5),
+                    textcoords="offset points",
+                    fontsize=6,
+                    ha="right" if near_end else "left",
+                    va="top",
+                    color="#222222",
+                    zorder=6,
+                    annotation_clip=True,
                     bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none", "alpha": 0.75},
                 )
     for colour, verts in windows.items():
         if verts:
             ax.add_collection(PolyCollection(verts, facecolors=colour, alpha=0.28, linewidths=0, zorder=1))
 
-    # group separators
+
+def _draw_bars(ax: Axes, shown: list[_Bar], lo: Any, hi: Any) -> None:
+    """Group separators, one bar per certificate (cut bars marked at the edge), and a dashed
+    line for a domain whose certificates are missing."""
+    import matplotlib.dates as mdates
+
+    x = mdates.date2num
     seps = [y - 0.5 for y in range(1, len(shown)) if shown[y].group != shown[y - 1].group]
     if seps:
         ax.hlines(seps, 0, 1, transform=ax.get_yaxis_transform(), colors="#bbbbbb", linewidth=0.6, zorder=1)
@@ -447,8 +453,15 @@ def timeline_figure(
     for source, (ys, lefts, widths) in spans.items():
         _label, colour, hatch = SOURCE_STYLE.get(source, (source, GREY, "xx"))
         ax.barh(
-            ys, widths, left=lefts, height=0.6, color=colour, hatch=hatch,
-            edgecolor="white" if not hatch else "#333333", linewidth=0.4, zorder=2,
+            ys,
+            widths,
+            left=lefts,
+            height=0.6,
+            color=colour,
+            hatch=hatch,
+            edgecolor="white" if not hatch else "#333333",
+            linewidth=0.4,
+            zorder=2,
         )
     for (source, marker), (xs_, ys_) in cut.items():
         colour = SOURCE_STYLE.get(source, (source, GREY, ""))[1]
@@ -456,7 +469,15 @@ def timeline_figure(
     if missing:
         ax.hlines(missing, x(lo), x(hi), colors=GREY, linestyles=(0, (2, 3)), linewidth=1, zorder=2)
 
-    # projected events
+
+def _draw_events(
+    ax: Axes, shown: list[_Bar], tl: pd.DataFrame, lo: Any, hi: Any, window: tuple[float, float] | None
+) -> dict[tuple[str, str, str], tuple[list[float], list[int]]]:
+    """Projected rollover events (from the timeline frame) as markers on their rows, labelled
+    with their dates in a focused window. Returns them by style, for the legend."""
+    import matplotlib.dates as mdates
+
+    x = mdates.date2num
     events: dict[tuple[str, str, str], tuple[list[float], list[int]]] = {}
     row_of: dict[tuple[str, str], int] = {}
     for y, bar in enumerate(shown):
@@ -465,7 +486,6 @@ def timeline_figure(
             row_of[(bar.farm or "", "")] = y
         elif bar.source == "entra" and bar.slot == "current":
             row_of[bar.group] = y
-    tl = data["timeline"]
     in_view = tl[tl["time"].between(lo, hi)] if len(tl) else tl  # NaT is never between
     for event, time_, farm, domain in zip(
         in_view["event"].tolist(), in_view["time"].tolist(), in_view["farm"].tolist(), in_view["domain"].tolist()
@@ -483,15 +503,79 @@ def timeline_figure(
             above = marker == "^"  # generation above its marker, promotion below: 5 days apart they do not collide
             for xv, yv in zip(xs_, ys_):
                 ax.annotate(
-                    f"{mdates.num2date(xv):%m-%d}", xy=(xv, yv), xytext=(0, 4 if above else -4), textcoords="offset points",
-                    fontsize=6, ha="center", va="bottom" if above else "top", color=colour, zorder=6,
+                    f"{mdates.num2date(xv):%m-%d}",
+                    xy=(xv, yv),
+                    xytext=(0, 4 if above else -4),
+                    textcoords="offset points",
+                    fontsize=6,
+                    ha="center",
+                    va="bottom" if above else "top",
+                    color=colour,
+                    zorder=6,
                 )
+    return events
+
+
+def timeline_figure(
+    result: ResultLike,
+    *,
+    max_rows: int = 40,
+    page: int = 0,
+    farms: Iterable[str] | str | None = None,
+    domains: Iterable[str] | str | None = None,
+    window: tuple[float, float] | None = None,
+) -> Figure:
+    """One bar per token-signing certificate (not_before to not_after), grouped by farm and domain.
+
+    Bars are coloured and hatched by source (AD FS, Entra ID, metadata). Before each primary's
+    expiry the 35-day Entra polling window and the 15-day urgency window are shaded; the as-of
+    date is a vertical line; projected AD FS generation and promotion and Entra's first poll
+    (from the timeline frame) are markers. Rows are ordered most urgent domain first; ``page``
+    selects which ``max_rows`` rows to draw, and the footer says how many pages there are.
+    ``farms``/``domains`` restrict the figure (drilling into one domain keeps its farm's rows).
+    ``window`` (days before and after the as-of date, e.g. ``(30, 120)``) focuses the x axis on
+    the weeks that decide a renewal: ticks every half month, each polling and urgency window's
+    start labelled with its day count and date, and each projected event labelled with its date.
+    """
+    import matplotlib.dates as mdates
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    if max_rows < 1 or page < 0:
+        raise UsageError("max_rows must be >= 1 and page >= 0")
+    data = frames_of(result)
+    farm_sel, domain_sel = _select(farms), _select(domains)
+    bars = _timeline_rows(data, farm_sel, domain_sel)
+    total = len(bars)
+    pages = max(1, math.ceil(total / max_rows))
+    shown = bars[page * max_rows : (page + 1) * max_rows]
+    rows = max(len(shown), 1)
+    fig = _new_figure(WIDTH_INCHES, 1.9 + rows * ROW_INCHES)
+    ax = fig.add_subplot()
+    if not shown:
+        message = "No certificate with validity dates in the evidence." if page == 0 else f"No page {page + 1}."
+        return _empty(fig, ax, message)
+
+    as_of = data["as_of"]
+    _centre, lo, hi = _x_range(shown, as_of, window)
+    x = mdates.date2num
+
+    _draw_windows(ax, shown, bars, data, lo, hi, window)
+    _draw_bars(ax, shown, lo, hi)
+
+    events = _draw_events(ax, shown, data["timeline"], lo, hi, window)
 
     if as_of is not None:
         ax.axvline(x(as_of), color="black", linestyle="--", linewidth=1.1, zorder=5)
         ax.annotate(
-            f"as of {as_of:%Y-%m-%d}", xy=(x(as_of), 1.0), xycoords=("data", "axes fraction"),
-            xytext=(3, 2), textcoords="offset points", fontsize=8, ha="left", va="bottom",
+            f"as of {as_of:%Y-%m-%d}",
+            xy=(x(as_of), 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, 2),
+            textcoords="offset points",
+            fontsize=8,
+            ha="left",
+            va="bottom",
         )
 
     ax.set_xlim(x(lo), x(hi))
@@ -513,13 +597,22 @@ def timeline_figure(
         if any(b.source == source for b in shown):
             label, colour, hatch = SOURCE_STYLE[source]
             handles.append(Patch(facecolor=colour, hatch=hatch, edgecolor="#333333", label=label))
-    handles.append(Patch(facecolor=YELLOW, alpha=0.5, label=f"{data['poll_days']:g} days before primary expiry (Entra polls)"))
-    handles.append(Patch(facecolor=VERMILLION, alpha=0.5, label=f"{data['urgent_days']:g} days before primary expiry (renew now)"))
+    handles.append(
+        Patch(facecolor=YELLOW, alpha=0.5, label=f"{data['poll_days']:g} days before primary expiry (Entra polls)")
+    )
+    handles.append(
+        Patch(facecolor=VERMILLION, alpha=0.5, label=f"{data['urgent_days']:g} days before primary expiry (renew now)")
+    )
     for legend_text, marker, colour in events:
         handles.append(Line2D([], [], linestyle="", marker=marker, color=colour, label=legend_text))
     legend = fig.legend(
-        handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.04 / fig.get_figheight()),
-        ncols=3, fontsize=7.5, frameon=False, borderaxespad=0,
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 1 - 0.04 / fig.get_figheight()),
+        ncols=3,
+        fontsize=7.5,
+        frameon=False,
+        borderaxespad=0,
     )
     _place(fig, ax, above=0.3, below=0.72, legend=legend)
 
@@ -672,11 +765,18 @@ def mismatch_rows(result: ResultLike, *, domains: Iterable[str] | str | None = N
                 texts.append(f"{cell_codes[0]} {next(iter(thumbs))[:4]}")
             else:
                 texts.append("+".join(cell_codes) if len(cell_codes) > 1 else f"{len(thumbs)}\u00d7{cell_codes[0]}")
-            states.append(_cell_state(view, cell_codes, bool(thumbs), present[view], bool(primary), bool(secondary), codes))
+            states.append(
+                _cell_state(view, cell_codes, bool(thumbs), present[view], bool(primary), bool(secondary), codes)
+            )
         out.append(
             MatrixRow(
-                domain, farm, tuple(tuple(sorted(v)) for v in views), tuple(tuple(c) for c in codes), tuple(texts),
-                _matrix_state(codes), tuple(states),
+                domain,
+                farm,
+                tuple(tuple(sorted(v)) for v in views),
+                tuple(tuple(c) for c in codes),
+                tuple(texts),
+                _matrix_state(codes),
+                tuple(states),
             )
         )
     out.sort(key=lambda r: (r.state, r.domain))
@@ -693,7 +793,9 @@ def matrix_note(rows: list[MatrixRow], shown: int) -> str:
     return f"{shown} of {len(rows)} domains shown, disagreements first; the other {len(rest)}: {', '.join(parts)}."
 
 
-def mismatch_matrix_figure(result: ResultLike, *, max_rows: int = 40, domains: Iterable[str] | str | None = None) -> Figure:
+def mismatch_matrix_figure(
+    result: ResultLike, *, max_rows: int = 40, domains: Iterable[str] | str | None = None
+) -> Figure:
     """Federated domains by views (AD FS primary, AD FS secondary, Entra current, Entra next,
     metadata signing): which token-signing thumbprints agree.
 
@@ -724,8 +826,16 @@ def mismatch_matrix_figure(result: ResultLike, *, max_rows: int = 40, domains: I
             cells[state].append([(x0, y0), (x0 + 1, y0), (x0 + 1, y0 + 1), (x0, y0 + 1)])
             shown_text = text if state == "gap" else f"{symbol} " + ("none" if text == "\u2014" else text)
             ax.text(
-                x_, y, shown_text, ha="center", va="center", fontsize=8, color=ink, family="monospace",
-                fontweight="bold", parse_math=False,
+                x_,
+                y,
+                shown_text,
+                ha="center",
+                va="center",
+                fontsize=8,
+                color=ink,
+                family="monospace",
+                fontweight="bold",
+                parse_math=False,
                 bbox={"facecolor": face, "edgecolor": "none", "pad": 0.6} if hatch else None,
             )
     for state, verts in cells.items():  # one collection per state, not one patch per cell
@@ -748,8 +858,13 @@ def mismatch_matrix_figure(result: ResultLike, *, max_rows: int = 40, domains: I
         for face, _ink, hatch, _symbol, legend in _STATE_STYLE.values()
     ]
     legend = fig.legend(
-        handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.04 / fig.get_figheight()),
-        ncols=4, fontsize=7.5, frameon=False, borderaxespad=0,
+        handles=handles,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 0.04 / fig.get_figheight()),
+        ncols=4,
+        fontsize=7.5,
+        frameon=False,
+        borderaxespad=0,
     )
     _place(fig, ax, above=0.55, below=0.12, legend=legend, legend_at="bottom")
     note = matrix_note(rows, len(shown))
@@ -765,7 +880,8 @@ def _expiry_rows(data: Mapping[str, Any], as_of: pd.Timestamp | None) -> list[tu
     certs = data["certificates"]
     if as_of is not None and len(certs):
         primary = certs[
-            (certs["source"] == "adfs") & (certs["slot"] == "primary")
+            (certs["source"] == "adfs")
+            & (certs["slot"] == "primary")
             & (certs["role"].isna() | (certs["role"] == "token-signing"))
         ]
         for farm, group in primary.groupby("farm", sort=True):
@@ -841,26 +957,44 @@ def days_to_expiry_figure(result: ResultLike, *, max_rows: int = 40, horizon: in
         text = f"{days:,.0f} d"
         inside = shown_days > span * 0.85
         ax.text(
-            shown_days - span * 0.01 if inside else max(shown_days, 0) + span * 0.01, y,
-            ("\u25c0 " if days < lo else "") + text + (" \u25b6" if days > hi else ""), va="center", ha="right" if inside else "left",
-            fontsize=7.5, color="white" if inside and colour in (VERMILLION,) else "black",
+            shown_days - span * 0.01 if inside else max(shown_days, 0) + span * 0.01,
+            y,
+            ("\u25c0 " if days < lo else "") + text + (" \u25b6" if days > hi else ""),
+            va="center",
+            ha="right" if inside else "left",
+            fontsize=7.5,
+            color="white" if inside and colour in (VERMILLION,) else "black",
         )
     for (colour, hatch), (ys, lefts, widths) in bars.items():  # one barh per band
         ax.barh(
-            ys, widths, left=lefts, height=0.6, color=colour, hatch=hatch,
-            edgecolor="#bbbbbb" if colour == "white" else "#333333", linewidth=0.4,
+            ys,
+            widths,
+            left=lefts,
+            height=0.6,
+            color=colour,
+            hatch=hatch,
+            edgecolor="#bbbbbb" if colour == "white" else "#333333",
+            linewidth=0.4,
         )
     for days, style in ((0.0, "-"), (urgent, "--"), (poll, ":")):
         if lo <= days <= hi:
             ax.axvline(days, color="black", linestyle=style, linewidth=0.9)
             ax.annotate(
-                f"{days:g} d", xy=(days, 1.0), xycoords=("data", "axes fraction"), xytext=(2, 2),
-                textcoords="offset points", fontsize=7.5, ha="left", va="bottom",
+                f"{days:g} d",
+                xy=(days, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(2, 2),
+                textcoords="offset points",
+                fontsize=7.5,
+                ha="left",
+                va="bottom",
             )
     ax.set_xlim(lo - span * 0.02, hi + span * 0.02)
     ax.set_ylim(len(shown) - 0.5, -0.5)
     ax.set_yticks(range(len(shown)), [_short(label) for label, _ in shown], fontsize=8, parse_math=False)
-    ax.set_xlabel("days left (as of " + (f"{data['as_of']:%Y-%m-%d}" if data["as_of"] is not None else "?") + ")", fontsize=8)
+    ax.set_xlabel(
+        "days left (as of " + (f"{data['as_of']:%Y-%m-%d}" if data["as_of"] is not None else "?") + ")", fontsize=8
+    )
     ax.tick_params(axis="x", labelsize=8)
     ax.grid(axis="x", color="#dddddd", linewidth=0.5)
     ax.set_axisbelow(True)
@@ -869,8 +1003,13 @@ def days_to_expiry_figure(result: ResultLike, *, max_rows: int = 40, horizon: in
         colour, hatch, name = _band(probe, poll, urgent)
         bands.append(Patch(facecolor=colour, hatch=hatch, edgecolor="#333333", label=name))
     legend = fig.legend(
-        handles=bands, loc="lower center", bbox_to_anchor=(0.5, 0.04 / fig.get_figheight()),
-        ncols=5, fontsize=7.5, frameon=False, borderaxespad=0,
+        handles=bands,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 0.04 / fig.get_figheight()),
+        ncols=5,
+        fontsize=7.5,
+        frameon=False,
+        borderaxespad=0,
     )
     rest = rows[max_rows:]
     if rest:

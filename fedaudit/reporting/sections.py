@@ -15,12 +15,16 @@ from __future__ import annotations
 import base64
 import html
 import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from fedaudit._version import __version__
+from fedaudit.checks import ACTION_RANK, REGISTRY, by_id
+from fedaudit.engine.core import AuditResult
+from fedaudit.engine.verdict import days_left_text, urgency_order
 from fedaudit.errors import UsageError
 from fedaudit.records import SEVERITIES
 from fedaudit.reporting.context import (
@@ -28,20 +32,22 @@ from fedaudit.reporting.context import (
     ReportContext,
     lab_inputs,
     page_title,
-    plural as _plural,
     prepare,
     save_outputs,
     status_sentence,
 )
-from fedaudit.reporting.plots import figure_png
-from fedaudit.checks import ACTION_RANK
-from fedaudit.reporting.plots import days_to_expiry_figure, timeline_figure
-from fedaudit.reporting.plots import MATRIX_VIEWS, matrix_note, mismatch_rows
-from fedaudit.checks import by_id
-from fedaudit.checks import REGISTRY
-from fedaudit.engine.core import AuditResult
-from fedaudit.engine.verdict import days_left_text, urgency_order
-from fedaudit.reporting.plots import ResultLike
+from fedaudit.reporting.context import (
+    plural as _plural,
+)
+from fedaudit.reporting.plots import (
+    MATRIX_VIEWS,
+    ResultLike,
+    days_to_expiry_figure,
+    figure_png,
+    matrix_note,
+    mismatch_rows,
+    timeline_figure,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -186,8 +192,7 @@ def table(
     body = []
     for i in range(len(frame)):
         tds = "".join(
-            f'<td data-label="{_e(names[c])}"{_MONO if c in mono_set else ""}>{_e(cells[i])}</td>'
-            for c, cells in kept
+            f'<td data-label="{_e(names[c])}"{_MONO if c in mono_set else ""}>{_e(cells[i])}</td>' for c, cells in kept
         )
         body.append(f"<tr>{tds}</tr>")
     klass = "fa-data" + (" fa-cards" if as_cards else "") + (" fa-sort" if sortable else "")
@@ -217,9 +222,7 @@ def figure(fig: Figure, *, alt: str, caption: str | None = None) -> Fragment:
     width, height = (int(round(v)) for v in fig.get_size_inches() * fig.dpi)
     src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     cap = f"<figcaption>{_e(caption)}</figcaption>" if caption else ""
-    return Fragment(
-        f'<figure><img src="{src}" alt="{_e(alt)}" width="{width}" height="{height}">{cap}</figure>', alt
-    )
+    return Fragment(f'<figure><img src="{src}" alt="{_e(alt)}" width="{width}" height="{height}">{cap}</figure>', alt)
 
 
 def show(fig: Figure, alt: str = "figure") -> Fragment:
@@ -263,7 +266,8 @@ def header(ctx: ReportContext) -> Fragment:
     said = _e(sentence.split(": ", 1)[1]).replace(gate, f'<span class="fa-nowrap">{gate}</span>', 1)
     status = f'<p class="fa-status {klass}" role="status"><strong>{_e(word)}</strong>: {said}</p>'
     chips = "".join(
-        f'<li class="fa-chip fa-sev-{s}{" fa-zero" if not counts[s] else ""}"><strong>{counts[s]}</strong> {s}</li>' for s in SEVERITIES
+        f'<li class="fa-chip fa-sev-{s}{" fa-zero" if not counts[s] else ""}"><strong>{counts[s]}</strong> {s}</li>'
+        for s in SEVERITIES
     )
     if counts["excepted"]:
         chips += f'<li class="fa-chip fa-chip-exc"><strong>{counts["excepted"]}</strong> excepted</li>'
@@ -287,7 +291,11 @@ def header(ctx: ReportContext) -> Fragment:
             f"<h3>{_need_heading(broken, verdicts_)}</h3>"
             '<div class="fa-table"><table class="fa-data fa-broken"><thead><tr><th>action</th><th>domain (farm)</th>'
             f"<th>days left</th><th>why</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
-            + (f'<p class="fa-note">And {more} more: the <a href="#verdicts">verdict table</a> lists every domain.</p>' if more else "")
+            + (
+                f'<p class="fa-note">And {more} more: the <a href="#verdicts">verdict table</a> lists every domain.</p>'
+                if more
+                else ""
+            )
         )
     else:
         broken_html = ""
@@ -302,7 +310,10 @@ def header(ctx: ReportContext) -> Fragment:
         ("Organisation", ctx.organisation),
         ("As of", f"{ctx.as_of:%Y-%m-%d %H:%M} UTC"),
         ("Gate", f"--fail-on {ctx.fail_on} (exit code {ctx.exit_code})"),
-        ("Scope", f"{len(ctx.evidence.inputs)} input file(s), {_plural(int(verdicts_['domain'].notna().sum()), 'federated domain')}"),
+        (
+            "Scope",
+            f"{len(ctx.evidence.inputs)} input file(s), {_plural(int(verdicts_['domain'].notna().sum()), 'federated domain')}",
+        ),
         ("Generated", f"{ctx.generated_at:%Y-%m-%d %H:%M:%S} UTC" if ctx.generated_at else None),
         ("By", " on ".join(v for v in (ctx.run.get("user"), ctx.run.get("host")) if v) or None),
         ("fedaudit", __version__),
@@ -325,7 +336,7 @@ def header(ctx: ReportContext) -> Fragment:
 
 
 def _need_heading(broken: pd.DataFrame, verdicts_: pd.DataFrame) -> str:
-    """"Domains that need action (7 of 11) and 1 farm without a federated domain": counted as
+    """ "Domains that need action (7 of 11) and 1 farm without a federated domain": counted as
     the status sentence counts; without any federated domain it says what needs action instead."""
     domains = int(verdicts_["domain"].notna().sum())
     need = int(broken["domain"].notna().sum())
@@ -352,7 +363,9 @@ def _drift_summary(ctx: ReportContext) -> str:
         return ""
     baseline = ctx.drift.get("baseline")
     if baseline is None or not len(baseline):
-        return '<p class="fa-note"><strong>Since the last run:</strong> this is the first recorded run of this audit.</p>'
+        return (
+            '<p class="fa-note"><strong>Since the last run:</strong> this is the first recorded run of this audit.</p>'
+        )
     parts: list[str] = []
     for name, noun in (("findings", "finding"), ("certificates", "certificate change"), ("actions", "verdict change")):
         frame = ctx.drift.get(name)
@@ -377,13 +390,15 @@ _DRIFT_TITLES = {
 
 
 def drift(ctx: ReportContext) -> Fragment:
-    """"Since the last run" (only when the report was given a history database)."""
+    """ "Since the last run" (only when the report was given a history database)."""
     if ctx.drift is None:
         return Fragment("", "")
     frames = ctx.drift
     baseline = frames.get("baseline")
     if baseline is None or not len(baseline):
-        return _section("drift", '<p class="fa-note">This is the first recorded run of this audit: nothing to compare with.</p>')
+        return _section(
+            "drift", '<p class="fa-note">This is the first recorded run of this audit: nothing to compare with.</p>'
+        )
     parts = []
     for name, frame in frames.items():
         parts.append(f"<h3>{_e(_DRIFT_TITLES.get(name, name.replace('_', ' ').capitalize()))}</h3>")
@@ -432,7 +447,9 @@ def verdicts(ctx: ReportContext) -> Fragment:
         "then by days left.</p>"
     )
     if not len(frame):
-        return _section("verdicts", intro + '<p class="fa-note">No federated domain in the evidence.</p>', "no verdicts")
+        return _section(
+            "verdicts", intro + '<p class="fa-note">No federated domain in the evidence.</p>', "no verdicts"
+        )
     # one urgency order for the table, the summary and the timeline (fedaudit.engine.verdict.urgency_key)
     frame = frame.iloc[urgency_order(frame)].reset_index(drop=True)
     frame["_rank"] = [-ACTION_RANK.get(str(a), 0) for a in frame["action"].astype("string").fillna("")]
@@ -461,9 +478,13 @@ def verdicts(ctx: ReportContext) -> Fragment:
             f'<tr><td class="fa-why" colspan="{len(_VERDICT_COLUMNS)}">{why}</td></tr></tbody>'
         )
     table_html = (
-        '<div class="fa-table"><table class="fa-data fa-verdicts fa-sort">'
-        f"<thead><tr>{head}</tr></thead>{''.join(blocks)}</table></div>"
-    ) if blocks else ""
+        (
+            '<div class="fa-table"><table class="fa-data fa-verdicts fa-sort">'
+            f"<thead><tr>{head}</tr></thead>{''.join(blocks)}</table></div>"
+        )
+        if blocks
+        else ""
+    )
     if summarised is not None and len(summarised):
         per_group = []
         groups = summarised.groupby(
@@ -567,7 +588,9 @@ def matrix_table(result: ResultLike, *, max_rows: int = 40, domains: Iterable[st
                 title, shown_text = f"{view}: the evidence holds none", f"{symbol} none"
             else:
                 title, shown_text = f"{words}: " + ", ".join(tps), f"{symbol} {text}"
-            cells.append(f'<td class="{klass} {_MATRIX_CLASS[code]}" data-label="{_e(view)}" title="{_e(title)}">{_e(shown_text)}</td>')
+            cells.append(
+                f'<td class="{klass} {_MATRIX_CLASS[code]}" data-label="{_e(view)}" title="{_e(title)}">{_e(shown_text)}</td>'
+            )
         body.append(f'<tr class="fa-m-row-{row.state}"><th scope="row">{_e(who)}</th>{"".join(cells)}</tr>')
     legend = (
         '<p class="fa-note"><span class="fa-c-ok fa-key">\u2713</span> agrees '
@@ -604,7 +627,7 @@ def _evidence_table(items: Any, path: Callable[[Any], str] = str) -> str:
             origin = item.get("origin")
             origin = "\u2014" if _na(origin) else path(origin)
             rows.append(
-                f"<tr><td>{_e(item.get('fact', ''))}</td><td class=\"mono\">{_e(_plain(item.get('value')))}</td>"
+                f'<tr><td>{_e(item.get("fact", ""))}</td><td class="mono">{_e(_plain(item.get("value")))}</td>'
                 f"<td>{_e(origin)}</td></tr>"
             )
         else:
@@ -723,7 +746,7 @@ def _grouped_article(group: pd.DataFrame, path: Callable[[Any], str]) -> str:
         + f"</td><td>{_e(_evidence_inline(r['evidence'], path))}</td></tr>"
         for _, r in group.iterrows()
     ]
-    head = '<thead><tr><th>domain</th><th>finding</th><th>evidence</th></tr></thead>'
+    head = "<thead><tr><th>domain</th><th>finding</th><th>evidence</th></tr></thead>"
     rows = "".join(row_list[:GROUP_ROWS])
     rest = (
         f"<details><summary>{len(row_list) - GROUP_ROWS} more domains</summary>"
@@ -803,7 +826,10 @@ def findings(ctx: ReportContext) -> Fragment:
             ]
         )
         info_table = table(
-            compact, {"id": "check", "where": "farm / domain", "title": "observation", "detail": "detail"}, sortable=True, cards=False
+            compact,
+            {"id": "check", "where": "farm / domain", "title": "observation", "detail": "detail"},
+            sortable=True,
+            cards=False,
         )
         info_html = (
             f'<details class="fa-info"><summary>{_plural(len(info), "info observation")} '
@@ -815,7 +841,7 @@ def findings(ctx: ReportContext) -> Fragment:
 
 
 def _families(checks: Any) -> str:
-    """"27 checks: rollover (6), sync (3) ..." for a comma-separated list of check ids."""
+    """ "27 checks: rollover (6), sync (3) ..." for a comma-separated list of check ids."""
     ids = [c.strip() for c in str(checks).split(",") if c.strip()]
     families: dict[str, int] = {}
     for cid in ids:
@@ -857,7 +883,9 @@ def assurance(ctx: ReportContext) -> Fragment:
             f"{int(tally.get(st, 0))}</td>"
             for st in ("pass", "fail", "excepted", "not applicable", "not evaluated")
         )
-        worst = next((st for st in ("fail", "excepted", "not evaluated", "pass", "not applicable") if tally.get(st, 0)), "pass")
+        worst = next(
+            (st for st in ("fail", "excepted", "not evaluated", "pass", "not applicable") if tally.get(st, 0)), "pass"
+        )
         rows.append(
             f'<tr><td data-label="check"><span class="fa-stbadge fa-st-{worst.replace(" ", "-")}">{_e(worst)}</span> '
             f'<code>{_e(cid)}</code> <span class="fa-note">per {_e(unit)}</span><br>'
@@ -946,23 +974,33 @@ def methodology(ctx: ReportContext) -> Fragment:
         families.setdefault(c.id.split(".", 1)[0], []).append(c.id.split(".", 1)[-1])
     controls = sorted({ctl for c in REGISTRY for ctl in c.controls})
     decision = "; ".join(
-        f"rollover {r[0]}, in sync {r[1]}, metadata public {r[2]}, validity {r[3]} \u2192 {r[4]}" for r in _DECISION_TABLE
+        f"rollover {r[0]}, in sync {r[1]}, metadata public {r[2]}, validity {r[3]} \u2192 {r[4]}"
+        for r in _DECISION_TABLE
     )
     rows = [
         ("As of", f"{ctx.as_of:%Y-%m-%d %H:%M} UTC; no check reads the clock."),
-        ("Rules", "Microsoft's runbook \u201cRenew federation certificates for Microsoft 365 and Microsoft Entra ID\u201d."),
+        (
+            "Rules",
+            "Microsoft's runbook \u201cRenew federation certificates for Microsoft 365 and Microsoft Entra ID\u201d.",
+        ),
         ("Decision table (Step 3)", decision + "."),
         (
             "Other actions",
             "update-entra, plan-renewal, fix-metadata, enable-rollover and insufficient-evidence for the cases the table "
             "leaves open; a critical or high finding raises the domain's action.",
         ),
-        ("Polling", "\u201c35 days before the expiration of the token signing certificates, Microsoft Entra ID checks if new "
-         "certificates are available by polling the federation metadata.\u201d"),
+        (
+            "Polling",
+            "\u201c35 days before the expiration of the token signing certificates, Microsoft Entra ID checks if new "
+            "certificates are available by polling the federation metadata.\u201d",
+        ),
         ("Thresholds", ", ".join(f"{k} = {v}" for k, v in ctx.thresholds.items())),
         (f"Checks ({len(REGISTRY)})", "; ".join(f"{fam}: {', '.join(ids)}" for fam, ids in families.items())),
         ("Controls supported", "; ".join(controls) or "none declared"),
-        ("Gate", f"--fail-on {ctx.fail_on}: exit code 1 when an open finding is at or above it; accepted exceptions do not count."),
+        (
+            "Gate",
+            f"--fail-on {ctx.fail_on}: exit code 1 when an open finding is at or above it; accepted exceptions do not count.",
+        ),
     ]
     body = "".join(f'<tr><th scope="row">{_e(k)}</th><td>{_e(v)}</td></tr>' for k, v in rows)
     return _section(
@@ -990,7 +1028,10 @@ def certificates(ctx: ReportContext) -> Fragment:
         entry = groups.get(tp)
         if entry is None:
             entry = groups[tp] = {
-                "row": row, "farms": set(), "seen": {}, "origins": [],
+                "row": row,
+                "farms": set(),
+                "seen": {},
+                "origins": [],
             }
         if not _na(row.farm):
             entry["farms"].add(str(row.farm))
@@ -1010,7 +1051,12 @@ def certificates(ctx: ReportContext) -> Fragment:
         by_farm.setdefault(farm, []).append(entry)
     parts = []
     for farm in sorted(by_farm):
-        items = sorted(by_farm[farm], key=lambda e: (pd.Timestamp(e["row"].not_after) if not _na(e["row"].not_after) else pd.Timestamp.max.tz_localize("UTC")))
+        items = sorted(
+            by_farm[farm],
+            key=lambda e: (
+                pd.Timestamp(e["row"].not_after) if not _na(e["row"].not_after) else pd.Timestamp.max.tz_localize("UTC")
+            ),
+        )
         cards = []
         for entry in items:
             r = entry["row"]
@@ -1045,7 +1091,7 @@ def certificates(ctx: ReportContext) -> Fragment:
         "soonest expiry first.</p>"
     )
     if len(groups) > CERT_ROWS:
-        body += "".join(f"<details><summary>{p[4:p.index('</h3>')]}</summary>{p}</details>" for p in parts)
+        body += "".join(f"<details><summary>{p[4 : p.index('</h3>')]}</summary>{p}</details>" for p in parts)
     else:
         body += "".join(parts)
     return _section("certificates", body)
@@ -1080,8 +1126,10 @@ def manifest(ctx: ReportContext) -> Fragment:
     ]
     parts.append(f"<h3>Evidence collection ({len(ctx.collectors)} collector manifest(s))</h3>")
     if not ctx.collectors:
-        parts.append('<p class="fa-note">No collector manifest in the inputs: who collected the exports, where and when '
-                     "is not recorded (collect/Collect-FedauditEvidence.ps1 writes one).</p>")
+        parts.append(
+            '<p class="fa-note">No collector manifest in the inputs: who collected the exports, where and when '
+            "is not recorded (collect/Collect-FedauditEvidence.ps1 writes one).</p>"
+        )
     for c in ctx.collectors:
         facts = [
             ("manifest", c.get("manifest")),
@@ -1106,9 +1154,15 @@ def manifest(ctx: ReportContext) -> Fragment:
                 for m in files["match"]
             ]
         parts.append(
-            '<div class="fa-custody">' + _dl(facts)
-            + table(files, {"name": "file", "command": "command", "match": "hash matches", "sha256": "SHA-256 (manifest)"},
-                    mono=("sha256",), cards=True, empty="The manifest lists no file.")
+            '<div class="fa-custody">'
+            + _dl(facts)
+            + table(
+                files,
+                {"name": "file", "command": "command", "match": "hash matches", "sha256": "SHA-256 (manifest)"},
+                mono=("sha256",),
+                cards=True,
+                empty="The manifest lists no file.",
+            )
             + "</div>"
         )
     meta = ctx.evidence.metadata
@@ -1129,9 +1183,18 @@ def manifest(ctx: ReportContext) -> Fragment:
         parts.append(
             table(
                 fetches,
-                {"url": "URL", "file": "file", "fetched": "fetched", "http": "HTTP", "tls": "TLS verified",
-                 "server": "server certificate", "sha256": "SHA-256", "error": "error"},
-                mono=("sha256",), cards=True,
+                {
+                    "url": "URL",
+                    "file": "file",
+                    "fetched": "fetched",
+                    "http": "HTTP",
+                    "tls": "TLS verified",
+                    "server": "server certificate",
+                    "sha256": "SHA-256",
+                    "error": "error",
+                },
+                mono=("sha256",),
+                cards=True,
             )
         )
     else:
