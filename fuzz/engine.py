@@ -208,7 +208,7 @@ def _read_export(data: bytes, origin: str) -> None:
         try:  # read_export hid it: run the reader once more for the traceback
             dispatch._read(data, origin, culture, None)
         except FedauditError:
-            pass
+            raise InternalError(result.issues[0].message) from None
         except Exception as exc:  # the hidden exception, with its traceback
             raise InternalError(result.issues[0].message) from exc
         raise InternalError(result.issues[0].message)

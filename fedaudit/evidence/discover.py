@@ -9,6 +9,7 @@ days before the token-signing certificate expires). The federation service name 
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 from typing import Any
@@ -42,11 +43,9 @@ _DNS_NAME = re.compile(
 def host_name_ok(name: str) -> bool:
     """Whether ``name`` is a DNS name or an IP address: a HostName such as
     ``fs.contoso.com$(id)`` from a hostile export never becomes a URL fedaudit fetches or prints."""
-    try:
+    with contextlib.suppress(ValueError):
         ipaddress.ip_address(name.strip("[]"))
         return True
-    except ValueError:
-        pass
     try:
         ascii_name = name.encode("idna").decode("ascii")
     except (UnicodeError, ValueError):
