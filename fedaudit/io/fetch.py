@@ -749,7 +749,10 @@ def _redirect_target(current: str, location: str) -> str | None:
         if not parts.hostname:
             return None
         parts.hostname.encode("idna")
-    except (ValueError, UnicodeError):
+        # The HTTP stack's own parser: Python 3.10's urlsplit accepts a bracketed host that is
+        # no IPv6 address ("http://[oops]/"); urllib3 refuses it, as 3.11's urlsplit does.
+        urllib3.util.parse_url(target)
+    except (ValueError, UnicodeError):  # LocationParseError is a ValueError
         return None
     return target
 
