@@ -12,7 +12,7 @@ One helper per concern, used by every writer and printer:
   ``\\x1b[2J`` in a certificate subject, a file name or an HTTP reason phrase is shown, not obeyed.
   Bytes of a file name that are not UTF-8 (Python's ``surrogateescape``) are shown as ``\\xNN``.
 * :func:`json_text` - JSON text with U+2028, U+2029, U+0085 (and the other C1 controls and DEL,
-  which :func:`json.dumps` leaves raw with ``ensure_ascii=False``) written as ``\\uXXXX``: a
+  which :func:`json.dumps` leaves raw with ``ensure_ascii=False``) written as ``\\uhhhh (four hex digits)``: a
   line-oriented reader of JSON Lines never sees a line break inside a record.
 * :func:`shell_arg` / :func:`shell_command` - a value placed in a printed POSIX shell command is
   quoted (:func:`shlex.quote`), so ``$(...)`` or a backtick in a HostName is text, not a command.
@@ -105,7 +105,7 @@ def path_text(path: str | os.PathLike[str] | bytes) -> str:
 
 def json_text(text: str) -> str:
     """JSON text (from :func:`json.dumps`) with DEL, C1 controls, U+2028/U+2029, the bidi
-    controls and lone surrogates as ``\\uXXXX`` escapes: still the same JSON value, never a raw line break."""
+    controls and lone surrogates as ``\\uhhhh (four hex digits)`` escapes: still the same JSON value, never a raw line break."""
     return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text) if _JSON_RAW.search(text) else text
 
 
