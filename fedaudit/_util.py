@@ -13,7 +13,10 @@ Two questions are asked of a URI, and both go through :func:`norm_uri`:
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
+
+from fedaudit.errors import ConfigError
 
 __all__ = ["host_of", "issuer_forms", "norm_uri", "uri_key"]
 
@@ -61,3 +64,18 @@ def issuer_forms(domain: str) -> list[str]:
     subdomain of a federated root) a parent's, always with the trailing slash (R6)."""
     labels = domain.lower().strip(".").split(".")
     return [f"http://{'.'.join(labels[i:])}/adfs/services/trust/" for i in range(len(labels) - 1)]
+
+
+def read_text_file(path: Path, what: str, *, utf8_hint: str = "") -> str:
+    """The text of a small UTF-8 file the user wrote (a configuration or exceptions file; a BOM
+    is allowed). Missing, unreadable or non-UTF-8 files are :class:`ConfigError` naming ``what``."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: {what} not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}){utf8_hint}") from None

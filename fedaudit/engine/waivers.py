@@ -37,6 +37,7 @@ from typing import Any
 
 import pandas as pd
 
+from fedaudit._util import read_text_file
 from fedaudit.checks import REGISTRY
 from fedaudit.errors import ConfigError, UsageError
 from fedaudit.frames import SCHEMAS
@@ -127,16 +128,7 @@ def _as_date(value: dt.datetime | dt.date) -> dt.date:
 def load_exceptions(path: str | os.PathLike[str]) -> list[AcceptedException]:
     """Read an exceptions file (``.toml`` or ``.csv``). Raises :class:`ConfigError` when invalid."""
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: exceptions file not found") from None
-    except OSError as exc:
-        raise ConfigError(f"{p}: cannot read exceptions file: {exc.strerror or exc}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{p}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+    text = read_text_file(p, "exceptions file", utf8_hint="; save the file as UTF-8")
     suffix = p.suffix.lower()
     if suffix == ".toml":
         return parse_exceptions_toml(text, origin=str(p))

@@ -203,6 +203,24 @@ class _Join:
     ) -> None:
         self.issues.append(LoadIssue(origin, message, line=line, field=field, severity=severity))
 
+    def merge_fields(
+        self, row: dict[str, Any], record: AdfsFarm | EntraDomain, fields: Iterable[str], who: str
+    ) -> None:
+        """Fill ``row``'s empty fields from ``record``; a value that disagrees with the one kept
+        is a load issue on ``record``'s file and line (the first export wins)."""
+        for f in fields:
+            new = getattr(record, f)
+            if new is None:
+                continue
+            if row[f] is None:
+                row[f] = new
+            elif not _same(f, row[f], new):
+                self.note(
+                    record.origin,
+                    f"{who}: {f} is {new!r} here but {row[f]!r} in {row['origin']}; keeping {row[f]!r}",
+                    line=record.line,
+                )
+
     # -- farms -----------------------------------------------------------------------------------
     def merge_farm(self, name: str, farm: AdfsFarm) -> None:
         row = self.farms.get(name)
@@ -213,18 +231,7 @@ class _Join:
         else:
             if farm.origin not in row["origins"]:
                 row["origins"].append(farm.origin)
-            for f in _FARM_FIELDS:
-                new = getattr(farm, f)
-                if new is None:
-                    continue
-                if row[f] is None:
-                    row[f] = new
-                elif not _same(f, row[f], new):
-                    self.note(
-                        farm.origin,
-                        f"farm {name}: {f} is {new!r} here but {row[f]!r} in {row['origin']}; keeping {row[f]!r}",
-                        line=farm.line,
-                    )
+            self.merge_fields(row, farm, _FARM_FIELDS, f"farm {name}")
         self.origin_farms.setdefault(farm.origin, set()).add(name)
 
     def build_farms(self) -> None:
@@ -390,18 +397,7 @@ class _Join:
                 if d.origin not in row["origins"]:
                     row["origins"].append(d.origin)
                 row["has_settings"] = row["has_settings"] or d.has_settings
-                for f in _DOMAIN_FIELDS:
-                    new = getattr(d, f)
-                    if new is None:
-                        continue
-                    if row[f] is None:
-                        row[f] = new
-                    elif not _same(f, row[f], new):
-                        self.note(
-                            d.origin,
-                            f"domain {name}: {f} is {new!r} here but {row[f]!r} in {row['origin']}; keeping {row[f]!r}",
-                            line=d.line,
-                        )
+                self.merge_fields(row, d, _DOMAIN_FIELDS, f"domain {name}")
 
     # -- certificates ----------------------------------------------------------------------------
     def collect_observations(self) -> None:

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fedaudit._util import read_text_file
 from fedaudit.errors import ConfigError, UsageError
 from fedaudit.io.graph import normalise_endpoint
 
@@ -164,16 +165,7 @@ class Config:
 def load_config(path: str | os.PathLike[str]) -> Config:
     """Read and validate the configuration file at ``path``."""
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: configuration file not found") from None
-    except OSError as exc:
-        raise ConfigError(f"{p}: cannot read configuration file: {exc.strerror or exc}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{p}: not UTF-8 text (byte {exc.start})") from None
+    text = read_text_file(p, "configuration file")
     return parse_config(text, origin=str(p), base_dir=p.resolve().parent)
 
 
