@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from fedaudit.errors import InputError, ParseError
-from fedaudit.frames import UTC
 from fedaudit.parse.metadata.parse import MetadataDocument, MetadataEntity, MetadataKey, document_from_tree, parse_tree
 from fedaudit.parse.metadata.verify import SignatureVerification, verify_tree
 from fedaudit.records import Certificate, CertificateObservation, LoadIssue, MetadataRecord, ParseResult, Role
@@ -136,16 +135,8 @@ def _fetch_fields(sidecar: FetchSidecar | None) -> dict[str, Any]:
         "http_status": sidecar.status,
         "tls_verified": sidecar.tls_verified,
         "insecure": sidecar.insecure,
-        "tls_not_after": _frame_time(sidecar.tls_not_after),
+        "tls_not_after": sidecar.tls_not_after,  # frames hold microseconds: any year fits
     }
-
-
-def _frame_time(value: dt.datetime | None) -> dt.datetime | None:
-    """``value`` if the frames' datetime dtype can hold it. A TLS certificate valid beyond that
-    (test CAs issue them until year 3000) is in any case not about to expire."""
-    if value is None or "[ns" not in UTC:
-        return value
-    return value if value < dt.datetime(2262, 4, 11, tzinfo=dt.timezone.utc) else None
 
 
 def _observations(
