@@ -42,6 +42,7 @@ import re
 from collections.abc import Iterable
 
 from fedaudit.parse._console import Line, command_of, prepare, strip_annotation
+from fedaudit.parse.textio import normalise_newlines
 from fedaudit.parse.pstable import FORM as TABLE_FORM
 from fedaudit.parse.pstable import is_dash_row, read_table
 from fedaudit.records import PSObject
@@ -239,7 +240,147 @@ class _Builder:
             self.blanks.append(line.no)
 
 
+# -- the plain path ---------------------------------------------------------------------------
+# Most captures are PowerShell's output untouched: printable ASCII, prompt lines, ``Key : value``
+# lines at column 0 with indented continuation lines, blank lines between objects; no table, no
+# certificate block, no paste artefact. For that text the line-by-line reader below does the
+# same as one regex token per property (a property line with all its continuation lines), which
+# costs a fraction of the time on a capture of a thousand Get-MsolDomainFederationSettings
+# blocks (issue 13). ``_plain_scan`` returns None the moment the text leaves that subset, and
+# the general reader reads it; tests/parse/test_pslist_plain.py checks both give the same
+# objects on every capture the tests, the samples and a fuzz run hold.
+
+# The tokens of a plain capture. A blank line; a prompt line (what command_of's _PROMPT accepts);
+# a property line (_PROPERTY) with the indented lines that continue its value. Values hold only
+# printable ASCII and TAB, and a continuation line must not start with a dash (a Format-Table
+# underline may be near), so any other character (non-ASCII whitespace, control characters,
+# ANSI escapes, annotation marks, NBSP), a Format-Table, a ``>>`` prompt continuation, a
+# flush-left continuation or caption, or ``Name: value`` without padding leaves the plain path.
+_PLAIN_TOKEN_SOURCE = (
+    r"(?P<blank>[ \t]*\n)"
+    r"|(?P<prompt>PS(?:[ \t][\t -~]*)?>[\t -~]*\n)"
+    r"|(?P<key>[A-Za-z_][A-Za-z0-9_]*)(?P<pad>[ \t]+):(?P<val>(?:[ \t][\t -~]*)?)\n"
+    r"(?P<cont>(?:[ \t]+[!-,.-~][\t -~]*\n)*)"
+)
+_PLAIN_TOKEN = re.compile(_PLAIN_TOKEN_SOURCE)
+_CONTINUATION_TRIM: dict[int, re.Pattern[str]] = {}
+
+
+def _plain_value(first: str, cont: str, value_col: int) -> str:
+    """What _Builder._store_value stores for a value line and its continuation lines: each
+    continuation line loses up to ``value_col`` leading spaces and its trailing blanks."""
+    if not cont:
+        return first.strip()
+    body = "\n" + cont[:-1]
+    pad = "\n" + " " * value_col
+    if body.count(pad) == body.count("\n") and " \n" not in cont and "\t\n" not in cont:
+        return first.strip() + body.replace(pad, "\n")  # the usual case: every line padded alike
+    trim = _CONTINUATION_TRIM.get(value_col)
+    if trim is None:
+        trim = _CONTINUATION_TRIM.setdefault(value_col, re.compile(rf"^ {{0,{value_col}}}|[ \t]+$", re.M))
+    return first.strip() + "\n" + trim.sub("", cont[:-1])
+
+
+def _plain_scan(text: str, origin: str, known: frozenset[str] | None) -> list[PSObject] | None:
+    """The objects of a plain capture (see above), or None when ``text`` is not one."""
+    text = normalise_newlines(text).lstrip("\ufeff")
+    if not text.endswith("\n"):
+        text += "\n"
+    # Q&A backticks and code fences, certificate blocks: the general reader
+    if "`" in text or "~~~" in text or "[Subject]" in text:
+        return None
+    known_lower = None if known is None else _lower_names(known)
+    objects: list[PSObject] = []
+    command: str | None = None
+    props: dict[str, str] = {}
+    folded: set[str] = set()
+    where: dict[str, int] = {}
+    start: int | None = None
+    key: str | None = None
+    key_folded = ""
+    first = cont = ""
+    value_col = 0
+    blanks = False
+    touching = previous_content = False
+    no = 1
+    read = 0  # characters the tokens cover: all of them, or a line was no token
+    for blank, prompt, name, pad, val, more in _PLAIN_TOKEN.findall(text):
+        if name:
+            read += len(name) + len(pad) + len(val) + len(more) + 2
+            touching = touching or previous_content
+            previous_content = True
+            name_folded = name.lower()
+            if known_lower is not None and name_folded not in known_lower:
+                return None  # the general reader decides whether it continues the value above
+            if blanks or name_folded in folded or key_folded == name_folded:
+                if key is not None:
+                    props[key] = _plain_value(first, cont, value_col)
+                if props:
+                    objects.append(
+                        PSObject(origin=origin, form=FORM, properties=props, line=start, lines=where, command=command)
+                    )
+                    props, folded, where = {}, set(), {}
+                start, blanks = None, False
+            elif key is not None:
+                props[key] = _plain_value(first, cont, value_col)
+                folded.add(key_folded)
+            if start is None:
+                start = no
+            key, key_folded, first, cont = name, name_folded, val, more
+            value_col = len(name) + len(pad) + 2
+            where[name] = no
+            if more:
+                touching = True
+                no += 1 + more.count("\n")
+            else:
+                no += 1
+        elif prompt:
+            read += len(prompt)
+            touching = touching or previous_content
+            previous_content = True
+            if key is not None:
+                props[key] = _plain_value(first, cont, value_col)
+            if props:
+                objects.append(
+                    PSObject(origin=origin, form=FORM, properties=props, line=start, lines=where, command=command)
+                )
+                props, folded, where = {}, set(), {}
+            key, key_folded, start, blanks = None, "", None, False
+            command = command_of(prompt.rstrip(), at_boundary=True)[1]
+            no += 1
+        else:
+            read += len(blank)
+            blanks = blanks or key is not None
+            previous_content = False
+            no += 1
+    if read != len(text) or not touching or (key is None and not objects):
+        return None  # a double-spaced paste, or nothing the plain path recognised
+    if key is not None:
+        props[key] = _plain_value(first, cont, value_col)
+    if props:
+        objects.append(PSObject(origin=origin, form=FORM, properties=props, line=start, lines=where, command=command))
+    return objects
+
+
+_LOWER_NAMES: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _lower_names(known: frozenset[str]) -> frozenset[str]:
+    """``known`` in lower case (computed once per set of names)."""
+    lower = _LOWER_NAMES.get(known)
+    if lower is None:
+        lower = _LOWER_NAMES.setdefault(known, frozenset(k.lower() for k in known))
+    return lower
+
+
 def _scan(text: str, origin: str, known: frozenset[str] | None) -> list[PSObject]:
+    plain = _plain_scan(text, origin, known)
+    if plain is not None:
+        return plain
+    return _general_scan(text, origin, known)
+
+
+def _general_scan(text: str, origin: str, known: frozenset[str] | None) -> list[PSObject]:
     lines = prepare(text)
     # Where Format-Table underlines are: a table header can only sit a few lines above one.
     dash_rows = [
