@@ -7,13 +7,17 @@ its content, never by its name. A bad file becomes load issues; every other file
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import dataclasses
 import datetime as dt
 import gc
 import hashlib
+import multiprocessing
 import os
+import sys
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -51,6 +55,7 @@ def load(
     timeout: float = 10.0,
     evidence_dir: str | os.PathLike[str] | None = None,
     trust_certs: Iterable[str | os.PathLike[str]] = (),
+    workers: int | None = None,
 ) -> Evidence:
     """Load exports, saved metadata and fetch evidence from files and folders.
 
@@ -65,6 +70,11 @@ def load(
     (``--trust-cert``): a metadata document whose valid signature is by one of them, or by an
     AD FS primary/secondary or Entra current/next certificate of the evidence, has its
     certificates ``authenticated``; a document valid only by its own embedded key does not.
+
+    ``workers``: processes that read the files (this one included). None: the cores this
+    process may use, for an estate of :data:`PARALLEL_MIN_FILES` files or more and where
+    ``fork`` is safe (see :func:`_workers`); 1: in this process only. The evidence is the same
+    whatever the number.
 
     Only :class:`~fedaudit.errors.FedauditError` escapes: a bad export is a load issue, a
     missing or unreadable ``trust_certs`` file a :class:`UsageError`.
@@ -86,7 +96,13 @@ def load(
         with _no_cyclic_gc():
             files, outside = find_files(files_or_dirs)
             return _load_files(
-                files, culture=culture, strict=strict, domain_map=domain_map, outside=outside, trusted=pinned
+                files,
+                culture=culture,
+                strict=strict,
+                domain_map=domain_map,
+                outside=outside,
+                trusted=pinned,
+                workers=workers,
             )
     finally:
         if tmp is not None:
@@ -111,35 +127,25 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _stated_time(
-    data: bytes, kind: str, path: Path, dated_by: dict[Path, tuple[dt.datetime, str]]
-) -> tuple[dt.datetime | None, str | None]:
-    """The capture time the file states; a manifest or sidecar also dates the files it names."""
-    if kind in ("fetch-sidecar", "collector-manifest"):
-        label = "fetch evidence sidecar" if kind == "fetch-sidecar" else "collector manifest"
-        when, how = capture_time(data, label)
-        if when is not None and how is not None:
-            names = manifest_files(data) if kind == "collector-manifest" else [sidecar_body(data) or ""]
-            for name in names:
-                if name and Path(name).name == name:
-                    dated_by[(path.parent / name).resolve()] = (when, how)
-        return when, how
-    return capture_time(data)
-
-
 def _dated(
     inputs: list[InputFile],
     stated: dict[str, tuple[dt.datetime | None, str | None]],
     mtimes: dict[str, dt.datetime],
-    dated_by: dict[Path, tuple[dt.datetime, str]] | None = None,
+    dated_by: dict[str, tuple[dt.datetime, str]] | None = None,
+    named: set[str] | None = None,
 ) -> list[InputFile]:
-    """Each input with its capture time: stated by itself, by a manifest or sidecar beside it,
-    else its modification time (marked as such)."""
+    """Each input with its capture time: stated by itself, by a manifest or sidecar beside it
+    (``dated_by``: resolved path text -> time, how), else its modification time (marked).
+    ``named``: the file names the manifests and sidecars give, as given and as resolved; only
+    an input with one of those names can be dated by one, so only those are resolved."""
     out = []
+    dated_by = dated_by or {}
+    if named is None:
+        named = {os.path.basename(target) for target in dated_by}
     for i in inputs:
         when, how = stated.get(i.path, (None, None))
-        if when is None:
-            when, how = (dated_by or {}).get(Path(i.path).resolve(), (None, None))
+        if when is None and os.path.basename(i.path) in named:
+            when, how = dated_by.get(str(Path(i.path).resolve()), (None, None))
         if when is None and i.path in mtimes:
             when, how = mtimes[i.path], FROM_MTIME
         out.append(dataclasses.replace(i, captured_at=when, captured_from=how))
@@ -158,14 +164,15 @@ class _DomainMap:
                 raise UsageError(f"domain_map: empty domain for {key!r}")
         self.used: set[str] = set()
 
-    def lookup(self, path: Path) -> str | None:
+    def match(self, path: Path) -> tuple[str, str] | None:
+        """(key, domain) of the entry that names ``path``; the caller marks the key used once
+        the file turned out to be an export."""
         if not self.entries:
             return None
         resolved = str(path.resolve())
         for key, value in self.entries.items():
             if key == str(path) or key == path.name or str(Path(key).resolve()) == resolved:
-                self.used.add(key)
-                return value
+                return key, value
         return None
 
     def check_all_used(self) -> None:
@@ -194,6 +201,169 @@ def read_trust_certs(paths: Iterable[str | os.PathLike[str]]) -> tuple[Certifica
     return tuple(out)
 
 
+@dataclasses.dataclass(frozen=True)
+class _FileRead:
+    """What reading one input file gave: its :class:`InputFile` (capture time not yet set), the
+    capture time it states, its modification time, and its parse result (an export, a collector
+    manifest, a refusal) or its bytes (federation metadata and fetch sidecars, read together
+    later). ``dates``: the files a manifest or sidecar dates, as (name, resolved path, time, how)."""
+
+    input: InputFile
+    stated: tuple[dt.datetime | None, str | None] = (None, None)
+    mtime: dt.datetime | None = None
+    result: ParseResult | None = None
+    document: bytes | None = None
+    sidecar: bytes | None = None
+    dates: tuple[tuple[str, str, dt.datetime, str], ...] = ()
+    export: bool = False  # a cmdlet export (read_export): the files domain_map may name
+
+
+def _read_file(path: Path, culture: str | None, domain: str | None) -> _FileRead:
+    """Read, hash, date and parse one input file. A pure function of the file and its
+    arguments, so that any process may run it (see :func:`_read_all`)."""
+    # the name as text: bytes that are not UTF-8 (and control characters) escaped as \xNN;
+    # the file itself is read through ``path``
+    origin = path_text(path)
+    try:
+        st = path.stat()
+        size = st.st_size
+        if size > MAX_FILE_BYTES:
+            return _FileRead(
+                InputFile(origin, size, "", "refused (too large)"),
+                result=_refused(origin, f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit"),
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        return _FileRead(
+            InputFile(origin, 0, "", "unreadable"), result=_refused(origin, f"cannot read file: {exc.strerror or exc}")
+        )
+    kind = sniff_kind(data)
+    digest = hashlib.sha256(data).hexdigest()
+    mtime = dt.datetime.fromtimestamp(st.st_mtime, dt.timezone.utc)
+    if kind in ("fetch-sidecar", "collector-manifest"):
+        label = "fetch evidence sidecar" if kind == "fetch-sidecar" else "collector manifest"
+        stated = capture_time(data, label)
+        dates: tuple[tuple[str, str, dt.datetime, str], ...] = ()
+        when, how = stated
+        if when is not None and how is not None:
+            # a manifest or sidecar also dates the files it names (beside it)
+            names = manifest_files(data) if kind == "collector-manifest" else [sidecar_body(data) or ""]
+            dates = tuple(
+                (name, str((path.parent / name).resolve()), when, how)
+                for name in names
+                if name and Path(name).name == name
+            )
+        if kind == "fetch-sidecar":
+            return _FileRead(
+                InputFile(origin, size, digest, "fetch evidence sidecar"), stated, mtime, sidecar=data, dates=dates
+            )
+        # collect/Collect-FedauditEvidence.ps1's manifest: check the files beside it.
+        return _FileRead(
+            InputFile(origin, size, digest, KIND), stated, mtime, verify_manifest_file(path, data), dates=dates
+        )
+    stated = capture_time(data)
+    if kind == "metadata":
+        return _FileRead(InputFile(origin, size, digest, "federation metadata"), stated, mtime, document=data)
+    result = read_export(data, origin, culture=culture, domain=domain)
+    return _FileRead(InputFile(origin, size, digest, result.kind), stated, mtime, result, export=True)
+
+
+def _read_chunk(jobs: Sequence[tuple[Path, str | None]], culture: str | None) -> list[_FileRead]:
+    """:func:`_read_file` for each (path, domain) of ``jobs``: a worker process's task. Module
+    level and given only plain arguments, so that it runs under any start method."""
+    with _no_cyclic_gc():
+        return [_read_file(path, culture, domain) for path, domain in jobs]
+
+
+#: At fewer files than this an estate is read in this process: a worker's start-up would cost
+#: more than it saves.
+PARALLEL_MIN_FILES = 400
+
+
+def _workers(requested: int | None, files: int) -> int:
+    """How many processes read the files (this one included).
+
+    ``requested`` None: every core this process may run on (at most 8), when the estate has at
+    least :data:`PARALLEL_MIN_FILES` files and this process can ``fork`` safely (a POSIX system
+    other than macOS, and no other Python thread running: a Jupyter kernel, a test server or a
+    GUI keep the read in this process). An explicit ``requested`` > 1 is honoured with the
+    ``spawn`` start method where ``fork`` is not safe.
+    """
+    if requested is not None:
+        if requested < 1:
+            raise UsageError(f"workers must be 1 or more, not {requested}")
+        return min(requested, max(files, 1))
+    if files < PARALLEL_MIN_FILES or _start_method() != "fork":
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 8))
+
+
+def _start_method() -> str:
+    """``fork`` where it is safe (POSIX but not macOS, a single Python thread), else ``spawn``."""
+    if sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
+
+
+def _read_all(
+    files: Sequence[Path], domains: Sequence[str | None], culture: str | None, workers: int
+) -> list[_FileRead]:
+    """Every file read, in the order given, by ``workers`` processes (this one and
+    ``workers - 1`` others). The result does not depend on ``workers``: each file is read by a
+    pure function of its bytes and the results are put back in file order. The files are cut
+    into chunks; the other processes take chunks from the end, this one from the front, so
+    nobody waits for a slow chunk. A chunk whose worker fails (a killed process, a start-up
+    error) is read here instead."""
+    jobs = list(zip(files, domains))
+    if workers <= 1 or len(jobs) < 2:
+        return _read_chunk(jobs, culture)
+    size = max(1, -(-len(jobs) // (workers * 8)))
+    chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+    done: dict[int, list[_FileRead]] = {}
+    front, back = 0, len(chunks)  # chunks [front, back) are not yet started
+    inflight: dict[concurrent.futures.Future[list[_FileRead]], int] = {}
+    context = multiprocessing.get_context(_start_method())
+    with concurrent.futures.ProcessPoolExecutor(workers - 1, mp_context=context) as pool:
+
+        broken = False
+
+        def top_up() -> None:
+            nonlocal back, broken
+            while not broken and len(inflight) < 2 * (workers - 1) and front < back:
+                try:
+                    future = pool.submit(_read_chunk, chunks[back - 1], culture)
+                except Exception:  # the pool broke (a worker died): this process reads the rest
+                    broken = True
+                    return
+                back -= 1
+                inflight[future] = back
+
+        def collect(wait: bool) -> None:
+            ready = [f for f in inflight if f.done()]
+            if wait and not ready and inflight:
+                ready = list(concurrent.futures.wait(inflight, return_when=concurrent.futures.FIRST_COMPLETED)[0])
+            for future in ready:
+                index = inflight.pop(future)
+                try:
+                    done[index] = future.result()
+                except Exception:  # the worker, not the file, failed: read the chunk here
+                    done[index] = _read_chunk(chunks[index], culture)
+
+        top_up()
+        while front < back:
+            done[front] = _read_chunk(chunks[front], culture)
+            front += 1
+            collect(wait=False)
+            top_up()
+        while inflight:
+            collect(wait=True)
+    return [read for index in range(len(chunks)) for read in done[index]]
+
+
 def _load_files(
     files: list[Path],
     *,
@@ -202,6 +372,7 @@ def _load_files(
     domain_map: Mapping[str, str] | None,
     outside: Sequence[tuple[Path, str]] = (),
     trusted: tuple[Certificate, ...] = (),
+    workers: int | None = None,
 ) -> Evidence:
 
     dmap = _DomainMap(domain_map)
@@ -211,52 +382,37 @@ def _load_files(
     sidecars: list[tuple[str, bytes]] = []
     stated: dict[str, tuple[dt.datetime | None, str | None]] = {}
     mtimes: dict[str, dt.datetime] = {}
-    dated_by: dict[Path, tuple[dt.datetime, str]] = {}  # files a manifest or sidecar dates
+    dated_by: dict[str, tuple[dt.datetime, str]] = {}  # files a manifest or sidecar dates
+    named: set[str] = set()  # their names, as named and as resolved
     for link, target in outside:
         origin = path_text(link)
         results.append(
             _refused(origin, f"a symbolic link that leads outside its folder (to {path_text(target)}): not read")
         )
         inputs.append(InputFile(origin, 0, "", "refused (link outside the folder)"))
-    for path in files:
-        # the name as text: bytes that are not UTF-8 (and control characters) escaped as \xNN;
-        # the file itself is read through ``path``
-        origin = path_text(path)
-        try:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                results.append(_refused(origin, f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit"))
-                inputs.append(InputFile(origin, size, "", "refused (too large)"))
-                continue
-            data = path.read_bytes()
-        except OSError as exc:
-            results.append(_refused(origin, f"cannot read file: {exc.strerror or exc}"))
-            inputs.append(InputFile(origin, 0, "", "unreadable"))
-            continue
-        kind = sniff_kind(data)
-        digest = hashlib.sha256(data).hexdigest()
-        stated[origin] = _stated_time(data, kind, path, dated_by)
-        with contextlib.suppress(OSError):
-            mtimes[origin] = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
-        if kind == "metadata":
-            documents.append((origin, data))
-            inputs.append(InputFile(origin, size, digest, "federation metadata"))
-        elif kind == "fetch-sidecar":
-            sidecars.append((origin, data))
-            inputs.append(InputFile(origin, size, digest, "fetch evidence sidecar"))
-        elif kind == "collector-manifest":
-            # collect/Collect-FedauditEvidence.ps1's manifest: check the files beside it.
-
-            results.append(verify_manifest_file(path, data))
-            inputs.append(InputFile(origin, size, digest, KIND))
-        else:
-            result = read_export(data, origin, culture=culture, domain=dmap.lookup(path))
-            results.append(result)
-            inputs.append(InputFile(origin, size, digest, result.kind))
+    matches = [dmap.match(path) for path in files]
+    reads = _read_all(files, [m[1] if m else None for m in matches], culture, _workers(workers, len(files)))
+    dmap.used.update(m[0] for m, read in zip(matches, reads) if m is not None and read.export)
     dmap.check_all_used()
+    for read in reads:
+        origin = read.input.path
+        inputs.append(read.input)
+        if read.input.sha256:  # read and hashed (not refused or unreadable)
+            stated[origin] = read.stated
+            if read.mtime is not None:
+                mtimes[origin] = read.mtime
+        for name, target, when, how in read.dates:
+            dated_by[target] = (when, how)
+            named.update((name, os.path.basename(target)))
+        if read.document is not None:
+            documents.append((origin, read.document))
+        elif read.sidecar is not None:
+            sidecars.append((origin, read.sidecar))
+        elif read.result is not None:
+            results.append(read.result)
     if documents or sidecars:
         results.extend(read_metadata(documents, sidecars, trusted=trusted))
-    evidence = build_evidence(results, tuple(_dated(inputs, stated, mtimes, dated_by)))
+    evidence = build_evidence(results, tuple(_dated(inputs, stated, mtimes, dated_by, named)))
     if strict and len(evidence.issues):
         first = evidence.issues.iloc[0]
         line, field = first["line"], first["field"]

@@ -42,9 +42,9 @@ import re
 from collections.abc import Iterable
 
 from fedaudit.parse._console import Line, command_of, prepare, strip_annotation
-from fedaudit.parse.textio import normalise_newlines
 from fedaudit.parse.pstable import FORM as TABLE_FORM
 from fedaudit.parse.pstable import is_dash_row, read_table
+from fedaudit.parse.textio import normalise_newlines
 from fedaudit.records import PSObject
 
 __all__ = ["FORM", "parse_captures", "parse_format_list", "parse_format_table"]
