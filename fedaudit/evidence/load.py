@@ -34,6 +34,7 @@ from fedaudit.parse import read_export
 from fedaudit.parse.captured import FROM_MTIME, capture_time, manifest_files, sidecar_body
 from fedaudit.parse.certs import certificate_from_der, certificate_from_pem
 from fedaudit.parse.dispatch import check_culture
+from fedaudit.parse.metadata.read import CheckedDocument, check_document
 from fedaudit.parse.sniff import sniff_kind
 from fedaudit.records import Certificate, LoadIssue, ParseResult
 
@@ -213,12 +214,13 @@ class _FileRead:
     mtime: dt.datetime | None = None
     result: ParseResult | None = None
     document: bytes | None = None
+    checked: CheckedDocument | None = None  # the document parsed and its signature checked
     sidecar: bytes | None = None
     dates: tuple[tuple[str, str, dt.datetime, str], ...] = ()
     export: bool = False  # a cmdlet export (read_export): the files domain_map may name
 
 
-def _read_file(path: Path, culture: str | None, domain: str | None) -> _FileRead:
+def _read_file(path: Path, culture: str | None, domain: str | None, trusted: tuple[Certificate, ...]) -> _FileRead:
     """Read, hash, date and parse one input file. A pure function of the file and its
     arguments, so that any process may run it (see :func:`_read_all`)."""
     # the name as text: bytes that are not UTF-8 (and control characters) escaped as \xNN;
@@ -263,16 +265,21 @@ def _read_file(path: Path, culture: str | None, domain: str | None) -> _FileRead
         )
     stated = capture_time(data)
     if kind == "metadata":
-        return _FileRead(InputFile(origin, size, digest, "federation metadata"), stated, mtime, document=data)
+        checked = check_document(data, origin, trusted=trusted)
+        return _FileRead(
+            InputFile(origin, size, digest, "federation metadata"), stated, mtime, document=data, checked=checked
+        )
     result = read_export(data, origin, culture=culture, domain=domain)
     return _FileRead(InputFile(origin, size, digest, result.kind), stated, mtime, result, export=True)
 
 
-def _read_chunk(jobs: Sequence[tuple[Path, str | None]], culture: str | None) -> list[_FileRead]:
+def _read_chunk(
+    jobs: Sequence[tuple[Path, str | None]], culture: str | None, trusted: tuple[Certificate, ...] = ()
+) -> list[_FileRead]:
     """:func:`_read_file` for each (path, domain) of ``jobs``: a worker process's task. Module
     level and given only plain arguments, so that it runs under any start method."""
     with _no_cyclic_gc():
-        return [_read_file(path, culture, domain) for path, domain in jobs]
+        return [_read_file(path, culture, domain, trusted) for path, domain in jobs]
 
 
 #: At fewer files than this an estate is read in this process: a worker's start-up would cost
@@ -310,7 +317,11 @@ def _start_method() -> str:
 
 
 def _read_all(
-    files: Sequence[Path], domains: Sequence[str | None], culture: str | None, workers: int
+    files: Sequence[Path],
+    domains: Sequence[str | None],
+    culture: str | None,
+    workers: int,
+    trusted: tuple[Certificate, ...] = (),
 ) -> list[_FileRead]:
     """Every file read, in the order given, by ``workers`` processes (this one and
     ``workers - 1`` others). The result does not depend on ``workers``: each file is read by a
@@ -320,7 +331,7 @@ def _read_all(
     error) is read here instead."""
     jobs = list(zip(files, domains))
     if workers <= 1 or len(jobs) < 2:
-        return _read_chunk(jobs, culture)
+        return _read_chunk(jobs, culture, trusted)
     size = max(1, -(-len(jobs) // (workers * 8)))
     chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
     done: dict[int, list[_FileRead]] = {}
@@ -328,14 +339,13 @@ def _read_all(
     inflight: dict[concurrent.futures.Future[list[_FileRead]], int] = {}
     context = multiprocessing.get_context(_start_method())
     with concurrent.futures.ProcessPoolExecutor(workers - 1, mp_context=context) as pool:
-
         broken = False
 
         def top_up() -> None:
             nonlocal back, broken
             while not broken and len(inflight) < 2 * (workers - 1) and front < back:
                 try:
-                    future = pool.submit(_read_chunk, chunks[back - 1], culture)
+                    future = pool.submit(_read_chunk, chunks[back - 1], culture, trusted)
                 except Exception:  # the pool broke (a worker died): this process reads the rest
                     broken = True
                     return
@@ -351,11 +361,11 @@ def _read_all(
                 try:
                     done[index] = future.result()
                 except Exception:  # the worker, not the file, failed: read the chunk here
-                    done[index] = _read_chunk(chunks[index], culture)
+                    done[index] = _read_chunk(chunks[index], culture, trusted)
 
         top_up()
         while front < back:
-            done[front] = _read_chunk(chunks[front], culture)
+            done[front] = _read_chunk(chunks[front], culture, trusted)
             front += 1
             collect(wait=False)
             top_up()
@@ -384,6 +394,7 @@ def _load_files(
     mtimes: dict[str, dt.datetime] = {}
     dated_by: dict[str, tuple[dt.datetime, str]] = {}  # files a manifest or sidecar dates
     named: set[str] = set()  # their names, as named and as resolved
+    checked: dict[str, CheckedDocument] = {}
     for link, target in outside:
         origin = path_text(link)
         results.append(
@@ -391,7 +402,7 @@ def _load_files(
         )
         inputs.append(InputFile(origin, 0, "", "refused (link outside the folder)"))
     matches = [dmap.match(path) for path in files]
-    reads = _read_all(files, [m[1] if m else None for m in matches], culture, _workers(workers, len(files)))
+    reads = _read_all(files, [m[1] if m else None for m in matches], culture, _workers(workers, len(files)), trusted)
     dmap.used.update(m[0] for m, read in zip(matches, reads) if m is not None and read.export)
     dmap.check_all_used()
     for read in reads:
@@ -406,12 +417,14 @@ def _load_files(
             named.update((name, os.path.basename(target)))
         if read.document is not None:
             documents.append((origin, read.document))
+            if read.checked is not None:
+                checked[origin] = read.checked
         elif read.sidecar is not None:
             sidecars.append((origin, read.sidecar))
         elif read.result is not None:
             results.append(read.result)
     if documents or sidecars:
-        results.extend(read_metadata(documents, sidecars, trusted=trusted))
+        results.extend(read_metadata(documents, sidecars, trusted=trusted, checked=checked))
     evidence = build_evidence(results, tuple(_dated(inputs, stated, mtimes, dated_by, named)))
     if strict and len(evidence.issues):
         first = evidence.issues.iloc[0]

@@ -51,10 +51,13 @@ def test_the_spawn_start_method_gives_the_same_evidence(estate, monkeypatch):
     _same(one, fedaudit.load(estate, workers=2))
 
 
-def _dies_in_a_worker(jobs, culture, parent=os.getpid()):
-    if os.getpid() != parent:
+_PARENT = os.getpid()
+
+
+def _dies_in_a_worker(jobs, culture, trusted=()):
+    if os.getpid() != _PARENT:
         os._exit(3)  # the worker process dies (killed, out of memory ...)
-    return _READ_CHUNK(jobs, culture)
+    return _READ_CHUNK(jobs, culture, trusted)
 
 
 _READ_CHUNK = load_module._read_chunk

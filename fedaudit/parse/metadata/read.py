@@ -34,7 +34,7 @@ from fedaudit.parse.metadata.parse import MetadataDocument, MetadataEntity, Meta
 from fedaudit.parse.metadata.verify import SignatureVerification, verify_tree
 from fedaudit.records import Certificate, CertificateObservation, LoadIssue, MetadataRecord, ParseResult, Role
 
-__all__ = ["FetchSidecar", "parse_sidecar", "read_document", "read_metadata"]
+__all__ = ["CheckedDocument", "FetchSidecar", "check_document", "parse_sidecar", "read_document", "read_metadata"]
 
 #: Sidecars are small JSON objects; anything bigger is not ours.
 MAX_SIDECAR_BYTES = 1024 * 1024
@@ -184,13 +184,45 @@ def _kind(doc: MetadataDocument) -> str:
     return "federation metadata (EntityDescriptor)"
 
 
+@dataclass(frozen=True)
+class CheckedDocument:
+    """What reading a metadata document gives before its fetch sidecar is known: the parsed
+    document and its signature verdict, or why it was refused (message, line, field). The
+    costly part of :func:`read_document` (the XML parse and the signature check); a plain
+    record, so that another process may compute it (``fedaudit.load`` with workers)."""
+
+    origin: str
+    document: MetadataDocument | None = None
+    verdict: SignatureVerification | None = None
+    refused: tuple[str, int | None, str | None] | None = None
+
+
+def check_document(data: bytes, origin: str, *, trusted: Iterable[Certificate] = ()) -> CheckedDocument:
+    """Parse and verify one metadata document; never raises for bad input (see read_document)."""
+    try:
+        # One parse serves the records and the signature check.
+        root = parse_tree(data, origin)
+        doc = document_from_tree(root, bytes(data), origin)
+        verdict = verify_tree(root, data, origin, document=doc, trusted=tuple(trusted))
+    except InputError as exc:
+        return CheckedDocument(origin, refused=(exc.message, exc.line, exc.field))
+    return CheckedDocument(origin, doc, verdict)
+
+
 def read_document(
-    data: bytes, origin: str, sidecar: FetchSidecar | None = None, *, trusted: Iterable[Certificate] = ()
+    data: bytes,
+    origin: str,
+    sidecar: FetchSidecar | None = None,
+    *,
+    trusted: Iterable[Certificate] = (),
+    checked: CheckedDocument | None = None,
 ) -> ParseResult:
     """Parse and verify one metadata document (with its fetch sidecar, if any); ``trusted`` are
-    pinned signer certificates (see :func:`~.verify.verify_metadata`). Never raises for bad
-    input: a hostile or broken document yields a record with ``error`` and a load issue; only
-    :class:`~fedaudit.errors.FedauditError` escapes (and only for a caller error)."""
+    pinned signer certificates (see :func:`~.verify.verify_metadata`). ``checked``: the
+    document already parsed and verified by :func:`check_document` with the same ``trusted``.
+    Never raises for bad input: a hostile or broken document yields a record with ``error`` and
+    a load issue; only :class:`~fedaudit.errors.FedauditError` escapes (and only for a caller
+    error)."""
     issues: list[LoadIssue] = []
     fetch = _fetch_fields(sidecar)
     digest = hashlib.sha256(data).hexdigest()
@@ -198,14 +230,13 @@ def read_document(
     if sidecar is not None and sidecar.sha256 and sidecar.sha256.lower() != digest:
         fetch_error = "body differs from the bytes fetched (sha256 mismatch)"
         issues.append(LoadIssue(origin, f"{fetch_error}; sidecar {sidecar.origin}", field="sha256", severity="high"))
-    try:
-        # One parse serves the records and the signature check.
-        root = parse_tree(data, origin)
-        doc = document_from_tree(root, bytes(data), origin)
-        verdict = verify_tree(root, data, origin, document=doc, trusted=tuple(trusted))
-    except InputError as exc:
-        issues.append(LoadIssue(origin, exc.message, line=exc.line, field=exc.field, severity="high"))
-        record = MetadataRecord(origin=origin, sha256=digest, error=fetch_error or exc.message, **fetch)
+    if checked is None or checked.origin != origin:
+        checked = check_document(data, origin, trusted=trusted)
+    doc, verdict = checked.document, checked.verdict
+    if checked.refused is not None or doc is None or verdict is None:
+        message, line, field = checked.refused or ("not read", None, None)
+        issues.append(LoadIssue(origin, message, line=line, field=field, severity="high"))
+        record = MetadataRecord(origin=origin, sha256=digest, error=fetch_error or message, **fetch)
         return ParseResult(
             origin=origin, kind="federation metadata (refused)", metadata=(record,), issues=tuple(issues)
         )
@@ -265,9 +296,11 @@ def read_metadata(
     sidecars: list[tuple[str, bytes]],
     *,
     trusted: Iterable[Certificate] = (),
+    checked: Mapping[str, CheckedDocument] | None = None,
 ) -> list[ParseResult]:
     """Read saved metadata documents and fetch sidecars; one ParseResult per document and per
     sidecar that has no document. ``trusted``: pinned signer certificates (``--trust-cert``).
+    ``checked``: documents already parsed and verified with the same ``trusted``, by origin.
     Never raises for bad input."""
     pinned = tuple(trusted)
     results: list[ParseResult] = []
@@ -301,7 +334,7 @@ def read_metadata(
             sidecar = same[0] if len(same) == 1 else None
         if sidecar is not None:
             used.add(sidecar.origin)
-        results.append(read_document(data, origin, sidecar, trusted=pinned))
+        results.append(read_document(data, origin, sidecar, trusted=pinned, checked=(checked or {}).get(origin)))
     for sc in parsed:
         if sc.origin not in used:
             results.append(_sidecar_only(sc))
