@@ -112,3 +112,22 @@ def test_help_has_an_example_and_exit_codes(capsys):
     for flag in ("--culture", "--strict", "--format", "--domain-map", "--metadata", "--ca-bundle", "--insecure"):
         assert flag in text
     assert "Exit status:" in text and "1  --strict and there are load issues" in text
+
+
+def test_workers_reads_in_several_processes_with_the_same_output(capsys):
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parents[2] / "data" / "samples"
+    assert main(["inventory", str(samples), "--format", "json", "--workers", "1"]) == 0
+    one = capsys.readouterr().out
+    assert main(["inventory", str(samples), "--format", "json", "--workers", "3"]) == 0
+    assert capsys.readouterr().out == one
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two"])
+def test_workers_must_be_a_whole_number_of_one_or_more(folder, value, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["inventory", str(folder), "--workers", value])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "--workers" in err and "Traceback" not in err
