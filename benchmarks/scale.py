@@ -32,6 +32,9 @@ __all__ = ["SHAPES", "run"]
 
 #: (farms, domains per farm, farms per tenant)
 SHAPES = ((100, 10, 10), (20, 100, 10), (1, 1000, 1))
+#: Domains of one farm for the growth table: each size doubles the last, so a linear cost doubles
+#: too (ratio 2.0) and a quadratic one quadruples.
+GROWTH = (250, 500, 1000, 2000, 4000)
 REPEATS = 3
 AS_OF = "2026-11-27"
 #: seconds one CLI run may take before it is stopped and reported as such
@@ -55,6 +58,60 @@ jsonl = jsonl_text(finding_records(result.findings, time=result.as_of, as_of=res
 print(json.dumps({"findings": int(len(result.findings)), "verdicts": int(len(result.verdicts)),
                   "json": len(findings_json.encode()), "csv": len(csv.encode()), "jsonl": len(jsonl.encode())}))
 """
+
+
+_STEPS = r"""
+import json, sys, time
+import fedaudit
+from fedaudit.reporting.siem import finding_records, jsonl_text
+t0 = time.perf_counter()
+ev = fedaudit.load(sys.argv[1], workers=1)
+t1 = time.perf_counter()
+result = fedaudit.audit(ev, sys.argv[2])
+t2 = time.perf_counter()
+text = json.dumps(result.to_dict(), ensure_ascii=False, default=str)
+jsonl = jsonl_text(finding_records(result.findings, time=result.as_of, as_of=result.as_of))
+t3 = time.perf_counter()
+print(json.dumps({"seconds": t3 - t0, "load": t1 - t0, "audit": t2 - t1, "outputs": t3 - t2,
+                  "findings": int(len(result.findings)), "bytes": len(text) + len(jsonl)}))
+"""
+
+
+def _steps(estate: Path) -> dict[str, float]:
+    """load, audit and writing the outputs of ``estate`` timed apart in a fresh process, best of REPEATS."""
+    runs = []
+    for _ in range(REPEATS):
+        done = subprocess.run(
+            [sys.executable, "-c", _STEPS, str(estate), AS_OF],
+            capture_output=True, text=True, env=_env(), timeout=TIMEOUT, check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"steps child failed ({done.returncode}):\n{done.stderr[-2000:]}")
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return {key: min(r[key] for r in runs) for key in runs[0]}
+
+
+def _growth(out: Path) -> list[str]:
+    """One farm with more and more domains: the time of each step per domain, and how it grows."""
+    lines = [
+        f"growth: one farm, {' / '.join(f'{n:,}' for n in GROWTH)} domains; load (one process), audit (every check, "
+        f"verdicts, timeline) and outputs (findings.json + JSONL) timed apart, best of {REPEATS}",
+        f"{'domains':>8} {'load':>8} {'audit':>8} {'outputs':>8}  {'us/domain (load, audit, outputs)':>34}  "
+        f"{'x previous (load, audit, outputs)':>34}  {'findings':>8} {'MB':>6}",
+    ]
+    previous = None
+    for n in GROWTH:
+        estate, _ = _estate(out / f"growth-{n}", 1, n, 1)
+        st = _steps(estate)
+        per = ", ".join(f"{st[k] / n * 1e6:.0f}" for k in ("load", "audit", "outputs"))
+        grown = ", ".join(f"{st[k] / previous[k]:.2f}" for k in ("load", "audit", "outputs")) if previous else "-"
+        lines.append(
+            f"{n:>8,} {st['load']:>7.2f}s {st['audit']:>7.2f}s {st['outputs']:>7.2f}s  {per:>34}  {grown:>34}  "
+            f"{int(st['findings']):>8,} {st['bytes'] / 1e6:>6.2f}"
+        )
+        previous = st
+    lines.append("(linear: each step about 2.0x the previous size's time; a quadratic step would be about 4x)")
+    return lines
 
 
 def _estate(root: Path, farms: int, per_farm: int, per_tenant: int) -> tuple[Path, str]:
@@ -154,4 +211,4 @@ def run(out_dir: str | os.PathLike[str]) -> list[str]:
             notes.append(f"{shape}: check/inventory target <= 1.5x: {'met' if target else 'MISSED'}")
         if per_farm == 1000 and sizes:
             notes.append(f"{shape}: findings.json target < 5 MB: {'met' if sizes['json'] < 5e6 else 'MISSED'}")
-    return lines + notes
+    return lines + notes + _growth(out)

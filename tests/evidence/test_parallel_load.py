@@ -100,3 +100,25 @@ def test_how_many_processes_read():
     finally:
         stop.set()
         worker.join()
+
+
+def test_pinned_signers_reach_the_worker_processes(tmp_path):
+    """A document signed by a key no export holds is authenticated only by ``trust_certs``: the
+    pin must reach the processes that check the signatures."""
+    import datetime as dt
+
+    from support import synth
+
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    signer = synth.mint_certificate("CN=Pinned signer", start, start + dt.timedelta(days=365), key_slot=5)
+    for i in range(6):
+        host = f"fs{i}.pinned.example"
+        doc = synth.federation_metadata(f"http://{host}/adfs/services/trust", host, [signer], [], key=synth.private_key(2048, 5))
+        (tmp_path / f"metadata-{i}.xml").write_bytes(doc)
+    pin = tmp_path.parent / f"{tmp_path.name}-pin.cer"
+    pin.write_bytes(signer)
+    assert not fedaudit.load(tmp_path, workers=2).certificates["authenticated"].any()
+    one = fedaudit.load(tmp_path, workers=1, trust_certs=[pin])
+    two = fedaudit.load(tmp_path, workers=2, trust_certs=[pin])
+    assert one.certificates["authenticated"].all()
+    _same(one, two)
