@@ -134,19 +134,23 @@ def _dated(
     mtimes: dict[str, dt.datetime],
     dated_by: dict[str, tuple[dt.datetime, str]] | None = None,
     named: set[str] | None = None,
+    links: Mapping[str, str] | None = None,
 ) -> list[InputFile]:
     """Each input with its capture time: stated by itself, by a manifest or sidecar beside it
     (``dated_by``: resolved path text -> time, how), else its modification time (marked).
     ``named``: the file names the manifests and sidecars give, as given and as resolved; only
-    an input with one of those names can be dated by one, so only those are resolved."""
+    an input with one of those names can be dated by one, so only those are resolved; and a
+    symbolic link (``links``: origin -> resolved path), which is dated by what its target is."""
     out = []
     dated_by = dated_by or {}
+    links = links or {}
     if named is None:
         named = {os.path.basename(target) for target in dated_by}
     for i in inputs:
         when, how = stated.get(i.path, (None, None))
-        if when is None and os.path.basename(i.path) in named:
-            when, how = dated_by.get(str(Path(i.path).resolve()), (None, None))
+        if when is None and dated_by and (i.path in links or os.path.basename(i.path) in named):
+            target = links.get(i.path) or str(Path(i.path).resolve())
+            when, how = dated_by.get(target, (None, None))
         if when is None and i.path in mtimes:
             when, how = mtimes[i.path], FROM_MTIME
         out.append(dataclasses.replace(i, captured_at=when, captured_from=how))
@@ -218,6 +222,7 @@ class _FileRead:
     sidecar: bytes | None = None
     dates: tuple[tuple[str, str, dt.datetime, str], ...] = ()
     export: bool = False  # a cmdlet export (read_export): the files domain_map may name
+    link_target: str | None = None  # the resolved path of a symbolic link (a sidecar may name its target)
 
 
 def _read_file(path: Path, culture: str | None, domain: str | None, trusted: tuple[Certificate, ...]) -> _FileRead:
@@ -242,6 +247,7 @@ def _read_file(path: Path, culture: str | None, domain: str | None, trusted: tup
     kind = sniff_kind(data)
     digest = hashlib.sha256(data).hexdigest()
     mtime = dt.datetime.fromtimestamp(st.st_mtime, dt.timezone.utc)
+    link = _link_target(path)
     if kind in ("fetch-sidecar", "collector-manifest"):
         label = "fetch evidence sidecar" if kind == "fetch-sidecar" else "collector manifest"
         stated = capture_time(data, label)
@@ -257,20 +263,44 @@ def _read_file(path: Path, culture: str | None, domain: str | None, trusted: tup
             )
         if kind == "fetch-sidecar":
             return _FileRead(
-                InputFile(origin, size, digest, "fetch evidence sidecar"), stated, mtime, sidecar=data, dates=dates
+                InputFile(origin, size, digest, "fetch evidence sidecar"),
+                stated,
+                mtime,
+                sidecar=data,
+                dates=dates,
+                link_target=link,
             )
         # collect/Collect-FedauditEvidence.ps1's manifest: check the files beside it.
         return _FileRead(
-            InputFile(origin, size, digest, KIND), stated, mtime, verify_manifest_file(path, data), dates=dates
+            InputFile(origin, size, digest, KIND),
+            stated,
+            mtime,
+            verify_manifest_file(path, data),
+            dates=dates,
+            link_target=link,
         )
     stated = capture_time(data)
     if kind == "metadata":
         checked = check_document(data, origin, trusted=trusted)
         return _FileRead(
-            InputFile(origin, size, digest, "federation metadata"), stated, mtime, document=data, checked=checked
+            InputFile(origin, size, digest, "federation metadata"),
+            stated,
+            mtime,
+            document=data,
+            checked=checked,
+            link_target=link,
         )
     result = read_export(data, origin, culture=culture, domain=domain)
-    return _FileRead(InputFile(origin, size, digest, result.kind), stated, mtime, result, export=True)
+    return _FileRead(InputFile(origin, size, digest, result.kind), stated, mtime, result, export=True, link_target=link)
+
+
+def _link_target(path: Path) -> str | None:
+    """The resolved path of ``path`` when it is a symbolic link (inside its folder: find_files
+    keeps no other), else None."""
+    try:
+        return str(path.resolve()) if path.is_symlink() else None
+    except (OSError, RuntimeError):  # a link loop, a vanished file
+        return None
 
 
 def _read_chunk(
@@ -297,16 +327,21 @@ def _workers(requested: int | None, files: int) -> int:
     ``spawn`` start method where ``fork`` is not safe.
     """
     if requested is not None:
-        if requested < 1:
-            raise UsageError(f"workers must be 1 or more, not {requested}")
-        return min(requested, max(files, 1))
+        if isinstance(requested, bool) or not isinstance(requested, int) or requested < 1:
+            raise UsageError(f"workers must be a whole number of 1 or more, not {requested!r}")
+        # never more processes than files, than Windows' process pool allows (61), or than 64
+        return max(1, min(requested, files, 61 if sys.platform == "win32" else 64))
     if files < PARALLEL_MIN_FILES or _start_method() != "fork":
         return 1
+    return max(1, min(_cores(), 8))
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
     try:
-        cores = len(os.sched_getaffinity(0))
+        return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, 8))
+        return os.cpu_count() or 1
 
 
 def _start_method() -> str:
@@ -337,8 +372,12 @@ def _read_all(
     done: dict[int, list[_FileRead]] = {}
     front, back = 0, len(chunks)  # chunks [front, back) are not yet started
     inflight: dict[concurrent.futures.Future[list[_FileRead]], int] = {}
-    context = multiprocessing.get_context(_start_method())
-    with concurrent.futures.ProcessPoolExecutor(workers - 1, mp_context=context) as pool:
+    try:
+        context = multiprocessing.get_context(_start_method())
+        pool = concurrent.futures.ProcessPoolExecutor(workers - 1, mp_context=context)
+    except Exception:  # no process pool here (no working semaphores, no /dev/shm ...): read here
+        return _read_chunk(jobs, culture, trusted)
+    with pool:
         broken = False
 
         def top_up() -> None:
@@ -394,6 +433,7 @@ def _load_files(
     mtimes: dict[str, dt.datetime] = {}
     dated_by: dict[str, tuple[dt.datetime, str]] = {}  # files a manifest or sidecar dates
     named: set[str] = set()  # their names, as named and as resolved
+    links: dict[str, str] = {}  # origin -> resolved path, for symbolic links
     checked: dict[str, CheckedDocument] = {}
     for link, target in outside:
         origin = path_text(link)
@@ -408,6 +448,8 @@ def _load_files(
     for read in reads:
         origin = read.input.path
         inputs.append(read.input)
+        if read.link_target is not None:
+            links[origin] = read.link_target
         if read.input.sha256:  # read and hashed (not refused or unreadable)
             stated[origin] = read.stated
             if read.mtime is not None:
@@ -425,7 +467,7 @@ def _load_files(
             results.append(read.result)
     if documents or sidecars:
         results.extend(read_metadata(documents, sidecars, trusted=trusted, checked=checked))
-    evidence = build_evidence(results, tuple(_dated(inputs, stated, mtimes, dated_by, named)))
+    evidence = build_evidence(results, tuple(_dated(inputs, stated, mtimes, dated_by, named, links)))
     if strict and len(evidence.issues):
         first = evidence.issues.iloc[0]
         line, field = first["line"], first["field"]

@@ -365,15 +365,21 @@ def _plain_scan(text: str, origin: str, known: frozenset[str] | None) -> list[PS
 _LOWER_NAMES: dict[frozenset[str], frozenset[str]] = {}
 
 
-def _lower_names(known: frozenset[str]) -> frozenset[str]:
-    """``known`` in lower case (computed once per set of names)."""
+def _lower_names(known: Iterable[str]) -> frozenset[str]:
+    """``known`` in lower case (computed once per set of names; any iterable of names)."""
+    if not isinstance(known, frozenset):
+        known = frozenset(known)
     lower = _LOWER_NAMES.get(known)
     if lower is None:
+        if len(_LOWER_NAMES) > 64:
+            _LOWER_NAMES.clear()
         lower = _LOWER_NAMES.setdefault(known, frozenset(k.lower() for k in known))
     return lower
 
 
 def _scan(text: str, origin: str, known: frozenset[str] | None) -> list[PSObject]:
+    if known is not None and not isinstance(known, frozenset):
+        known = frozenset(known)  # a set or list of names from a caller
     plain = _plain_scan(text, origin, known)
     if plain is not None:
         return plain

@@ -122,3 +122,59 @@ def test_pinned_signers_reach_the_worker_processes(tmp_path):
     two = fedaudit.load(tmp_path, workers=2, trust_certs=[pin])
     assert one.certificates["authenticated"].all()
     _same(one, two)
+
+
+def test_no_process_pool_here_reads_in_this_process(estate, monkeypatch):
+    """Where no pool can start (no working semaphores, no /dev/shm: some containers and
+    serverless hosts), the files are read in this process, not a crash."""
+    one = fedaudit.load(estate, workers=1)
+
+    def no_pool(*args, **kwargs):
+        raise NotImplementedError("sem_open is not available")
+
+    monkeypatch.setattr(load_module.concurrent.futures, "ProcessPoolExecutor", no_pool)
+    _same(one, fedaudit.load(estate, workers=2))
+
+
+@pytest.mark.parametrize("bad", ["2", 2.5, True, 0, -3])
+def test_workers_that_is_not_a_whole_number_of_one_or_more_is_a_usage_error(estate, bad):
+    with pytest.raises(UsageError, match="workers"):
+        fedaudit.load(estate / "samples", workers=bad)
+
+
+def test_workers_is_capped_by_the_files_and_the_platform():
+    assert load_module._workers(20_000, 3) == 3
+    assert load_module._workers(20_000, 100_000) == 64
+
+
+def test_a_link_is_dated_by_the_manifest_that_names_its_target(tmp_path):
+    """A collector manifest dates the files it names; a link inside the folder to one of them is
+    the same export and gets the same capture time (not its modification time)."""
+    (tmp_path / "manifest.json").write_text(
+        '{"fedaudit_collector": 1, "started": "2025-01-02T03:04:05Z", "files": [{"name": "adfs.txt"}]}'
+    )
+    (tmp_path / "adfs.txt").write_text(
+        "PS C:\\> Get-AdfsProperties\n\nHostName   : fs.contoso.com\nIdentifier : http://fs.contoso.com/adfs/services/trust\n"
+    )
+    (tmp_path / "copy.txt").symlink_to("adfs.txt")
+    for workers in (1, 2):
+        dated = {Path(i.path).name: (i.captured_at, i.captured_from) for i in fedaudit.load(tmp_path, workers=workers).inputs}
+        assert dated["copy.txt"] == dated["adfs.txt"]
+        assert "manifest" in dated["copy.txt"][1]
+
+
+def test_two_documents_whose_names_print_alike_keep_their_own_records(tmp_path):
+    """``m\\xff.xml`` (a backslash in the name) and ``m<byte FF>.xml`` print as the same text:
+    each document's own parse and signature check must still be the one used for it."""
+    docs = sorted((SAMPLES / "metadata").glob("fs.*.xml"))[:2]
+    base = os.fsencode(tmp_path)
+    try:
+        with open(os.path.join(base, b"m\xff.xml"), "wb") as fh:
+            fh.write(docs[0].read_bytes())
+    except OSError:
+        pytest.skip("this file system refuses names that are not UTF-8")
+    (tmp_path / "m\\xff.xml").write_bytes(docs[1].read_bytes())
+    for workers in (1, 2):
+        metadata = fedaudit.load(tmp_path, workers=workers).metadata
+        assert sorted(metadata["sha256"]) == sorted(load_module.hashlib.sha256(d.read_bytes()).hexdigest() for d in docs)
+        assert metadata["entity_id"].nunique() == 2

@@ -19,7 +19,7 @@ import pytest
 
 from fedaudit.errors import FedauditError
 from fedaudit.parse.properties import ALL_KNOWN
-from fedaudit.parse.pslist import _general_scan, _plain_scan, parse_captures
+from fedaudit.parse.pslist import _general_scan, _plain_scan, parse_captures, parse_format_list
 from fedaudit.parse.textio import decode
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -161,3 +161,10 @@ def test_the_plain_path_agrees_on_mutated_captures():
         mutated = _mutate(rng, text)
         taken += _agree(mutated, f"{name}#{n}")
     assert taken >= 1000, taken  # most mutations stay plain: the comparison ran
+
+
+def test_known_names_may_be_any_collection():
+    text = "IssuerUri : http://x/adfs/services/trust/\nIsPrimary : False\n"
+    for known in ({"IssuerUri", "IsPrimary"}, ["IssuerUri", "IsPrimary"], frozenset({"IssuerUri", "IsPrimary"})):
+        [obj] = parse_format_list(text, "x.txt", known=known)  # type: ignore[arg-type]
+        assert obj.properties == {"IssuerUri": "http://x/adfs/services/trust/", "IsPrimary": "False"}

@@ -25,7 +25,7 @@ import datetime as dt
 import hashlib
 import json
 import posixpath
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -192,21 +192,33 @@ class CheckedDocument:
     record, so that another process may compute it (``fedaudit.load`` with workers)."""
 
     origin: str
+    sha256: str  # of the bytes checked
+    trusted: tuple[str, ...]  # thumbprints of the pinned signers it was checked with
     document: MetadataDocument | None = None
     verdict: SignatureVerification | None = None
     refused: tuple[str, int | None, str | None] | None = None
 
+    def fits(self, origin: str, sha256: str, trusted: Sequence[Certificate]) -> bool:
+        """True when this is the check of these bytes, under this name, with these pins."""
+        return self.origin == origin and self.sha256 == sha256 and self.trusted == _pins(trusted)
+
+
+def _pins(trusted: Iterable[Certificate]) -> tuple[str, ...]:
+    return tuple(c.thumbprint or "" for c in trusted)
+
 
 def check_document(data: bytes, origin: str, *, trusted: Iterable[Certificate] = ()) -> CheckedDocument:
     """Parse and verify one metadata document; never raises for bad input (see read_document)."""
+    pinned = tuple(trusted)
+    digest = hashlib.sha256(data).hexdigest()
     try:
         # One parse serves the records and the signature check.
         root = parse_tree(data, origin)
         doc = document_from_tree(root, bytes(data), origin)
-        verdict = verify_tree(root, data, origin, document=doc, trusted=tuple(trusted))
+        verdict = verify_tree(root, data, origin, document=doc, trusted=pinned)
     except InputError as exc:
-        return CheckedDocument(origin, refused=(exc.message, exc.line, exc.field))
-    return CheckedDocument(origin, doc, verdict)
+        return CheckedDocument(origin, digest, _pins(pinned), refused=(exc.message, exc.line, exc.field))
+    return CheckedDocument(origin, digest, _pins(pinned), doc, verdict)
 
 
 def read_document(
@@ -219,7 +231,8 @@ def read_document(
 ) -> ParseResult:
     """Parse and verify one metadata document (with its fetch sidecar, if any); ``trusted`` are
     pinned signer certificates (see :func:`~.verify.verify_metadata`). ``checked``: the
-    document already parsed and verified by :func:`check_document` with the same ``trusted``.
+    document already parsed and verified by :func:`check_document`; used only when it is the
+    check of these very bytes under this origin with the same ``trusted`` (else checked again).
     Never raises for bad input: a hostile or broken document yields a record with ``error`` and
     a load issue; only :class:`~fedaudit.errors.FedauditError` escapes (and only for a caller
     error)."""
@@ -230,8 +243,9 @@ def read_document(
     if sidecar is not None and sidecar.sha256 and sidecar.sha256.lower() != digest:
         fetch_error = "body differs from the bytes fetched (sha256 mismatch)"
         issues.append(LoadIssue(origin, f"{fetch_error}; sidecar {sidecar.origin}", field="sha256", severity="high"))
-    if checked is None or checked.origin != origin:
-        checked = check_document(data, origin, trusted=trusted)
+    pinned = tuple(trusted)
+    if checked is None or not checked.fits(origin, digest, pinned):
+        checked = check_document(data, origin, trusted=pinned)
     doc, verdict = checked.document, checked.verdict
     if checked.refused is not None or doc is None or verdict is None:
         message, line, field = checked.refused or ("not read", None, None)
