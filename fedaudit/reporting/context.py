@@ -34,7 +34,7 @@ from fedaudit.evidence.load import load
 from fedaudit.frames import frame_records
 from fedaudit.io.clock import Clock, system_clock
 from fedaudit.io.collector import KIND as COLLECTOR_KIND
-from fedaudit.neutral import csv_value, json_dumps
+from fedaudit.neutral import csv_value, json_dumps, path_text
 from fedaudit.records import SEVERITIES
 
 __all__ = ["RUN_FILE", "ReportContext", "lab_inputs", "prepare", "save_outputs"]
@@ -240,8 +240,13 @@ def prepare(
 
 
 def save_outputs(ctx: ReportContext, output_dir: str | os.PathLike[str]) -> None:
-    """Write ``findings.csv``, ``findings.json`` and the run facts into ``output_dir``."""
+    """Write ``findings.csv``, ``findings.json`` and the run facts into ``output_dir`` (created
+    when missing; a folder that cannot be written is a :class:`ReportError`)."""
     folder = Path(output_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportError(f"cannot create the output folder {path_text(folder)}: {exc.strerror or exc}") from None
     found = ctx.result.findings
     table = found.copy()
     if "evidence" in table.columns:

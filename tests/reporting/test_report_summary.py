@@ -104,3 +104,15 @@ def test_no_evidence_heading_reads_naturally(tmp_path) -> None:
     text = html.unescape(re.sub(r"<[^>]+>", "", rh.header(empty).html))
     assert "Nothing to judge: the evidence holds no AD FS farm and no federated domain" in text
     assert "(0 of 0)" not in text and "without any evidence" not in text
+
+
+def test_prepare_creates_its_output_folder_and_names_one_it_cannot(tmp_path):
+    out = tmp_path / "new" / "folder"
+    rc.prepare([str(SAMPLES)], as_of=_as_of(), output_dir=str(out))
+    assert (out / "findings.json").is_file() and (out / "findings.csv").is_file()
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    from fedaudit.errors import ReportError
+
+    with pytest.raises(ReportError, match="cannot create the output folder"):
+        rc.prepare([str(SAMPLES)], as_of=_as_of(), output_dir=str(blocked / "sub"))
