@@ -14,6 +14,7 @@ import datetime as dt
 import gc
 import hashlib
 import multiprocessing
+import operator
 import os
 import sys
 import tempfile
@@ -74,8 +75,10 @@ def load(
 
     ``workers``: processes that read the files (this one included). None: the cores this
     process may use, for an estate of :data:`PARALLEL_MIN_FILES` files or more and where
-    ``fork`` is safe (see :func:`_workers`); 1: in this process only. The evidence is the same
-    whatever the number.
+    ``fork`` is safe (see :func:`_workers`); 1: in this process only; N > 1 where ``fork`` is
+    not safe (another thread runs, macOS, Windows) uses ``spawn`` only when that cannot run the
+    calling script again, else reads in this process. The evidence is the same whatever the
+    number.
 
     Only :class:`~fedaudit.errors.FedauditError` escapes: a bad export is a load issue, a
     missing or unreadable ``trust_certs`` file a :class:`UsageError`.
@@ -323,17 +326,32 @@ def _workers(requested: int | None, files: int) -> int:
     ``requested`` None: every core this process may run on (at most 8), when the estate has at
     least :data:`PARALLEL_MIN_FILES` files and this process can ``fork`` safely (a POSIX system
     other than macOS, and no other Python thread running: a Jupyter kernel, a test server or a
-    GUI keep the read in this process). An explicit ``requested`` > 1 is honoured with the
-    ``spawn`` start method where ``fork`` is not safe.
+    GUI keep the read in this process). An explicit ``requested`` > 1 is honoured with
+    ``spawn`` where ``fork`` is not safe, when a spawned worker cannot run the caller's program
+    again (see :func:`_start_method`); otherwise the files are read in this process.
     """
     if requested is not None:
-        if isinstance(requested, bool) or not isinstance(requested, int) or requested < 1:
+        number = _whole_number(requested)
+        if number is None or number < 1:
             raise UsageError(f"workers must be a whole number of 1 or more, not {requested!r}")
+        if number > 1 and _start_method() is None:
+            return 1
         # never more processes than files, than Windows' process pool allows (61), or than 64
-        return max(1, min(requested, files, 61 if sys.platform == "win32" else 64))
+        return max(1, min(number, files, 61 if sys.platform == "win32" else 64))
     if files < PARALLEL_MIN_FILES or _start_method() != "fork":
         return 1
     return max(1, min(_cores(), 8))
+
+
+def _whole_number(value: object) -> int | None:
+    """``value`` as an int when it is a whole number type (int, numpy.int64 ...), not a bool,
+    float or string."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        return None
 
 
 def _cores() -> int:
@@ -344,11 +362,29 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _start_method() -> str:
-    """``fork`` where it is safe (POSIX but not macOS, a single Python thread), else ``spawn``."""
-    if sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+#: Main modules a spawned worker may import again: they run nothing on import.
+_GUARDED_MAIN = frozenset({"ipykernel_launcher", "fedaudit.__main__", "pytest.__main__"})
+
+
+def _start_method() -> str | None:
+    """``fork`` where it is safe (POSIX but not macOS, a single Python thread), else ``spawn``
+    where a worker would not run the caller's program again, else None (one process).
+
+    ``spawn`` imports the main module again in each worker, which re-runs a script that has no
+    ``if __name__ == "__main__":`` guard, so it is used only when the main module has no file
+    (an interactive session, ``python -c``, a Jupyter kernel's namespace) or is one known to be
+    guarded (``python -m fedaudit``, a Jupyter kernel, pytest).
+    """
+    methods = multiprocessing.get_all_start_methods()
+    if sys.platform != "darwin" and "fork" in methods and threading.active_count() == 1:
         return "fork"
-    return "spawn"
+    if "spawn" not in methods:
+        return None
+    main = sys.modules.get("__main__")
+    name = getattr(getattr(main, "__spec__", None), "name", None)
+    if name is not None:
+        return "spawn" if name in _GUARDED_MAIN else None
+    return "spawn" if getattr(main, "__file__", None) is None else None
 
 
 def _read_all(
@@ -373,7 +409,7 @@ def _read_all(
     front, back = 0, len(chunks)  # chunks [front, back) are not yet started
     inflight: dict[concurrent.futures.Future[list[_FileRead]], int] = {}
     try:
-        context = multiprocessing.get_context(_start_method())
+        context = multiprocessing.get_context(_start_method() or "spawn")
         pool = concurrent.futures.ProcessPoolExecutor(workers - 1, mp_context=context)
     except Exception:  # no process pool here (no working semaphores, no /dev/shm ...): read here
         return _read_chunk(jobs, culture, trusted)

@@ -124,7 +124,7 @@ def test_workers_reads_in_several_processes_with_the_same_output(capsys):
     assert capsys.readouterr().out == one
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "two"])
+@pytest.mark.parametrize("value", ["0", "-1", "two", " 2", "+2", "\u0662", "1.5"])
 def test_workers_must_be_a_whole_number_of_one_or_more(folder, value, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["inventory", str(folder), "--workers", value])

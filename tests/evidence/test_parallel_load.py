@@ -95,7 +95,7 @@ def test_how_many_processes_read():
     worker = threading.Thread(target=stop.wait)
     worker.start()
     try:  # another Python thread runs: fork is not safe, the automatic choice stays in-process
-        assert load_module._start_method() == "spawn"
+        assert load_module._start_method() != "fork"
         assert load_module._workers(None, 100_000) == 1
     finally:
         stop.set()
@@ -178,3 +178,64 @@ def test_two_documents_whose_names_print_alike_keep_their_own_records(tmp_path):
         metadata = fedaudit.load(tmp_path, workers=workers).metadata
         assert sorted(metadata["sha256"]) == sorted(load_module.hashlib.sha256(d.read_bytes()).hexdigest() for d in docs)
         assert metadata["entity_id"].nunique() == 2
+
+
+@pytest.fixture()
+def a_thread_runs():
+    stop = threading.Event()
+    worker = threading.Thread(target=stop.wait)
+    worker.start()
+    yield
+    stop.set()
+    worker.join()
+
+
+def _main(monkeypatch, *, file=None, spec=None):
+    import types
+
+    main = types.ModuleType("__main__")
+    if file is not None:
+        main.__file__ = file
+    main.__spec__ = None if spec is None else types.SimpleNamespace(name=spec)
+    monkeypatch.setitem(__import__("sys").modules, "__main__", main)
+
+
+def test_spawn_is_used_only_where_it_cannot_run_the_callers_script_again(monkeypatch, a_thread_runs):
+    """``spawn`` re-imports the main module in each worker: a script without a ``__main__``
+    guard would run twice. With another thread running (fork unsafe), an explicit workers=2
+    spawns only for a main module without a file or a known guarded one; else reads here."""
+    _main(monkeypatch, file="/home/admin/audit.py")  # an unguarded script, perhaps
+    assert load_module._start_method() is None
+    assert load_module._workers(2, 1000) == 1
+    _main(monkeypatch, spec="someones.tool")  # python -m someones.tool
+    assert load_module._start_method() is None
+    for safe in ({}, {"spec": "ipykernel_launcher"}, {"spec": "fedaudit.__main__"}):  # -c, Jupyter, python -m fedaudit
+        _main(monkeypatch, **safe)
+        assert load_module._start_method() == "spawn"
+        assert load_module._workers(2, 1000) == 2
+        assert load_module._workers(None, 100_000) == 1  # never by itself
+
+
+def test_an_unguarded_script_with_a_thread_runs_once(tmp_path):
+    """The newcomer's case: a script without a guard, a logging thread, workers=2."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "audit.py"
+    script.write_text(
+        "import threading, time, fedaudit\n"
+        "threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n"
+        "print('TOP-LEVEL RUN', flush=True)\n"
+        f"ev = fedaudit.load({str(SAMPLES)!r}, workers=2)\n"
+        "print('loaded', len(ev.inputs), flush=True)\n"
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("TOP-LEVEL RUN") == 1 and done.stdout.count("loaded") == 1
+    assert "Traceback" not in done.stderr
+
+
+def test_workers_may_be_a_numpy_integer(estate):
+    import numpy as np
+
+    _same(fedaudit.load(estate / "samples", workers=1), fedaudit.load(estate / "samples", workers=np.int64(2)))
