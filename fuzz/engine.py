@@ -388,13 +388,19 @@ def _call(target: Target, data: bytes, origin: str, hang_seconds: float) -> tupl
 
 
 def run_targets(data: bytes, origin: str = "fuzz-input", *, hang_seconds: float = HANG_SECONDS) -> list[tuple[str, str, str, str, str]]:
-    """Every target that wants ``data``; (target, kind, where, message, traceback) per crash."""
+    """Every target that wants ``data``; (target, kind, where, message, traceback) per crash.
+    A call past ``hang_seconds`` is a "Hang" (the alarm is armed here when no run holds it)."""
     out = []
-    for target in targets():
-        if target.wants(data):
-            crash = _call(target, data, origin, hang_seconds)
-            if crash is not None:
-                out.append((target.name, *crash))
+    with contextlib.ExitStack() as stack:
+        if not _Alarm.armed:
+            armed = stack.enter_context(_alarm_handler())
+            _Alarm.armed = armed
+            stack.callback(setattr, _Alarm, "armed", False)
+        for target in targets():
+            if target.wants(data):
+                crash = _call(target, data, origin, hang_seconds)
+                if crash is not None:
+                    out.append((target.name, *crash))
     return out
 
 

@@ -256,13 +256,19 @@ class _Builder:
 # underline may be near), so any other character (non-ASCII whitespace, control characters,
 # ANSI escapes, annotation marks, NBSP), a Format-Table, a ``>>`` prompt continuation, a
 # flush-left continuation or caption, or ``Name: value`` without padding leaves the plain path.
+#
+# Every token starts a line (``^``): findall then tries a line that is no token once, at its
+# start, and skips the rest of it in constant time per character, so a hostile line (50,000
+# letters, a prompt of 50,000 ``>``) costs linear time. Each alternative is unambiguous (the
+# key, padding and value classes are disjoint where one follows another; the prompt stops at its
+# first ``>`` as _PROMPT does), so no match backtracks more than the length of its line.
 _PLAIN_TOKEN_SOURCE = (
-    r"(?P<blank>[ \t]*\n)"
-    r"|(?P<prompt>PS(?:[ \t][\t -~]*)?>[\t -~]*\n)"
+    r"^(?:(?P<blank>[ \t]*\n)"
+    r"|(?P<prompt>PS(?:[ \t][\t -=?-~]*)?>[\t -~]*\n)"
     r"|(?P<key>[A-Za-z_][A-Za-z0-9_]*)(?P<pad>[ \t]+):(?P<val>(?:[ \t][\t -~]*)?)\n"
-    r"(?P<cont>(?:[ \t]+[!-,.-~][\t -~]*\n)*)"
+    r"(?P<cont>(?:[ \t]+[!-,.-~][\t -~]*\n)*))"
 )
-_PLAIN_TOKEN = re.compile(_PLAIN_TOKEN_SOURCE)
+_PLAIN_TOKEN = re.compile(_PLAIN_TOKEN_SOURCE, re.M)
 _CONTINUATION_TRIM: dict[int, re.Pattern[str]] = {}
 
 
@@ -286,8 +292,9 @@ def _plain_scan(text: str, origin: str, known: frozenset[str] | None) -> list[PS
     text = normalise_newlines(text).lstrip("\ufeff")
     if not text.endswith("\n"):
         text += "\n"
-    # Q&A backticks and code fences, certificate blocks: the general reader
-    if "`" in text or "~~~" in text or "[Subject]" in text:
+    # Q&A backticks and code fences, certificate blocks: the general reader. A character beyond
+    # ASCII can be in no token either: say so before reading any.
+    if not text.isascii() or "`" in text or "~~~" in text or "[Subject]" in text:
         return None
     known_lower = None if known is None else _lower_names(known)
     objects: list[PSObject] = []

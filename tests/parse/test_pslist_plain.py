@@ -168,3 +168,19 @@ def test_known_names_may_be_any_collection():
     for known in ({"IssuerUri", "IsPrimary"}, ["IssuerUri", "IsPrimary"], frozenset({"IssuerUri", "IsPrimary"})):
         [obj] = parse_format_list(text, "x.txt", known=known)  # type: ignore[arg-type]
         assert obj.properties == {"IssuerUri": "http://x/adfs/services/trust/", "IsPrimary": "False"}
+
+
+def test_plain_tokens_start_only_at_line_starts():
+    """What keeps the plain path linear on hostile text: findall may try every position, and a
+    token that could start mid-line would retry a long non-token line at each of its characters
+    (quadratic: 2.5 s for 20,000 letters in the first version). Anchored at line starts, a line
+    that is no token is tried once. tests/data/fuzz/long-lines-plain-console.txt is the hostile
+    input (the fuzz regression test runs it with the hang alarm armed)."""
+    from fedaudit.parse.pslist import _PLAIN_TOKEN
+
+    rng = random.Random(5)
+    alphabet = ["A", "b", "_", " ", "\t", ":", ">", "PS", "-", "x", "\n", "IssuerUri", " : ", "PS C:\\> "]
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 60)))
+        for m in _PLAIN_TOKEN.finditer(text):
+            assert m.start() == 0 or text[m.start() - 1] == "\n", (text, m.start())
