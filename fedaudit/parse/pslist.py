@@ -269,7 +269,6 @@ _PLAIN_TOKEN_SOURCE = (
     r"(?P<cont>(?:[ \t]+[!-,.-~][\t -~]*\n)*))"
 )
 _PLAIN_TOKEN = re.compile(_PLAIN_TOKEN_SOURCE, re.M)
-_CONTINUATION_TRIM: dict[int, re.Pattern[str]] = {}
 
 
 def _plain_value(first: str, cont: str, value_col: int) -> str:
@@ -281,10 +280,10 @@ def _plain_value(first: str, cont: str, value_col: int) -> str:
     pad = "\n" + " " * value_col
     if body.count(pad) == body.count("\n") and " \n" not in cont and "\t\n" not in cont:
         return first.strip() + body.replace(pad, "\n")  # the usual case: every line padded alike
-    trim = _CONTINUATION_TRIM.get(value_col)
-    if trim is None:
-        trim = _CONTINUATION_TRIM.setdefault(value_col, re.compile(rf"^ {{0,{value_col}}}|[ \t]+$", re.M))
-    return first.strip() + "\n" + trim.sub("", cont[:-1])
+    # line by line (a regex here would retry a long run of blanks at each of them: quadratic)
+    lines = cont[:-1].split("\n")
+    kept = [line[min(len(line) - len(line.lstrip(" ")), value_col) :].rstrip(" \t") for line in lines]
+    return first.strip() + "\n" + "\n".join(kept)
 
 
 def _plain_scan(text: str, origin: str, known: frozenset[str] | None) -> list[PSObject] | None:
