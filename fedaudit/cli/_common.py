@@ -27,6 +27,7 @@ __all__ = [
     "add_trust_cert",
     "check_paths",
     "load_options",
+    "positive_int",
     "parse_as_of",
     "parse_domain_map",
     "render_frames",
@@ -120,14 +121,15 @@ def add_load_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--workers",
-        type=_positive_int,
+        type=positive_int,
         metavar="N",
         help="processes that read the files (default: the machine's cores for an estate of 400 files or more; "
         "1 reads in this process only); the evidence is the same whatever N",
     )
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of 1 or more, in ASCII digits (exit 2 otherwise)."""
     if not re.fullmatch(r"[0-9]+", text):  # ASCII digits only (int() also takes " 2", "+2", "\u0662")
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
     value = int(text)

@@ -12,6 +12,7 @@ import sys
 import threading
 from typing import TextIO
 
+from fedaudit.cli._common import positive_int
 from fedaudit.errors import UsageError
 from fedaudit.evidence.load import load
 from fedaudit.io.fetch import FetchResult, fetch_all
@@ -59,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         help="derive metadata URLs from exports in PATH (farm HostName, domain sign-in/issuer hosts)",
     )
-    parser.add_argument("--workers", type=int, default=8, metavar="N", help="concurrent fetches (default 8)")
+    parser.add_argument("--workers", type=positive_int, default=8, metavar="N", help="concurrent fetches (default 8)")
     parser.add_argument(
         "--retries", type=int, default=2, metavar="N", help="retries on connection errors and 5xx (default 2)"
     )

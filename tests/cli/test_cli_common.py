@@ -76,3 +76,17 @@ def test_a_device_is_not_evidence(capsys):
 def test_check_csv_states_its_as_of(capsys, tmp_path):
     assert main(["check", str(tmp_path), "--as-of", "2026-11-27", "--format", "csv", "--fail-on", "none"]) == 0
     assert capsys.readouterr().out.startswith("# as_of: 2026-11-27T00:00:00+00:00\n# verdicts\n")
+
+
+@pytest.mark.parametrize("command", [["fetch", "https://127.0.0.1:9/x", "--out", "OUT"], ["check", "."], ["inventory", "."]])
+def test_every_workers_option_refuses_what_is_not_a_whole_number_of_one_or_more(command, tmp_path, capsys):
+    from fedaudit.cli import main
+
+    args = [a.replace("OUT", str(tmp_path / "out")) for a in command]
+    for bad in ("0", "-2", "x", " 3"):
+        with pytest.raises(SystemExit) as exc:
+            main([*args, "--workers", bad])
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert "--workers" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()  # refused before any fetch
