@@ -384,7 +384,6 @@ def graph_push_external(domain: str, fed_id: str | None) -> str:
     d = safe_domain(domain)
     if d is None:
         return f"# {_c(domain)[:80]} is not a DNS name: not interpolated into a command."
-    gid = safe_guid(fed_id)
     lines = [
         f"# Renew the signing certificate at the identity provider of {d}, save it as renewed.cer (DER or PEM), then",
         "# (X509Certificate2 reads either, as in Microsoft Japan's Graph procedure; its RawData is the DER):",
@@ -394,11 +393,7 @@ def graph_push_external(domain: str, fed_id: str | None) -> str:
         "$b64 = [System.Convert]::ToBase64String($renewed.RawData)",
         *_graph_header(),
     ]
-    if gid:
-        fed = ps_quote(gid)
-    else:
-        lines.append(f"$fed = Get-MgDomainFederationConfiguration -DomainId {ps_quote(d)}")
-        fed = "$fed.Id"
+    fed = _fed_ref(d, fed_id, lines)
     lines.append(
         f"Update-MgDomainFederationConfiguration -DomainId {ps_quote(d)} -InternalDomainFederationId "
         f"{fed} -NextSigningCertificate $b64"
@@ -413,13 +408,8 @@ def graph_issuer_fix(domain: str, expected: str, fed_id: str | None) -> str:
     url = safe_url(expected)
     if d is None or url is None:
         return f"# IssuerUri fix for {_c(domain)[:80]}: the values are not safe to interpolate ({_c(expected)[:80]})."
-    gid = safe_guid(fed_id)
     lines = _graph_header()
-    if gid:
-        fed = ps_quote(gid)
-    else:
-        lines.append(f"$fed = Get-MgDomainFederationConfiguration -DomainId {ps_quote(d)}")
-        fed = "$fed.Id"
+    fed = _fed_ref(d, fed_id, lines)
     lines.append(
         f"Update-MgDomainFederationConfiguration -DomainId {ps_quote(d)} -InternalDomainFederationId "
         f"{fed} -IssuerUri {ps_quote(url)}"
@@ -491,6 +481,8 @@ def _thumbprint_variable(var: str, thumbprint: str | None, what: str) -> list[st
 
 
 def _fed_ref(domain: str, fed_id: str | None, lines: list[str]) -> str:
+    """The federation configuration Id as a PowerShell value: the known Id quoted, else ``$fed.Id``
+    after a line (appended to ``lines``) that reads it from Graph at run time."""
     gid = safe_guid(fed_id)
     if gid:
         return ps_quote(gid)
